@@ -1,0 +1,19 @@
+//! The Rust ORM for CrateDB.
+//!
+//! Models are Rust structs with `#[derive(CrateModel)]`; a [`session`] tracks them and
+//! flushes minimal, batched writes; the [`expr`] DSL builds typed queries.
+
+pub mod error;
+pub mod expr;
+pub mod model;
+pub mod sql;
+pub mod types;
+
+pub use cratedb_client as client;
+pub use cratedb_client::Client;
+pub use cratedb_orm_derive::CrateModel;
+pub use error::{Error, Result};
+pub use expr::Column;
+pub use model::{ColumnMeta, CrateModel, RowLayout, TableMeta};
+pub use serde_json::Value;
+pub use types::{CrateType, SqlType};

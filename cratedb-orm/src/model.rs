@@ -1,0 +1,310 @@
+//! The [`CrateModel`] trait and the run-time metadata of a model's table.
+//!
+//! `#[derive(CrateModel)]` implements the trait; the session, the query DSL and the DDL
+//! generator read only what is defined here.
+
+use serde_json::Value;
+
+use crate::types::SqlType;
+
+/// A Rust struct mapped to a CrateDB table. Implement it with `#[derive(CrateModel)]`.
+///
+/// Column indexes used by the methods below are positions in [`TableMeta::columns`].
+pub trait CrateModel: Sized + Send + 'static {
+    /// The table's metadata, built once on first use.
+    fn meta() -> &'static TableMeta;
+
+    /// Encodes every column, in [`TableMeta::columns`] order, to its wire value.
+    ///
+    /// This is also the model's snapshot form: the session compares two snapshots to find
+    /// what changed.
+    fn to_values(&self) -> Vec<Value>;
+
+    /// Encodes one column (by index) to its wire value.
+    fn column_value(&self, index: usize) -> Value;
+
+    /// Decodes a model from one result row. `layout` says where each model column is in
+    /// `row`; values are taken out of `row` (left as `Null`).
+    fn from_row(layout: &RowLayout, row: &mut [Value]) -> crate::Result<Self>;
+
+    /// Sets one column (by index) from a wire value, e.g. a value read back with `RETURNING`.
+    fn set_column(&mut self, index: usize, value: Value) -> crate::Result<()>;
+
+    /// Fills every field that has a client-side default (`#[cratedb(default = f)]`) and is
+    /// still unset (`None`, or equal to `Default::default()`, e.g. an empty `String`).
+    fn apply_defaults(&mut self);
+}
+
+/// Whether a field still holds its "unset" value, so that a client-side default applies.
+///
+/// Blanket-implemented for every `Default + PartialEq` type: `None`, `""`, `0`, … are unset.
+pub trait IsUnset {
+    /// True when the value equals its type's default.
+    fn is_unset(&self) -> bool;
+}
+
+impl<T: Default + PartialEq> IsUnset for T {
+    fn is_unset(&self) -> bool {
+        *self == T::default()
+    }
+}
+
+/// Where each model column is found in a result row.
+///
+/// Built once per result from the response's `cols`, so column order in a result does not
+/// matter and extra columns are ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowLayout {
+    positions: Vec<Option<usize>>,
+}
+
+impl RowLayout {
+    /// Maps `meta`'s columns to their positions among the result columns `cols`.
+    pub fn new<S: AsRef<str>>(meta: &TableMeta, cols: &[S]) -> Self {
+        let positions = meta
+            .columns
+            .iter()
+            .map(|c| cols.iter().position(|name| name.as_ref() == c.name))
+            .collect();
+        RowLayout { positions }
+    }
+
+    /// The identity layout: model column `i` is at row position `i`.
+    pub fn identity(meta: &TableMeta) -> Self {
+        RowLayout {
+            positions: (0..meta.columns.len()).map(Some).collect(),
+        }
+    }
+
+    /// The position in the row of model column `index`, if the result has it.
+    pub fn position(&self, index: usize) -> Option<usize> {
+        self.positions.get(index).copied().flatten()
+    }
+
+    /// Takes the value of model column `index` out of `row` (`Null` when absent).
+    pub fn take(&self, row: &mut [Value], index: usize) -> Value {
+        match self.position(index).and_then(|p| row.get_mut(p)) {
+            Some(v) => std::mem::take(v),
+            None => Value::Null,
+        }
+    }
+}
+
+/// A table setting in `WITH (…)`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableSetting {
+    /// A string value, rendered as a quoted literal (`'0-1'`).
+    Text(&'static str),
+    /// An integer value.
+    Int(i64),
+    /// A floating point value.
+    Float(f64),
+    /// A boolean value.
+    Bool(bool),
+}
+
+/// A named fulltext index (`INDEX "name_ft" USING FULLTEXT ("name") WITH (analyzer = 'english')`).
+///
+/// Declared on the model, never a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FulltextIndex {
+    /// The index name, usable in `MATCH`.
+    pub name: &'static str,
+    /// The indexed columns.
+    pub columns: Vec<&'static str>,
+    /// The analyzer, if not the default.
+    pub analyzer: Option<&'static str>,
+}
+
+/// One column of a model's table.
+///
+/// Built by the derive with [`ColumnMeta::new`] and the chainable setters, so that new
+/// options never break generated code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnMeta {
+    /// The SQL column name.
+    pub name: &'static str,
+    /// The Rust field name.
+    pub field: &'static str,
+    /// The column type.
+    pub sql_type: SqlType,
+    /// Nullable (`Option<T>` field); otherwise `NOT NULL`.
+    pub nullable: bool,
+    /// Part of the primary key.
+    pub primary_key: bool,
+    /// Has a client-side default function.
+    pub client_default: bool,
+    /// Server-side default expression (`DEFAULT now()`).
+    pub server_default: Option<&'static str>,
+    /// Generated column expression (`GENERATED ALWAYS AS (…)`).
+    pub generated: Option<&'static str>,
+    /// `false` renders `INDEX OFF`.
+    pub index: bool,
+    /// `false` renders `STORAGE WITH (columnstore = false)`.
+    pub columnstore: bool,
+    /// Column-level fulltext index: `Some(analyzer)` renders `INDEX USING FULLTEXT [WITH (analyzer = …)]`.
+    pub fulltext: Option<Option<&'static str>>,
+    /// Server-generated value read back after insert (`RETURNING`), never inserted.
+    pub fetched: bool,
+}
+
+impl ColumnMeta {
+    /// A plain column.
+    pub fn new(name: &'static str, field: &'static str, sql_type: SqlType, nullable: bool) -> Self {
+        ColumnMeta {
+            name,
+            field,
+            sql_type,
+            nullable,
+            primary_key: false,
+            client_default: false,
+            server_default: None,
+            generated: None,
+            index: true,
+            columnstore: true,
+            fulltext: None,
+            fetched: name.starts_with('_'),
+        }
+    }
+
+    /// Marks the column as part of the primary key.
+    pub fn primary_key(mut self) -> Self {
+        self.primary_key = true;
+        self
+    }
+
+    /// Marks the column as having a client-side default.
+    pub fn client_default(mut self) -> Self {
+        self.client_default = true;
+        self
+    }
+
+    /// Sets the server-side default expression.
+    pub fn server_default(mut self, expr: &'static str) -> Self {
+        self.server_default = Some(expr);
+        self
+    }
+
+    /// Sets the generation expression.
+    pub fn generated(mut self, expr: &'static str) -> Self {
+        self.generated = Some(expr);
+        self
+    }
+
+    /// `INDEX OFF` when `false`.
+    pub fn index(mut self, on: bool) -> Self {
+        self.index = on;
+        self
+    }
+
+    /// `STORAGE WITH (columnstore = false)` when `false`.
+    pub fn columnstore(mut self, on: bool) -> Self {
+        self.columnstore = on;
+        self
+    }
+
+    /// A column-level fulltext index with an optional analyzer.
+    pub fn fulltext(mut self, analyzer: Option<&'static str>) -> Self {
+        self.fulltext = Some(analyzer);
+        self
+    }
+
+    /// Marks the column as server-generated and read back with `RETURNING`.
+    pub fn fetched(mut self) -> Self {
+        self.fetched = true;
+        self
+    }
+
+    /// A system column (`_id`, `_seq_no`, …): never in DDL, never written.
+    pub fn is_system(&self) -> bool {
+        self.name.starts_with('_')
+    }
+
+    /// Never written by INSERT or UPDATE: system, fetched or generated columns.
+    pub fn is_read_only(&self) -> bool {
+        self.fetched || self.generated.is_some() || self.is_system()
+    }
+
+    /// Its value may come from the server on insert and must be read back with `RETURNING`:
+    /// fetched, generated or server-default columns.
+    pub fn is_server_generated(&self) -> bool {
+        self.is_read_only() || self.server_default.is_some()
+    }
+}
+
+/// A model's table: name, schema, columns, keys, indexes and table options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableMeta {
+    /// The Rust struct name.
+    pub model: &'static str,
+    /// The table name.
+    pub name: &'static str,
+    /// The schema; `None` uses the client's default schema.
+    pub schema: Option<&'static str>,
+    /// The persisted columns, in field order.
+    pub columns: Vec<ColumnMeta>,
+    /// Indexes into `columns` of the primary key, in declaration order.
+    pub primary_key: Vec<usize>,
+    /// `CLUSTERED BY` column.
+    pub clustered_by: Option<&'static str>,
+    /// `CLUSTERED INTO n SHARDS`.
+    pub number_of_shards: Option<u32>,
+    /// `PARTITIONED BY (…)` columns.
+    pub partitioned_by: Vec<&'static str>,
+    /// `WITH (…)` settings, in declaration order (includes `number_of_replicas`).
+    pub with: Vec<(&'static str, TableSetting)>,
+    /// Named fulltext indexes.
+    pub fulltext_indexes: Vec<FulltextIndex>,
+    /// Opt-in optimistic concurrency (`_seq_no`/`_primary_term` checks).
+    pub versioned: bool,
+}
+
+impl TableMeta {
+    /// A table with no columns or options yet.
+    pub fn new(model: &'static str, name: &'static str) -> Self {
+        TableMeta {
+            model,
+            name,
+            schema: None,
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+            clustered_by: None,
+            number_of_shards: None,
+            partitioned_by: Vec::new(),
+            with: Vec::new(),
+            fulltext_indexes: Vec::new(),
+            versioned: false,
+        }
+    }
+
+    /// The index of the column named `name`.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// The column named `name`.
+    pub fn column(&self, name: &str) -> Option<&ColumnMeta> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The columns that identify a row: the primary key, or else the `_id` column.
+    pub fn identity_columns(&self) -> Vec<usize> {
+        if !self.primary_key.is_empty() {
+            self.primary_key.clone()
+        } else {
+            self.column_index("_id").into_iter().collect()
+        }
+    }
+
+    /// The quoted, schema-qualified table name (`"doc"."characters"`, or `"characters"`
+    /// when the model has no schema).
+    pub fn qualified_name(&self) -> String {
+        let mut s = String::new();
+        if let Some(schema) = self.schema {
+            crate::sql::write_ident(&mut s, schema);
+            s.push('.');
+        }
+        crate::sql::write_ident(&mut s, self.name);
+        s
+    }
+}

@@ -1,0 +1,1 @@
+//! Live tutorial tests (not written yet).
