@@ -201,7 +201,11 @@ mod tests {
     #[test]
     fn params_number_in_order() {
         let mut w = SqlWriter::new();
-        w.param(1.into()).push(", ").param(2.into()).push(", ").placeholder(7);
+        w.param(1.into())
+            .push(", ")
+            .param(2.into())
+            .push(", ")
+            .placeholder(7);
         assert_eq!(w.sql(), "$1, $2, $7");
         assert_eq!(w.arg_count(), 2);
     }

@@ -81,7 +81,11 @@ impl SqlType {
 
     /// Sets the policy (and sub-columns) of this OBJECT, or of the objects of an
     /// `ARRAY(OBJECT)`; other types are returned unchanged.
-    pub fn with_object(self, policy: Option<ObjectPolicy>, columns: Vec<(String, SqlType)>) -> Self {
+    pub fn with_object(
+        self,
+        policy: Option<ObjectPolicy>,
+        columns: Vec<(String, SqlType)>,
+    ) -> Self {
         match self {
             SqlType::Object { .. } => SqlType::Object { policy, columns },
             SqlType::Array(inner) => SqlType::Array(Box::new(inner.with_object(policy, columns))),
