@@ -1,14 +1,9 @@
-//! Synchronous HTTP client for CrateDB (placeholder, being built).
+//! Synchronous HTTP client for CrateDB's `POST /_sql` endpoint.
 
-/// The client's error type (placeholder).
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// Placeholder.
-    #[error("not implemented")]
-    NotImplemented,
-}
+mod client;
+mod error;
+mod response;
 
-/// A CrateDB client (placeholder).
-#[derive(Debug, Clone)]
-pub struct Client;
+pub use client::Client;
+pub use error::{Error, Result, SqlError};
+pub use response::{BulkResponse, BulkResult, Rows, SqlResponse};

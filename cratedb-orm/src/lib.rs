@@ -6,6 +6,7 @@
 pub mod error;
 pub mod expr;
 pub mod model;
+pub mod session;
 pub mod sql;
 pub mod types;
 
@@ -16,4 +17,8 @@ pub use error::{Error, Result};
 pub use expr::Column;
 pub use model::{ColumnMeta, CrateModel, RowLayout, TableMeta};
 pub use serde_json::Value;
-pub use types::{CrateType, SqlType};
+pub use session::{Handle, Session};
+pub use types::{
+    CrateType, FloatVector, GeoPoint, GeoShape, Object, ObjectArray, SqlType, Timestamp,
+    TimestampTz,
+};

@@ -4,9 +4,19 @@
 //! converts to and from the JSON value CrateDB sends and accepts (see PROTOCOL.md,
 //! "Values on the wire").
 
+mod geo;
+mod object;
+mod object_array;
 mod sql_type;
+mod timestamp;
+mod vector;
 
+pub use geo::{GeoPoint, GeoShape};
+pub use object::Object;
+pub use object_array::ObjectArray;
 pub use sql_type::{ObjectPolicy, SqlType};
+pub use timestamp::{Timestamp, TimestampTz};
+pub use vector::FloatVector;
 
 use serde_json::Value;
 

@@ -1,0 +1,146 @@
+//! [`Error`], [`SqlError`] and the crate's [`Result`] alias.
+
+use std::fmt;
+
+/// The result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An error reported by CrateDB in a response body: `{"error": {"code": 4091, "message": "…"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct SqlError {
+    /// CrateDB's error code, e.g. 4091 (duplicate primary key).
+    pub code: i64,
+    /// CrateDB's message, e.g. `DuplicateKeyException[A document with the same primary key exists already]`.
+    pub message: String,
+}
+
+impl SqlError {
+    /// 4091: a row with the same primary key exists already.
+    pub fn is_duplicate_key(&self) -> bool {
+        self.code == 4091
+    }
+
+    /// 4092: optimistic concurrency conflict (re-read, then retry).
+    pub fn is_version_conflict(&self) -> bool {
+        self.code == 4092
+    }
+
+    /// 4041: unknown relation (table or view).
+    pub fn is_unknown_relation(&self) -> bool {
+        self.code == 4041
+    }
+
+    /// 4043: unknown column.
+    pub fn is_unknown_column(&self) -> bool {
+        self.code == 4043
+    }
+
+    /// 4045: unknown schema.
+    pub fn is_unknown_schema(&self) -> bool {
+        self.code == 4045
+    }
+
+    /// 4010/4011: not authorized, or missing privilege.
+    pub fn is_unauthorized(&self) -> bool {
+        self.code == 4010 || self.code == 4011
+    }
+
+    /// 4000: invalid syntax or unsupported statement.
+    pub fn is_syntax_error(&self) -> bool {
+        self.code == 4000
+    }
+}
+
+impl fmt::Display for SqlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}", self.code, self.message)
+    }
+}
+
+/// Everything that can go wrong talking to CrateDB.
+///
+/// Messages name the server (`host:port`) but never credentials.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// CrateDB rejected the statement (never retried).
+    #[error("CrateDB error {error} (HTTP {status} from {server})")]
+    Sql {
+        /// The server that answered, `host:port`.
+        server: String,
+        /// The HTTP status.
+        status: u16,
+        /// Code and message from the body.
+        error: SqlError,
+    },
+    /// A server could not be reached or did not answer in time.
+    #[error("connection to {server} failed: {reason}")]
+    Connection {
+        /// The server, `host:port`.
+        server: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Every server failed; one entry per attempt, in order.
+    #[error("all CrateDB servers failed: {}", format_failures(.failures))]
+    AllServersFailed {
+        /// Each server with its failure.
+        failures: Vec<(String, String)>,
+    },
+    /// The server's answer was not what the protocol allows (non-JSON, truncated, wrong shape).
+    #[error("protocol error from {server}: {message}")]
+    Protocol {
+        /// The server that answered, `host:port`.
+        server: String,
+        /// What was wrong with the answer.
+        message: String,
+    },
+    /// A response body was larger than the configured limit.
+    #[error("response from {server} exceeds the body limit of {limit} bytes")]
+    BodyTooLarge {
+        /// The server that answered, `host:port`.
+        server: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The connection URL is malformed.
+    #[error("invalid CrateDB URL: {message}")]
+    InvalidUrl {
+        /// What is wrong, naming the offending part (never the password).
+        message: String,
+    },
+    /// The client configuration is contradictory or invalid.
+    #[error("invalid client configuration: {message}")]
+    InvalidConfig {
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn format_failures(failures: &[(String, String)]) -> String {
+    failures
+        .iter()
+        .map(|(server, reason)| format!("{server}: {reason}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Error {
+    /// The CrateDB error, if this is one.
+    pub fn sql_error(&self) -> Option<&SqlError> {
+        match self {
+            Error::Sql { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// A duplicate primary key (4091).
+    pub fn is_duplicate_key(&self) -> bool {
+        self.sql_error().is_some_and(SqlError::is_duplicate_key)
+    }
+
+    /// An optimistic concurrency conflict (4092).
+    pub fn is_version_conflict(&self) -> bool {
+        self.sql_error().is_some_and(SqlError::is_version_conflict)
+    }
+}
