@@ -27,9 +27,23 @@ pub enum Error {
         /// What is wrong with the value.
         message: String,
     },
+
+    /// A commit did not write everything; the failed rows stay pending in the session.
+    #[error("{0}")]
+    Commit(Box<crate::session::CommitError>),
 }
 
 impl Error {
+    /// True for a duplicate primary key: a client error 4091, or a commit in which a row
+    /// failed with 4091 (or was skipped by a multi-row INSERT).
+    pub fn is_duplicate_key(&self) -> bool {
+        match self {
+            Error::Client(e) => e.is_duplicate_key(),
+            Error::Commit(c) => c.is_duplicate_key(),
+            _ => false,
+        }
+    }
+
     /// Wraps a [`crate::types::DecodeError`] with the column it came from.
     pub fn decode(column: impl Into<String>, err: crate::types::DecodeError) -> Self {
         Error::Decode {
