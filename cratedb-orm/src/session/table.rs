@@ -97,6 +97,14 @@ pub(crate) trait ErasedTable: Send {
     fn rollback(&mut self) -> crate::Result<()>;
 }
 
+/// Rows of one statement shape, collected while planning.
+#[derive(Default)]
+struct Group {
+    targets: Vec<usize>,
+    snapshots: Vec<Vec<Value>>,
+    rows: Vec<Vec<Value>>,
+}
+
 /// The tracked models of type `M`.
 pub(crate) struct Table<M> {
     pub entries: Vec<Entry<M>>,
@@ -231,9 +239,11 @@ impl<M: CrateModel> Table<M> {
 
     fn plan_inserts(&self, table: usize, limits: Limits, out: &mut Vec<Batch>) {
         let meta = M::meta();
-        let returning = meta.versioned || meta.columns.iter().any(|c| c.is_server_generated());
+        // Values only the server knows must be read back: always-server-made columns
+        // (fetched, generated), and server defaults a row leaves out.
+        let server_made = meta.versioned || meta.columns.iter().any(|c| c.is_read_only());
         // Group new models by the set of columns they insert.
-        let mut groups: Vec<(Vec<usize>, Vec<usize>, Vec<Vec<Value>>)> = Vec::new();
+        let mut groups: Vec<(Vec<usize>, Group)> = Vec::new();
         let mut group_of: HashMap<Vec<usize>, usize> = HashMap::new();
         for (index, entry) in self.entries.iter().enumerate() {
             if entry.state != State::New {
@@ -245,9 +255,9 @@ impl<M: CrateModel> Table<M> {
                 .iter()
                 .enumerate()
                 .filter(|(i, c)| {
-                    !c.is_read_only()
-                        && !(c.server_default.is_some()
-                            && values.get(*i).is_none_or(Value::is_null))
+                    let server_fills =
+                        c.server_default.is_some() && values.get(*i).is_none_or(Value::is_null);
+                    !(c.is_read_only() || server_fills)
                 })
                 .map(|(i, _)| i)
                 .collect();
@@ -255,17 +265,28 @@ impl<M: CrateModel> Table<M> {
                 Some(&g) => g,
                 None => {
                     group_of.insert(columns.clone(), groups.len());
-                    groups.push((columns, Vec::new(), Vec::new()));
+                    groups.push((columns, Group::default()));
                     groups.len() - 1
                 }
             };
-            if let Some(group) = groups.get_mut(g) {
-                group.1.push(index);
-                group.2.push(values);
+            if let Some((_, group)) = groups.get_mut(g) {
+                group.targets.push(index);
+                group.snapshots.push(values);
             }
         }
-        for (columns, targets, snapshots) in groups {
-            if returning {
+        for (
+            columns,
+            Group {
+                targets, snapshots, ..
+            },
+        ) in groups
+        {
+            let defaults_left_out = meta
+                .columns
+                .iter()
+                .enumerate()
+                .any(|(i, c)| c.server_default.is_some() && !columns.contains(&i));
+            if server_made || defaults_left_out {
                 plan_insert_returning(meta, table, limits, columns, targets, snapshots, out);
             } else {
                 let sql = insert_head(meta, &columns, |w, n| {
@@ -307,7 +328,7 @@ impl<M: CrateModel> Table<M> {
         let meta = M::meta();
         let ids = meta.identity_columns();
         // Same SQL text → one bulk request.
-        let mut groups: Vec<(String, Vec<usize>, Vec<Vec<Value>>, Vec<Vec<Value>>)> = Vec::new();
+        let mut groups: Vec<(String, Group)> = Vec::new();
         let mut group_of: HashMap<String, usize> = HashMap::new();
         for (index, entry) in self.entries.iter().enumerate() {
             if entry.state != State::Persistent {
@@ -385,17 +406,25 @@ impl<M: CrateModel> Table<M> {
                 Some(&g) => g,
                 None => {
                     group_of.insert(sql.clone(), groups.len());
-                    groups.push((sql, Vec::new(), Vec::new(), Vec::new()));
+                    groups.push((sql, Group::default()));
                     groups.len() - 1
                 }
             };
-            if let Some(group) = groups.get_mut(g) {
-                group.1.push(index);
-                group.2.push(new);
-                group.3.push(args);
+            if let Some((_, group)) = groups.get_mut(g) {
+                group.targets.push(index);
+                group.snapshots.push(new);
+                group.rows.push(args);
             }
         }
-        for (sql, targets, snapshots, rows) in groups {
+        for (
+            sql,
+            Group {
+                targets,
+                snapshots,
+                rows,
+            },
+        ) in groups
+        {
             let mut rows = rows.into_iter();
             push_bulk(
                 out,
