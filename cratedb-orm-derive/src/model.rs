@@ -28,12 +28,19 @@ const SYSTEM_COLUMNS: &[&str] = &[
     "_raw",
 ];
 
-/// Inherent functions the derive generates besides the column accessors.
-const GENERATED_FNS: &[&str] = &[
+/// Functions an accessor must not clash with: the generated DDL functions, and the
+/// `CrateModel` methods (an inherent `Model::meta()` would shadow the trait's).
+const RESERVED_FNS: &[&str] = &[
     "create_table_sql",
     "create_table_if_not_exists_sql",
     "drop_table_sql",
     "drop_table_if_exists_sql",
+    "meta",
+    "to_values",
+    "column_value",
+    "from_row",
+    "set_column",
+    "apply_defaults",
 ];
 
 const STRUCT_OPTIONS: &str = "`table`, `schema`, `number_of_shards`, `number_of_replicas`, \
@@ -85,6 +92,9 @@ pub struct Field {
     pub columnstore: Option<(bool, Span)>,
     /// Column-level fulltext index with an optional analyzer.
     pub fulltext: Option<(Option<String>, Span)>,
+    /// `fulltext(name = "…", analyzer = "…")` on the field: a named index over this column
+    /// (its column name is filled in by [`build`]).
+    pub named_fulltext: Option<Fulltext>,
     /// Explicit `fetched`, or a system column.
     pub fetched: bool,
     pub object: Option<ObjectSpec>,
@@ -169,9 +179,12 @@ pub fn build(input: &DeriveInput) -> Result<Model, (Errors, Vec<Field>)> {
             continue;
         };
         let items = parse_attrs(&field.attrs, &mut errors);
-        model
-            .fields
-            .push(parse_field(ident, field.ty.clone(), &items, &mut errors));
+        let mut field = parse_field(ident, field.ty.clone(), &items, &mut errors);
+        if let Some(mut index) = field.named_fulltext.take() {
+            index.columns = vec![(field.column.clone(), index.span)];
+            model.fulltext.push(index);
+        }
+        model.fields.push(field);
     }
 
     validate(&model, &mut errors);
@@ -433,6 +446,7 @@ fn parse_field(ident: Ident, ty: Type, items: &[Item], errors: &mut Errors) -> F
         index: None,
         columnstore: None,
         fulltext: None,
+        named_fulltext: None,
         fetched: false,
         object: None,
     };
@@ -499,24 +513,37 @@ fn parse_field(ident: Ident, ty: Type, items: &[Item], errors: &mut Errors) -> F
             "fulltext" => match item {
                 Item::Flag(_) => field.fulltext = Some((None, key.span)),
                 Item::List(_, list) => {
+                    let mut seen = Seen::default();
                     let mut analyzer = None;
+                    let mut name = None;
                     for entry in list {
                         match item_key(entry) {
-                            Some(k) if k.name == "analyzer" && analyzer.is_none() => {
+                            Some(k) if !seen.first(k, errors) => {}
+                            Some(k) if k.name == "analyzer" => {
                                 analyzer = expect_name(entry, "analyzer = \"english\"", errors);
                             }
-                            Some(k) if k.name == "analyzer" => {
-                                errors.push(k.span, "duplicate option `analyzer`");
+                            Some(k) if k.name == "name" => {
+                                name = expect_name(entry, "name = \"name_ft\"", errors);
                             }
                             _ => errors.push(
                                 entry.span(),
-                                "expected `analyzer = \"…\"`; a named index with several \
-                                 columns goes on the struct: \
-                                 `#[cratedb(fulltext(name = \"…\", columns(\"…\")))]`",
+                                "expected `name = \"…\"` or `analyzer = \"…\"`; a named index \
+                                 over several columns goes on the struct: \
+                                 `#[cratedb(fulltext(name = \"…\", columns(\"…\", \"…\")))]`",
                             ),
                         }
                     }
-                    field.fulltext = Some((analyzer, key.span));
+                    match name {
+                        Some(name) => {
+                            field.named_fulltext = Some(Fulltext {
+                                name,
+                                columns: Vec::new(),
+                                analyzer,
+                                span: key.span,
+                            });
+                        }
+                        None => field.fulltext = Some((analyzer, key.span)),
+                    }
                 }
                 Item::Assign(..) | Item::Bare(_) => expected(
                     item,
@@ -778,12 +805,13 @@ fn validate(model: &Model, errors: &mut Errors) {
             );
         }
         let name = field.name();
-        if GENERATED_FNS.contains(&name.as_str()) {
+        if RESERVED_FNS.contains(&name.as_str()) {
             errors.push(
                 field.ident.span(),
                 format_args!(
-                    "a field named `{name}` would clash with the generated `{}::{name}()`; \
-                     rename the field and set `#[cratedb(column = \"{name}\")]`",
+                    "a field named `{name}` would get an accessor `{}::{name}()` that clashes \
+                     with the generated function of that name; rename the field and keep the \
+                     column name with `#[cratedb(column = \"{name}\")]`",
                     model.ident
                 ),
             );
