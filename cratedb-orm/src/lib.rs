@@ -6,6 +6,7 @@
 pub mod error;
 pub mod expr;
 pub mod model;
+pub mod query;
 pub mod session;
 pub mod sql;
 pub mod types;
@@ -16,6 +17,7 @@ pub use cratedb_orm_derive::CrateModel;
 pub use error::{Error, Result};
 pub use expr::Column;
 pub use model::{ColumnMeta, CrateModel, RowLayout, TableMeta};
+pub use query::{Query, Select};
 pub use serde_json::Value;
 pub use session::{Handle, Session};
 pub use types::{
