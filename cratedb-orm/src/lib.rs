@@ -10,6 +10,7 @@ pub mod query;
 pub mod session;
 pub mod sql;
 pub mod types;
+pub mod write;
 
 pub use cratedb_client as client;
 pub use cratedb_client::Client;

@@ -174,7 +174,6 @@ pub(crate) enum N {
     /// A column (`"name"`).
     Column(&'static str),
     /// A column of a named relation (`excluded."name"`); the qualifier is trusted SQL.
-    #[allow(dead_code)]
     Qualified(&'static str, &'static str),
     /// A subscript (`base['key']`).
     Subscript(Box<N>, String),
