@@ -38,6 +38,7 @@ pub(crate) struct Transport {
     schema: Option<String>,
     /// `""`, `"?types"`, `"?error_trace=true"` or `"?types&error_trace=true"`.
     sql_query: &'static str,
+    tls: bool,
     body_limit: u64,
     gzip_over: Option<usize>,
 }
@@ -77,6 +78,7 @@ impl Transport {
             authorization: config.authorization.clone(),
             schema: config.schema.clone(),
             sql_query,
+            tls: config.tls,
             body_limit: config.body_limit,
             gzip_over: config.gzip_requests_over,
         }
@@ -127,7 +129,7 @@ impl Transport {
         node: &Node,
         result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<Answer, AttemptError> {
-        let response = result.map_err(classify)?;
+        let response = result.map_err(|e| classify(e, self.tls))?;
         let status = response.status().as_u16();
         let mut body = response.into_body();
         if body.content_length().is_some_and(|n| n > self.body_limit) {
@@ -156,7 +158,10 @@ impl Transport {
 }
 
 /// Sorts a `ureq` error by whether the request may have reached the server.
-fn classify(e: ureq::Error) -> AttemptError {
+///
+/// With TLS, rustls reports handshake failures (unknown issuer, wrong host name, …) as I/O errors
+/// of kind `InvalidData`; no request data is sent before the handshake completes.
+fn classify(e: ureq::Error, tls: bool) -> AttemptError {
     use std::io::ErrorKind;
     use ureq::{Error as E, Timeout as T};
     match e {
@@ -169,6 +174,9 @@ fn classify(e: ureq::Error) -> AttemptError {
             AttemptError::NotSent(format!("cannot connect ({e})"))
         }
         E::Tls(_) | E::Pem(_) | E::Rustls(_) => AttemptError::NotSent(format!("TLS failure ({e})")),
+        E::Io(ref io) if tls && io.kind() == ErrorKind::InvalidData => {
+            AttemptError::NotSent(format!("TLS failure ({io})"))
+        }
         E::Io(ref io) => match io.kind() {
             ErrorKind::ConnectionRefused
             | ErrorKind::AddrNotAvailable

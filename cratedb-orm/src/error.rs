@@ -31,6 +31,65 @@ pub enum Error {
     /// A commit did not write everything; the failed rows stay pending in the session.
     #[error("{0}")]
     Commit(Box<crate::session::CommitError>),
+
+    /// A query that must return exactly one row (`one()`, `scalar()`) returned none or
+    /// several.
+    #[error("expected exactly one row, got {}", describe_row_count(*.found))]
+    RowCount {
+        /// The rows found (`one()` reads at most 2).
+        found: usize,
+    },
+
+    /// Some rows of a bulk write failed; the others were written.
+    #[error("{} of {total} rows failed: {}", .failed.len(), describe_failures(.failed))]
+    RowsFailed {
+        /// The failed rows, by index in the input.
+        failed: Vec<RowFailure>,
+        /// The number of rows sent.
+        total: usize,
+    },
+
+    /// A statement cannot be built from what was asked (e.g. an upsert on a model without
+    /// a primary key).
+    #[error("invalid query: {message}")]
+    InvalidQuery {
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// One failed row of a bulk write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowFailure {
+    /// The row's index in the input.
+    pub index: usize,
+    /// CrateDB's error for the row, when the server reports one (CrateDB ≥ 5.10, first
+    /// failures per shard).
+    pub error: Option<cratedb_client::SqlError>,
+}
+
+fn describe_row_count(found: usize) -> String {
+    match found {
+        0 => "none".to_owned(),
+        1 => "one".to_owned(),
+        _ => "more than one".to_owned(),
+    }
+}
+
+fn describe_failures(failed: &[RowFailure]) -> String {
+    const SHOWN: usize = 5;
+    let mut parts: Vec<String> = failed
+        .iter()
+        .take(SHOWN)
+        .map(|f| match &f.error {
+            Some(e) => format!("row {}: {e}", f.index),
+            None => format!("row {}", f.index),
+        })
+        .collect();
+    if failed.len() > SHOWN {
+        parts.push(format!("… {} more", failed.len() - SHOWN));
+    }
+    parts.join("; ")
 }
 
 impl Error {
@@ -40,6 +99,9 @@ impl Error {
         match self {
             Error::Client(e) => e.is_duplicate_key(),
             Error::Commit(c) => c.is_duplicate_key(),
+            Error::RowsFailed { failed, .. } => failed
+                .iter()
+                .any(|f| f.error.as_ref().is_some_and(|e| e.is_duplicate_key())),
             _ => false,
         }
     }

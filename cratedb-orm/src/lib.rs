@@ -9,9 +9,11 @@ pub mod ddl;
 pub mod error;
 pub mod expr;
 pub mod model;
+pub mod query;
 pub mod session;
 pub mod sql;
 pub mod types;
+pub mod write;
 
 pub use cratedb_client as client;
 pub use cratedb_client::Client;
@@ -19,6 +21,7 @@ pub use cratedb_orm_derive::CrateModel;
 pub use error::{Error, Result};
 pub use expr::Column;
 pub use model::{ColumnMeta, CrateModel, RowLayout, TableMeta};
+pub use query::{Query, Select};
 pub use serde_json::Value;
 pub use session::{Handle, Session};
 pub use types::{

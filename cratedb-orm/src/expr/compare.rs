@@ -1,0 +1,103 @@
+//! Comparisons: `eq ne lt le gt ge`, `in_list`, `is_null`, `like`/`ilike`.
+
+use super::expression::{n, AsExpr, IntoExpr};
+use super::kind::{ExprType, Nullable, Text, TextLike};
+use super::{BinOp, Expr, N};
+
+fn compare<A: IntoExpr>(op: BinOp, lhs: A, rhs: N) -> Expr<bool> {
+    Expr::from_n(N::binary(op, lhs.into_expr().into_n(), rhs))
+}
+
+dual_impl! { [T] where [T: ExprType] {
+    /// `self = rhs`. `rhs` is a value of the same SQL type (bound as a parameter), or a
+    /// column or expression of that type.
+    ///
+    /// ```
+    /// # use cratedb_orm::{Column, expr::Expr};
+    /// # struct Character;
+    /// let name: Column<Character, Option<String>> = Column::new("name");
+    /// assert_eq!(name.eq("Arthur Dent").to_sql().0, r#""name" = $1"#);
+    /// ```
+    pub fn eq<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool> {
+        compare(BinOp::Eq, self, n(rhs))
+    }
+
+    /// `self <> rhs`.
+    pub fn ne<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool> {
+        compare(BinOp::Ne, self, n(rhs))
+    }
+
+    /// `self < rhs`.
+    pub fn lt<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool> {
+        compare(BinOp::Lt, self, n(rhs))
+    }
+
+    /// `self <= rhs`.
+    pub fn le<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool> {
+        compare(BinOp::Le, self, n(rhs))
+    }
+
+    /// `self > rhs`.
+    pub fn gt<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool> {
+        compare(BinOp::Gt, self, n(rhs))
+    }
+
+    /// `self >= rhs`.
+    pub fn ge<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool> {
+        compare(BinOp::Ge, self, n(rhs))
+    }
+
+    /// `self IN ($1, $2, …)`. An empty list renders `FALSE` (it matches nothing).
+    pub fn in_list<I>(self, items: I) -> Expr<bool>
+    where
+        I: IntoIterator,
+        I::Item: AsExpr<T::Kind>,
+    {
+        let list = items.into_iter().map(n).collect();
+        Expr::from_n(N::InList(Box::new(self.into_expr().into_n()), list, false))
+    }
+
+    /// `self NOT IN ($1, $2, …)`. An empty list renders `TRUE`.
+    pub fn not_in_list<I>(self, items: I) -> Expr<bool>
+    where
+        I: IntoIterator,
+        I::Item: AsExpr<T::Kind>,
+    {
+        let list = items.into_iter().map(n).collect();
+        Expr::from_n(N::InList(Box::new(self.into_expr().into_n()), list, true))
+    }
+}}
+
+dual_impl! { [T] where [T: ExprType + Nullable] {
+    /// `self IS NULL`; only on nullable (`Option<_>`) columns and JSON values.
+    pub fn is_null(self) -> Expr<bool> {
+        Expr::from_n(N::IsNull(Box::new(self.into_expr().into_n()), false))
+    }
+
+    /// `self IS NOT NULL`; only on nullable (`Option<_>`) columns and JSON values.
+    pub fn is_not_null(self) -> Expr<bool> {
+        Expr::from_n(N::IsNull(Box::new(self.into_expr().into_n()), true))
+    }
+}}
+
+dual_impl! { [T] where [T: ExprType, T::Kind: TextLike] {
+    /// `self LIKE pattern` (`%` any text, `_` one character; case-sensitive).
+    pub fn like<P: AsExpr<Text>>(self, pattern: P) -> Expr<bool> {
+        compare(BinOp::Like, self, n(pattern))
+    }
+
+    /// `self NOT LIKE pattern`.
+    pub fn not_like<P: AsExpr<Text>>(self, pattern: P) -> Expr<bool> {
+        compare(BinOp::NotLike, self, n(pattern))
+    }
+
+    /// `self ILIKE pattern` (case-insensitive `LIKE`).
+    pub fn ilike<P: AsExpr<Text>>(self, pattern: P) -> Expr<bool> {
+        compare(BinOp::ILike, self, n(pattern))
+    }
+
+    /// `self NOT ILIKE pattern`.
+    pub fn not_ilike<P: AsExpr<Text>>(self, pattern: P) -> Expr<bool> {
+        compare(BinOp::NotILike, self, n(pattern))
+    }
+}}

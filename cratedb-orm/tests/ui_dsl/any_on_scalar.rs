@@ -1,0 +1,8 @@
+// `any_eq` needs an array.
+#[path = "../dsl_support/mod.rs"]
+mod dsl_support;
+use dsl_support::Character;
+
+fn main() {
+    let _ = Character::name().any_eq("Arthur");
+}

@@ -1,0 +1,8 @@
+// No arithmetic on text.
+#[path = "../dsl_support/mod.rs"]
+mod dsl_support;
+use dsl_support::Character;
+
+fn main() {
+    let _ = Character::name() + 1;
+}
