@@ -607,9 +607,13 @@ impl<M: CrateModel> Table<M> {
                 Some(content_key(columns.iter().map(got)))
             };
             let slot = key.and_then(|k| waiting.get_mut(&k)).and_then(|v| v.pop());
-            match slot.and_then(|k| matched.get_mut(k).map(|m| (k, m))) {
-                Some((_, m)) => *m = Some(std::mem::take(&mut row)),
-                None => unmatched_rows.push(row),
+            match slot.and_then(|k| matched.get_mut(k)) {
+                Some(m) => *m = Some(std::mem::take(&mut row)),
+                // Only a complete row without a matching identity may be paired in order.
+                None if !ids_sent && row.len() == response.cols.len() && !row.is_empty() => {
+                    unmatched_rows.push(row)
+                }
+                None => {}
             }
         }
         // Rows that could not be matched by value (e.g. values the server normalised) are
