@@ -1,50 +1,362 @@
-//! [`Client`]: the entry point (contract stub, being implemented).
+//! [`Client`]: the entry point. Sends statements to the servers round-robin with failover.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
 
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::{BulkResponse, Error, Result, Rows, SqlResponse};
+use crate::config::{Auth, Config};
+use crate::echo::EchoEvent;
+use crate::node_pool::NodePool;
+use crate::server_info::{parse_server_info, ServerInfo, ServerVersion};
+use crate::statement::is_read;
+use crate::transport::{Answer, AttemptError, Transport};
+use crate::{row_decoder, wire};
+use crate::{BulkResponse, ClientBuilder, Error, Result, Rows, SqlResponse};
 
-/// A CrateDB client over HTTP. Cheap to clone; `Send + Sync`.
-#[derive(Debug, Clone)]
+/// A CrateDB client over HTTP. Cheap to clone (clones share the connection pool and the
+/// servers' health); `Send + Sync`.
+///
+/// Requests rotate round-robin over the servers. A server that fails at the connection level
+/// (refused, DNS, connect timeout, TLS failure) or answers 502/503/504 is marked inactive for the
+/// retry interval and the request moves to the next server. A request whose outcome is unknown
+/// (timeout or reset after it was sent) moves on only when the statement is a read
+/// (`SELECT`, `SHOW`, `EXPLAIN`, `WITH … SELECT`) or [`ClientBuilder::retry_writes`] is on.
+/// CrateDB's SQL errors are never retried. When every server fails,
+/// [`Error::AllServersFailed`] lists each server's reason.
+///
+/// ```no_run
+/// use cratedb_client::Client;
+/// use serde_json::json;
+///
+/// let client = Client::new("crate://localhost:4200")?;
+/// let r = client.sql("SELECT name FROM sys.cluster WHERE name = $1", &[json!("crate")])?;
+/// println!("{:?} {:?}", r.cols, r.rows);
+/// # Ok::<(), cratedb_client::Error>(())
+/// ```
+#[derive(Clone)]
 pub struct Client {
-    default_schema: Option<String>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    pool: NodePool,
+    transport: Transport,
+}
+
+/// Which request to send.
+#[derive(Clone, Copy)]
+enum Request<'a> {
+    Sql(&'a [u8]),
+    Root,
 }
 
 impl Client {
-    /// Connects to the servers of a `crate://` URL.
-    pub fn new(_url: &str) -> Result<Client> {
-        Err(Error::InvalidConfig {
-            message: "client not implemented yet".into(),
+    /// Connects to the servers of a `crate://` URL (see [`ConnectionUrl`](crate::ConnectionUrl)).
+    /// No request is sent until the first statement.
+    pub fn new(url: &str) -> Result<Client> {
+        ClientBuilder::new().url(url).build()
+    }
+
+    /// A [`ClientBuilder`] for every setting.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    pub(crate) fn from_config(config: Config) -> Result<Client> {
+        let pool = NodePool::new(&config.servers, config.tls, config.retry_interval);
+        let transport = Transport::new(&config);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config,
+                pool,
+                transport,
+            }),
         })
     }
 
-    /// Runs one statement with bound parameters (`args` serializes to a JSON array).
-    pub fn sql<A: Serialize + ?Sized>(&self, _stmt: &str, _args: &A) -> Result<SqlResponse> {
-        Err(Error::InvalidConfig {
-            message: "client not implemented yet".into(),
+    /// Runs one statement with bound parameters (`args` serializes to a JSON array:
+    /// `&[json!(1)]`, `&("a", 2)`, `&Vec<Value>`, …). Placeholders are `$1…$n` or `?`.
+    pub fn sql<A: Serialize + ?Sized>(&self, stmt: &str, args: &A) -> Result<SqlResponse> {
+        let body = wire::sql_body(stmt, args)?;
+        self.run(stmt, &body, is_read(stmt), None, |server, body| {
+            wire::parse_sql_response(server, body)
         })
     }
 
-    /// Runs one statement and deserializes each row (a JSON array) into `T`.
+    /// Runs one statement and deserializes each row (a JSON array) into `T` straight from the
+    /// response body: a tuple, a `Vec`, or a struct deriving `Deserialize` (fields in column
+    /// order). Empty rows (DML answers carry `[[]]`) are skipped. A row that does not fit is
+    /// [`Error::Decode`] naming the row and column.
+    ///
+    /// ```no_run
+    /// # let client = cratedb_client::Client::new("crate://")?;
+    /// let r = client.query_as::<(String, i64), _>("SELECT name, n FROM t WHERE x = $1", &("a",))?;
+    /// for (name, n) in r.rows { println!("{name}: {n}"); }
+    /// # Ok::<(), cratedb_client::Error>(())
+    /// ```
     pub fn query_as<T: DeserializeOwned, A: Serialize + ?Sized>(
         &self,
-        _stmt: &str,
-        _args: &A,
+        stmt: &str,
+        args: &A,
     ) -> Result<Rows<T>> {
-        Err(Error::InvalidConfig {
-            message: "client not implemented yet".into(),
+        let body = wire::sql_body(stmt, args)?;
+        self.run(stmt, &body, is_read(stmt), None, |server, body| {
+            row_decoder::decode_rows(server, body)
         })
     }
 
-    /// Runs one INSERT/UPDATE/DELETE with many argument rows in one request.
-    pub fn bulk<A: Serialize + ?Sized>(&self, _stmt: &str, _bulk_args: &A) -> Result<BulkResponse> {
-        Err(Error::InvalidConfig {
-            message: "client not implemented yet".into(),
+    /// Runs one INSERT/UPDATE/DELETE with many argument rows (`bulk_args` serializes to an
+    /// array of arrays) in one request. The answer has one result per row, in order; a failed
+    /// row has `rowcount == -2` and, on CrateDB 5.10 and later, its error. An analysis error
+    /// (syntax, types) fails the whole request with [`Error::Sql`].
+    pub fn bulk<A: Serialize + ?Sized>(&self, stmt: &str, bulk_args: &A) -> Result<BulkResponse> {
+        let (body, rows) = wire::bulk_body(stmt, bulk_args)?;
+        self.run(stmt, &body, false, Some(rows), |server, body| {
+            wire::parse_bulk_response(server, body, rows)
         })
     }
 
     /// The schema sent as `Default-Schema`, if configured.
     pub fn default_schema(&self) -> Option<&str> {
-        self.default_schema.as_deref()
+        self.inner.config.schema.as_deref()
+    }
+
+    /// The servers, `host:port`, in configuration order.
+    pub fn servers(&self) -> Vec<String> {
+        self.inner
+            .pool
+            .nodes()
+            .iter()
+            .map(|n| n.name.clone())
+            .collect()
+    }
+
+    /// The servers currently marked inactive (skipped until their retry interval has passed).
+    pub fn inactive_servers(&self) -> Vec<String> {
+        self.inner
+            .pool
+            .nodes()
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.inner.pool.is_inactive(*i))
+            .map(|(_, n)| n.name.clone())
+            .collect()
+    }
+
+    /// Node information (`GET /`) from one server, with failover.
+    pub fn server_info(&self) -> Result<ServerInfo> {
+        let (node, answer) = self.send(Request::Root, true)?;
+        let server = self.node_name(node);
+        if !(200..300).contains(&answer.status) {
+            return Err(wire::error_from_answer(
+                &server,
+                answer.status,
+                &answer.body,
+            ));
+        }
+        parse_server_info(&server, &answer.body)
+    }
+
+    /// Node information from every server, each asked directly (no failover), in
+    /// configuration order.
+    pub fn servers_info(&self) -> Vec<Result<ServerInfo>> {
+        (0..self.inner.pool.nodes().len())
+            .map(|i| self.info_of(i))
+            .collect()
+    }
+
+    /// The lowest CrateDB version among the servers that answer (the version whose features
+    /// every node supports). Fails only when no server answers.
+    pub fn lowest_version(&self) -> Result<ServerVersion> {
+        let mut failures = Vec::new();
+        let mut lowest: Option<ServerVersion> = None;
+        for (i, info) in self.servers_info().into_iter().enumerate() {
+            match info {
+                Ok(info) => {
+                    if lowest.as_ref().is_none_or(|l| info.version < *l) {
+                        lowest = Some(info.version);
+                    }
+                }
+                Err(e) => failures.push((self.node_name(i), e.to_string())),
+            }
+        }
+        lowest.ok_or(Error::AllServersFailed { failures })
+    }
+
+    fn info_of(&self, index: usize) -> Result<ServerInfo> {
+        let inner = &self.inner;
+        let node = inner.pool.node(index).ok_or_else(|| Error::InvalidConfig {
+            message: format!("no server number {index}"),
+        })?;
+        match inner.transport.get_root(node) {
+            Ok(answer) if matches!(answer.status, 502..=504) => {
+                let reason = wire::node_failure_reason(answer.status, &answer.body);
+                inner.pool.mark_failed(index, &reason);
+                Err(Error::Connection {
+                    server: node.name.clone(),
+                    reason,
+                })
+            }
+            Ok(answer) if !(200..300).contains(&answer.status) => Err(wire::error_from_answer(
+                &node.name,
+                answer.status,
+                &answer.body,
+            )),
+            Ok(answer) => {
+                inner.pool.mark_ok(index);
+                parse_server_info(&node.name, &answer.body)
+            }
+            Err(AttemptError::NotSent(reason) | AttemptError::MaybeSent(reason)) => {
+                inner.pool.mark_failed(index, &reason);
+                Err(Error::Connection {
+                    server: node.name.clone(),
+                    reason,
+                })
+            }
+            Err(AttemptError::Final(e)) => Err(e),
+        }
+    }
+
+    fn node_name(&self, index: usize) -> String {
+        self.inner
+            .pool
+            .node(index)
+            .map(|n| n.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// Sends a `POST /_sql`, maps error answers, parses a success with `parse`, and echoes.
+    fn run<T>(
+        &self,
+        stmt: &str,
+        body: &[u8],
+        read: bool,
+        bulk_rows: Option<usize>,
+        parse: impl FnOnce(&str, &[u8]) -> Result<T>,
+    ) -> Result<T> {
+        let started = Instant::now();
+        let retryable = read || self.inner.config.retry_writes;
+        let mut last_server = String::new();
+        let result = self
+            .send_tracking(Request::Sql(body), retryable, &mut last_server)
+            .and_then(|(node, answer)| {
+                let server = self.node_name(node);
+                if (200..300).contains(&answer.status) {
+                    parse(&server, &answer.body)
+                } else {
+                    Err(wire::error_from_answer(
+                        &server,
+                        answer.status,
+                        &answer.body,
+                    ))
+                }
+            });
+        if let Some(echo) = &self.inner.config.echo {
+            echo.call(&EchoEvent {
+                statement: stmt,
+                server: &last_server,
+                duration: started.elapsed(),
+                bulk_rows,
+                ok: result.is_ok(),
+            });
+        }
+        result
+    }
+
+    fn send(&self, request: Request<'_>, retryable: bool) -> Result<(usize, Answer)> {
+        let mut last = String::new();
+        self.send_tracking(request, retryable, &mut last)
+    }
+
+    /// Tries the servers in the pool's order until one gives an HTTP answer that is not a node
+    /// failure. `last_server` is set to each server tried.
+    fn send_tracking(
+        &self,
+        request: Request<'_>,
+        retryable: bool,
+        last_server: &mut String,
+    ) -> Result<(usize, Answer)> {
+        let inner = &self.inner;
+        let plan = inner.pool.plan();
+        let mut failures = Vec::new();
+        let mut tried = Vec::with_capacity(plan.len());
+        for index in plan {
+            let Some(node) = inner.pool.node(index) else {
+                continue;
+            };
+            tried.push(index);
+            last_server.clone_from(&node.name);
+            let attempt = match request {
+                Request::Sql(body) => inner.transport.post_sql(node, body),
+                Request::Root => inner.transport.get_root(node),
+            };
+            match attempt {
+                Ok(answer) if matches!(answer.status, 502..=504) => {
+                    let reason = wire::node_failure_reason(answer.status, &answer.body);
+                    inner.pool.mark_failed(index, &reason);
+                    failures.push((node.name.clone(), reason));
+                }
+                Ok(answer) => {
+                    inner.pool.mark_ok(index);
+                    return Ok((index, answer));
+                }
+                Err(AttemptError::NotSent(reason)) => {
+                    inner.pool.mark_failed(index, &reason);
+                    failures.push((node.name.clone(), reason));
+                }
+                Err(AttemptError::MaybeSent(reason)) => {
+                    inner.pool.mark_failed(index, &reason);
+                    if !retryable {
+                        return Err(Error::Connection {
+                            server: node.name.clone(),
+                            reason: format!(
+                                "{reason}; the statement may have been executed, so it was not \
+                                 resent (only reads are resent unless retry_writes is on)"
+                            ),
+                        });
+                    }
+                    failures.push((node.name.clone(), reason));
+                }
+                Err(AttemptError::Final(e)) => return Err(e),
+            }
+        }
+        failures.extend(inner.pool.inactive_reasons(&tried));
+        Err(Error::AllServersFailed { failures })
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.inner.config;
+        let auth = match &c.auth {
+            Auth::None => "none".to_string(),
+            Auth::Basic { username } => format!("basic (user {username:?}, password redacted)"),
+            Auth::Bearer => "JWT bearer (token redacted)".to_string(),
+        };
+        f.debug_struct("Client")
+            .field("servers", &self.servers())
+            .field("tls", &c.tls)
+            .field("verify_ssl_cert", &c.verify)
+            .field("auth", &auth)
+            .field("schema", &c.schema)
+            .field("connect_timeout", &c.connect_timeout)
+            .field("timeout", &c.timeout)
+            .field("retry_interval", &c.retry_interval)
+            .field("body_limit", &c.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Client;
+
+    #[test]
+    fn client_is_send_sync_clone() {
+        fn check<T: Send + Sync + Clone + 'static>() {}
+        check::<Client>();
     }
 }

@@ -60,7 +60,7 @@ impl fmt::Display for SqlError {
 /// Everything that can go wrong talking to CrateDB.
 ///
 /// Messages name the server (`host:port`) but never credentials.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// CrateDB rejected the statement (never retried).
@@ -115,6 +115,44 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An HTTP error answer without a CrateDB error body (e.g. 413 over `http.max_content_length`,
+    /// 429 with an empty body, a proxy's HTML page). Never retried.
+    #[error("HTTP {status} from {server}: {message}")]
+    Http {
+        /// The server that answered, `host:port`.
+        server: String,
+        /// The HTTP status.
+        status: u16,
+        /// What the status means, and the start of the body when there was one.
+        message: String,
+    },
+    /// The statement's arguments could not be sent: they did not serialize to a JSON array
+    /// (`args`) or an array of arrays (`bulk_args`).
+    #[error("invalid statement arguments: {message}")]
+    InvalidArgs {
+        /// What is wrong.
+        message: String,
+    },
+    /// A row did not fit the requested type (see `Client::query_as`).
+    #[error("row {row}{}: {message}", format_column(*.column, .column_name.as_deref()))]
+    Decode {
+        /// Index of the row in the result (0-based).
+        row: usize,
+        /// Index of the column (0-based), when known.
+        column: Option<usize>,
+        /// Name of the column, when known.
+        column_name: Option<String>,
+        /// What was expected and what was found.
+        message: String,
+    },
+}
+
+fn format_column(column: Option<usize>, name: Option<&str>) -> String {
+    match (column, name) {
+        (Some(i), Some(name)) => format!(", column {i} ({name:?})"),
+        (Some(i), None) => format!(", column {i}"),
+        (None, _) => String::new(),
+    }
 }
 
 fn format_failures(failures: &[(String, String)]) -> String {

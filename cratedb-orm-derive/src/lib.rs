@@ -1,10 +1,35 @@
 //! `#[derive(CrateModel)]` for `cratedb-orm`.
+//!
+//! Pipeline (as in `serde_derive`): `attr` parses every `#[cratedb(...)]` into a uniform
+//! syntax tree → `model` interprets and validates it, collecting all errors with the span
+//! of the offending token → `expand` emits the `CrateModel` impl, column accessors, DDL
+//! functions and `const` type checks, using only `::cratedb_orm::` paths.
+//!
+//! The attribute reference is in `cratedb_orm`'s documentation of `CrateModel`.
+
+mod attr;
+mod case;
+mod errors;
+mod expand;
+mod model;
+mod sql_type;
 
 use proc_macro::TokenStream;
 
-/// Derives `cratedb_orm::CrateModel`. See the `cratedb-orm` documentation.
+/// Derives `cratedb_orm::CrateModel` for a struct with named fields. See the
+/// `cratedb_orm::CrateModel` documentation for the `#[cratedb(...)]` options.
 #[proc_macro_derive(CrateModel, attributes(cratedb))]
 pub fn derive_crate_model(input: TokenStream) -> TokenStream {
-    let _ = input;
-    TokenStream::new()
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    match model::build(&input) {
+        Ok(model) => expand::expand(&model),
+        Err((errors, fields)) => {
+            // Report the type-dependent mistakes in the same compilation as the others.
+            let mut out = errors.to_compile_errors();
+            let fields: Vec<&model::Field> = fields.iter().collect();
+            out.extend(expand::type_checks(&fields, &[]));
+            out
+        }
+    }
+    .into()
 }

@@ -28,6 +28,10 @@ pub enum Error {
         message: String,
     },
 
+    /// A commit did not write everything; the failed rows stay pending in the session.
+    #[error("{0}")]
+    Commit(Box<crate::session::CommitError>),
+
     /// A query that must return exactly one row (`one()`, `scalar()`) returned none or
     /// several.
     #[error("expected exactly one row, got {}", describe_row_count(*.found))]
@@ -89,6 +93,19 @@ fn describe_failures(failed: &[RowFailure]) -> String {
 }
 
 impl Error {
+    /// True for a duplicate primary key: a client error 4091, or a commit in which a row
+    /// failed with 4091 (or was skipped by a multi-row INSERT).
+    pub fn is_duplicate_key(&self) -> bool {
+        match self {
+            Error::Client(e) => e.is_duplicate_key(),
+            Error::Commit(c) => c.is_duplicate_key(),
+            Error::RowsFailed { failed, .. } => failed
+                .iter()
+                .any(|f| f.error.as_ref().is_some_and(|e| e.is_duplicate_key())),
+            _ => false,
+        }
+    }
+
     /// Wraps a [`crate::types::DecodeError`] with the column it came from.
     pub fn decode(column: impl Into<String>, err: crate::types::DecodeError) -> Self {
         Error::Decode {

@@ -3,6 +3,9 @@
 //! Models are Rust structs with `#[derive(CrateModel)]`; a [`session`] tracks them and
 //! flushes minimal, batched writes; the [`expr`] DSL builds typed queries.
 
+extern crate self as cratedb_orm;
+
+pub mod ddl;
 pub mod error;
 pub mod expr;
 pub mod model;
@@ -27,3 +30,7 @@ pub use types::{
     CrateType, FloatVector, GeoPoint, GeoShape, Object, ObjectArray, SqlType, Timestamp,
     TimestampTz,
 };
+
+/// `serde_json`, for the [`object!`] macro.
+#[doc(hidden)]
+pub use serde_json as __serde_json;

@@ -10,6 +10,86 @@ use crate::types::SqlType;
 /// A Rust struct mapped to a CrateDB table. Implement it with `#[derive(CrateModel)]`.
 ///
 /// Column indexes used by the methods below are positions in [`TableMeta::columns`].
+///
+/// # `#[derive(CrateModel)]`
+///
+/// ```
+/// use cratedb_orm::{CrateModel, Object, ObjectArray, TimestampTz};
+///
+/// fn gen_key() -> String {
+///     cratedb_orm::types::random_uuid()
+/// }
+///
+/// #[derive(Debug, Default, CrateModel)]
+/// #[cratedb(table = "characters", number_of_shards = 3)]
+/// #[cratedb(fulltext(name = "quote_ft", columns("quote"), analyzer = "english"))]
+/// pub struct Character {
+///     #[cratedb(primary_key, default = gen_key)]
+///     pub id: String,
+///     #[cratedb(index = false, fulltext(name = "name_ft", analyzer = "english"))]
+///     pub name: Option<String>,
+///     #[cratedb(generated = "lower(name)")]
+///     pub name_normalized: Option<String>,
+///     pub quote: String,
+///     pub details: Option<Object>,
+///     pub more_details: Option<ObjectArray>,
+///     #[cratedb(columnstore = false)]
+///     pub even_more_details: Option<String>,
+///     #[cratedb(server_default = "now()")]
+///     pub created_at: Option<TimestampTz>,
+/// }
+///
+/// assert!(Character::create_table_sql().starts_with(r#"CREATE TABLE "characters" ("id" TEXT NOT NULL, "#));
+/// assert_eq!(Character::name().name(), "name"); // a typed column for the query DSL
+/// assert_eq!(Character::meta().primary_key, vec![0]);
+/// ```
+///
+/// The derive generates this trait's impl (metadata built once; rows decoded by column
+/// name), a `pub const fn <field>() -> Column<Self, FieldType>` per persisted field, and
+/// `create_table_sql()`, `create_table_if_not_exists_sql()`, `drop_table_sql()`,
+/// `drop_table_if_exists_sql()` (see [`crate::ddl`]).
+///
+/// Struct options (`#[cratedb(...)]` on the struct; several attributes may be used):
+///
+/// | option | effect |
+/// |---|---|
+/// | `table = "characters"` | the table name; **default: the struct name in snake_case** (`HTTPLog` → `http_log`), never pluralised |
+/// | `schema = "doc"` | qualifies every statement (`"doc"."characters"`); default: the client's schema |
+/// | `number_of_shards = 3` | `CLUSTERED INTO 3 SHARDS` |
+/// | `clustered_by = "id"` | `CLUSTERED BY ("id")`; must be a primary-key column |
+/// | `partitioned_by("day", …)` | `PARTITIONED BY ("day", …)`; primary-key columns |
+/// | `number_of_replicas = "0-1"` (or an integer) | `WITH (number_of_replicas = '0-1')` |
+/// | `with(refresh_interval = 1000, "blocks.read_only" = false)` | any other table setting (string, integer, float, bool) |
+/// | `fulltext(name = "name_ft", columns("name", …), analyzer = "english")` | a named fulltext index (repeatable) |
+/// | `versioned` | optimistic concurrency: the session checks `_seq_no`/`_primary_term` |
+///
+/// Field options:
+///
+/// | option | effect |
+/// |---|---|
+/// | `primary_key` | part of the primary key (several fields make a composite key) |
+/// | `column = "_id"` | the SQL column name, when it differs from the field name |
+/// | `default = path::to::fn` | client-side default, called by `apply_defaults` while the field is unset (`None`, `""`, `0`, …); its result is converted with `Into` |
+/// | `server_default = "now()"` | `DEFAULT now()`; the value is read back after insert |
+/// | `generated = "lower(name)"` | `GENERATED ALWAYS AS (lower(name))`; read-only, read back after insert |
+/// | `index = false` | `INDEX OFF` (not on OBJECT/GEO columns) |
+/// | `columnstore = false` | `STORAGE WITH (columnstore = false)` (TEXT, numeric, timestamp) |
+/// | `fulltext` / `fulltext(analyzer = "english")` | column-level `INDEX USING FULLTEXT [WITH (analyzer = …)]` |
+/// | `fulltext(name = "name_ft", analyzer = "english")` | a named index over this one column |
+/// | `fetched` | a server-generated value read back with `RETURNING`, never written (implied for system columns such as `_id`, which are never declared in DDL) |
+/// | `object(policy = "strict", columns(age = "INTEGER"))` | `OBJECT(STRICT) AS ("age" INTEGER)` for `Object`/`ObjectArray` fields |
+/// | `skip` | not a column; filled with `Default::default()` when loading |
+///
+/// Nullability comes from the type: `Option<T>` is nullable, anything else `NOT NULL`. A
+/// model needs a primary key or an `_id` field (so the session can update its rows).
+/// Misuse is a compile error pointing at the offending token, all reported at once:
+/// unknown or duplicate options, wrong value types, `generated` with `default`, a
+/// `primary_key` on an `Option<T>` (unless `server_default`/`fetched`), `index = false`
+/// on an OBJECT/GEO column, key or index columns that do not exist, a missing identity.
+///
+/// With several named fulltext indexes sharing an analyzer, older Clippy versions report
+/// the repeated `analyzer = "…"` as `clippy::duplicated_attributes` (a false positive):
+/// allow that lint on the struct, or declare single-column indexes on their fields.
 pub trait CrateModel: Sized + Send + 'static {
     /// The table's metadata, built once on first use.
     fn meta() -> &'static TableMeta;

@@ -124,7 +124,7 @@ impl ToSqlValue for types::GeoPoint {
 impl ToSqlValue for types::GeoShape {
     /// The GeoJSON geometry.
     fn to_sql_value(&self) -> Value {
-        self.0.clone()
+        self.as_geojson().clone()
     }
 }
 

@@ -141,10 +141,7 @@ impl FromSqlValue for types::GeoPoint {
 impl FromSqlValue for types::GeoShape {
     /// A GeoJSON geometry object.
     fn from_sql_value(value: Value) -> Result<Self, DecodeError> {
-        match value {
-            Value::Object(_) => Ok(types::GeoShape(value)),
-            other => Err(DecodeError::new("GEO_SHAPE (GeoJSON object)", &other)),
-        }
+        types::GeoShape::from_geojson(value)
     }
 }
 

@@ -1,37 +1,111 @@
-//! The [`Session`]: a unit of work over a [`Client`] (skeleton; being built).
+//! The [`Session`]: a unit of work that tracks models and flushes minimal, batched writes.
+//!
+//! # How it works
+//! The session owns the models it tracks and hands out [`Handle`]s. It keeps, per model, the
+//! last state known to be in the database (a snapshot of its wire values). On
+//! [`commit`](Session::commit) it compares each model with its snapshot and sends only what
+//! changed:
+//!
+//! - new models: one `bulk_args` INSERT per table and column set, or — when the table has
+//!   server-generated values (`_id`, `DEFAULT now()`, generated columns) — one multi-row
+//!   `INSERT … VALUES (…), (…) RETURNING …` (CrateDB refuses `RETURNING` in bulk requests),
+//!   whose returned values are stored on the models;
+//! - changed models: one UPDATE each, with only the changed columns and, for `OBJECT`
+//!   columns, only the changed keys (`SET "details"['species'] = $1`; deleted keys are set to
+//!   `NULL`); UPDATEs of the same SQL shape across models travel in ONE bulk request;
+//! - deleted models: one bulk DELETE per table.
+//!
+//! # No transactions
+//! CrateDB has no transactions: every row write is atomic on its own, and a commit is a
+//! sequence of requests. If a request fails, the rows it carried and every later row stay
+//! pending in the session, and [`Error::Commit`] says what landed and what did not. Call
+//! `commit` again to retry the pending writes, or [`rollback`](Session::rollback) to drop
+//! them (rollback restores the models to their last known database state; it cannot undo
+//! rows that already landed).
+//!
+//! ```
+//! # use cratedb_orm::session::Statement;
+//! // See the crate docs for a full example with a model.
+//! ```
 
-use std::marker::PhantomData;
+mod commit_error;
+mod diff;
+mod handle;
+mod key;
+mod statement;
+mod table;
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::ops::{Index, IndexMut};
 
 use cratedb_client::{Client, SqlResponse};
+use serde_json::Value;
 
-use crate::{CrateModel, Result, RowLayout};
+pub use commit_error::{CommitError, RowFailure, RowFailureCause, WriteKind};
+pub use diff::{apply_path, diff_columns, diff_objects, Assignment};
+pub use handle::Handle;
+pub use key::{KeyPart, PrimaryKey};
+pub use statement::{Statement, StatementArgs};
 
-/// A unit of work: tracks models and flushes minimal, batched writes on commit.
+use table::{Batch, ErasedTable, Limits, Outcome, Report, State, Table};
+
+use crate::sql::SqlWriter;
+use crate::{CrateModel, Error, Result, RowLayout, TableMeta};
+
+/// A unit of work over a [`Client`]: tracks added and loaded models and writes their changes
+/// on [`commit`](Session::commit).
+///
+/// Sessions are cheap: create one per unit of work over a shared (cloned) client. A session
+/// is `Send`, not `Sync` (use one per thread).
 pub struct Session {
     client: Client,
-    models: Vec<Box<dyn std::any::Any + Send>>,
+    tables: Vec<Box<dyn ErasedTable>>,
+    by_type: HashMap<TypeId, usize>,
+    limits: Limits,
 }
 
-/// A handle to a model tracked by a [`Session`].
-pub struct Handle<M> {
-    index: usize,
-    _marker: PhantomData<fn() -> M>,
-}
-
-impl<M> Clone for Handle<M> {
-    fn clone(&self) -> Self {
-        *self
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("client", &self.client)
+            .field("tables", &self.tables.len())
+            .finish()
     }
 }
-impl<M> Copy for Handle<M> {}
+
+/// Default most rows per bulk request or multi-row INSERT.
+pub const DEFAULT_BATCH_SIZE: usize = 10_000;
+
+/// Default longest multi-row INSERT statement, under CrateDB's `statement_max_length`
+/// (262144 characters).
+pub const DEFAULT_MAX_STATEMENT_LEN: usize = 200_000;
 
 impl Session {
-    /// A session over `client`.
+    /// A session over `client` (clone a shared client; clones share connections and server
+    /// state).
     pub fn new(client: Client) -> Self {
         Session {
             client,
-            models: Vec::new(),
+            tables: Vec::new(),
+            by_type: HashMap::new(),
+            limits: Limits {
+                batch_size: DEFAULT_BATCH_SIZE,
+                max_statement_len: DEFAULT_MAX_STATEMENT_LEN,
+            },
         }
+    }
+
+    /// Sets the most rows sent in one bulk request or multi-row INSERT (default 10,000).
+    pub fn with_batch_size(mut self, rows: usize) -> Self {
+        self.limits.batch_size = rows.max(1);
+        self
+    }
+
+    /// Sets the longest multi-row INSERT statement text (default 200,000 characters).
+    pub fn with_max_statement_len(mut self, chars: usize) -> Self {
+        self.limits.max_statement_len = chars;
+        self
     }
 
     /// The client this session sends its statements with.
@@ -39,23 +113,314 @@ impl Session {
         &self.client
     }
 
-    /// Decodes the rows of `response` into models of type `M` and tracks them.
+    fn table<M: CrateModel>(&self) -> Option<&Table<M>> {
+        let &t = self.by_type.get(&TypeId::of::<M>())?;
+        self.tables.get(t)?.as_any().downcast_ref()
+    }
+
+    fn table_mut<M: CrateModel>(&mut self) -> &mut Table<M> {
+        let t = match self.by_type.get(&TypeId::of::<M>()) {
+            Some(&t) => t,
+            None => {
+                self.tables.push(Box::new(Table::<M>::new()));
+                let t = self.tables.len() - 1;
+                self.by_type.insert(TypeId::of::<M>(), t);
+                t
+            }
+        };
+        // The slot at `t` holds a `Table<M>` by construction of `by_type`.
+        match self
+            .tables
+            .get_mut(t)
+            .and_then(|b| b.as_any_mut().downcast_mut::<Table<M>>())
+        {
+            Some(table) => table,
+            None => unreachable_table::<M>(),
+        }
+    }
+
+    /// Tracks a new model; it is inserted by the next [`commit`](Session::commit).
+    /// Client-side defaults (`#[cratedb(default = …)]`) are applied now, so generated ids
+    /// are visible at once.
+    pub fn add<M: CrateModel>(&mut self, model: M) -> Handle<M> {
+        Handle::new(self.table_mut::<M>().add(model))
+    }
+
+    /// Tracks several new models.
+    pub fn add_all<M: CrateModel>(
+        &mut self,
+        models: impl IntoIterator<Item = M>,
+    ) -> Vec<Handle<M>> {
+        let table = self.table_mut::<M>();
+        models
+            .into_iter()
+            .map(|m| Handle::new(table.add(m)))
+            .collect()
+    }
+
+    /// The model behind `handle` (`None` only for a handle of another session).
+    pub fn get<M: CrateModel>(&self, handle: Handle<M>) -> Option<&M> {
+        self.table::<M>()?
+            .entries
+            .get(handle.index)
+            .map(|e| &e.model)
+    }
+
+    /// The model behind `handle`, to change it; changes are written by the next commit.
+    pub fn get_mut<M: CrateModel>(&mut self, handle: Handle<M>) -> Option<&mut M> {
+        self.table_mut::<M>()
+            .entries
+            .get_mut(handle.index)
+            .map(|e| &mut e.model)
+    }
+
+    /// Whether the model is tracked and in the database (inserted or loaded, not deleted).
+    pub fn is_persistent<M: CrateModel>(&self, handle: Handle<M>) -> bool {
+        self.state(handle) == Some(State::Persistent)
+    }
+
+    fn state<M: CrateModel>(&self, handle: Handle<M>) -> Option<State> {
+        self.table::<M>()?
+            .entries
+            .get(handle.index)
+            .map(|e| e.state)
+    }
+
+    /// Whether the next commit would write this model (new, changed or deleted).
+    pub fn is_pending<M: CrateModel>(&self, handle: Handle<M>) -> bool {
+        let Some(entry) = self.table::<M>().and_then(|t| t.entries.get(handle.index)) else {
+            return false;
+        };
+        match entry.state {
+            State::New | State::Deleted => true,
+            State::Detached => false,
+            State::Persistent => entry
+                .snapshot
+                .as_ref()
+                .is_some_and(|s| !diff_columns(M::meta(), s, &entry.model.to_values()).is_empty()),
+        }
+    }
+
+    /// Marks a model for deletion (a new, never inserted model is simply dropped).
+    pub fn delete<M: CrateModel>(&mut self, handle: Handle<M>) {
+        if let Some(entry) = self.table_mut::<M>().entries.get_mut(handle.index) {
+            entry.state = match entry.state {
+                State::New | State::Detached => State::Detached,
+                State::Persistent | State::Deleted => State::Deleted,
+            };
+        }
+    }
+
+    /// The requests the next commit would send, without sending anything.
+    pub fn pending_statements(&self) -> Vec<Statement> {
+        let (batches, _) = self.plan();
+        batches.into_iter().map(|b| b.statement).collect()
+    }
+
+    fn plan(&self) -> (Vec<Batch>, Report) {
+        let mut batches = Vec::new();
+        let mut report = Report::default();
+        for (t, table) in self.tables.iter().enumerate() {
+            table.plan(t, self.limits, &mut batches, &mut report);
+        }
+        (batches, report)
+    }
+
+    /// Writes every pending change: inserts, minimal updates, deletes (see the module docs).
+    ///
+    /// On failure nothing pending is lost: [`Error::Commit`] lists the rows that did not
+    /// land, and they stay pending for the next commit. A connection-level failure stops
+    /// the commit (later requests are not sent); an SQL error fails only its own request.
+    pub fn commit(&mut self) -> Result<()> {
+        let (batches, mut report) = self.plan();
+        let mut stop: Option<cratedb_client::Error> = None;
+        let mut first_sql_error: Option<cratedb_client::Error> = None;
+        for batch in batches {
+            let outcome = if stop.is_some() {
+                Outcome::NotAttempted
+            } else {
+                match send(&self.client, &batch.statement) {
+                    Ok(outcome) => outcome,
+                    Err(e) => {
+                        let outcome = match e.sql_error() {
+                            Some(sql) => Outcome::SqlError(sql.clone()),
+                            None => Outcome::Failed,
+                        };
+                        if e.sql_error().is_some() {
+                            first_sql_error.get_or_insert(e);
+                        } else {
+                            stop = Some(e);
+                        }
+                        outcome
+                    }
+                }
+            };
+            if let Some(table) = self.tables.get_mut(batch.table) {
+                table.apply(batch, outcome, &mut report);
+            }
+        }
+        let cause = stop.or(first_sql_error);
+        if report.failures.is_empty() && cause.is_none() {
+            return Ok(());
+        }
+        Err(Error::Commit(Box::new(CommitError {
+            written: report.written,
+            failures: report.failures,
+            cause,
+        })))
+    }
+
+    /// Drops every pending change: new models are no longer tracked, changed and deleted
+    /// models go back to their last known database state. Rows a failed commit already wrote
+    /// stay written (CrateDB has no transactions).
+    pub fn rollback(&mut self) -> Result<()> {
+        for table in &mut self.tables {
+            table.rollback()?;
+        }
+        Ok(())
+    }
+
+    /// Drops the pending changes of one model (its last known database state comes back).
+    pub fn expire<M: CrateModel>(&mut self, handle: Handle<M>) -> Result<()> {
+        self.table_mut::<M>().expire(handle.index)
+    }
+
+    /// Reads the model's row again from CrateDB by primary key (real-time, no refresh
+    /// needed), dropping pending changes. Returns `false` when the row no longer exists.
+    pub fn reload<M: CrateModel>(&mut self, handle: Handle<M>) -> Result<bool> {
+        let meta = M::meta();
+        let Some(entry) = self.table::<M>().and_then(|t| t.entries.get(handle.index)) else {
+            return Ok(false);
+        };
+        let values = entry
+            .snapshot
+            .clone()
+            .unwrap_or_else(|| entry.model.to_values());
+        let key: Vec<Value> = meta
+            .identity_columns()
+            .iter()
+            .map(|&i| values.get(i).cloned().unwrap_or(Value::Null))
+            .collect();
+        let (sql, args) = select_by_key(meta, key);
+        let mut response = self.client.sql(&sql, &args)?;
+        let layout = RowLayout::new(meta, &response.cols);
+        let version = table::version_positions(&response.cols);
+        match response.rows.first_mut() {
+            Some(row) => {
+                self.table_mut::<M>()
+                    .reload(handle.index, &layout, version, row)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// The model with this primary key: from the session if tracked, else read from CrateDB
+    /// (`WHERE pk = …` is real-time: no `REFRESH TABLE` needed after an insert).
+    pub fn find<M: CrateModel>(&mut self, key: impl PrimaryKey) -> Result<Option<Handle<M>>> {
+        let key = key.key_values();
+        let meta = M::meta();
+        if let Some(k) = key::identity_key(key.iter()) {
+            if let Some(&index) = self.table::<M>().and_then(|t| t.identity.get(&k)) {
+                if self
+                    .table::<M>()
+                    .and_then(|t| t.entries.get(index))
+                    .is_some_and(|e| e.state != State::Detached)
+                {
+                    return Ok(Some(Handle::new(index)));
+                }
+            }
+        }
+        let (sql, args) = select_by_key(meta, key);
+        let response = self.client.sql(&sql, &args)?;
+        Ok(self.track_rows::<M>(response)?.into_iter().next())
+    }
+
+    /// Decodes the rows of `response` (by column name) into models and tracks them. A row
+    /// that is already tracked keeps its in-session state and yields its existing handle.
+    /// Versioned models also read `_seq_no` and `_primary_term` from the row.
     pub fn track_rows<M: CrateModel>(&mut self, response: SqlResponse) -> Result<Vec<Handle<M>>> {
         let layout = RowLayout::new(M::meta(), &response.cols);
+        let version = table::version_positions(&response.cols);
+        let table = self.table_mut::<M>();
         let mut handles = Vec::with_capacity(response.rows.len());
         for mut row in response.rows {
-            let model = M::from_row(&layout, &mut row)?;
-            handles.push(Handle {
-                index: self.models.len(),
-                _marker: PhantomData,
-            });
-            self.models.push(Box::new(model));
+            handles.push(Handle::new(table.load(&layout, version, &mut row)?));
         }
         Ok(handles)
     }
 
-    /// The tracked model behind `handle`.
-    pub fn get<M: CrateModel>(&self, handle: Handle<M>) -> Option<&M> {
-        self.models.get(handle.index)?.downcast_ref()
+    /// `REFRESH TABLE` for the model's table: makes recent writes visible to searches
+    /// (queries not by primary key). CrateDB refreshes every second by default.
+    pub fn refresh_table<M: CrateModel>(&self) -> Result<()> {
+        let sql = format!("REFRESH TABLE {}", M::meta().qualified_name());
+        self.client.sql(&sql, &[] as &[Value])?;
+        Ok(())
+    }
+}
+
+fn unreachable_table<M>() -> ! {
+    // `by_type` maps `TypeId::of::<M>()` only to a `Table<M>`; this cannot happen.
+    panic!(
+        "cratedb-orm internal error: session table for {} has another type",
+        std::any::type_name::<M>()
+    )
+}
+
+/// `SELECT <every column> FROM t WHERE <identity> = …` (plus the version columns).
+fn select_by_key(meta: &TableMeta, key: Vec<Value>) -> (String, Vec<Value>) {
+    let mut w = SqlWriter::new();
+    w.push("SELECT ");
+    for (k, c) in meta.columns.iter().enumerate() {
+        if k > 0 {
+            w.push(", ");
+        }
+        w.ident(c.name);
+    }
+    if meta.versioned {
+        w.push(", \"_seq_no\", \"_primary_term\"");
+    }
+    w.push(" FROM ")
+        .push(&meta.qualified_name())
+        .push(" WHERE ");
+    for (k, (&i, value)) in meta.identity_columns().iter().zip(key).enumerate() {
+        if k > 0 {
+            w.push(" AND ");
+        }
+        w.ident(meta.columns.get(i).map_or("", |c| c.name))
+            .push(" = ")
+            .param(value);
+    }
+    w.finish()
+}
+
+fn send(client: &Client, statement: &Statement) -> cratedb_client::Result<Outcome> {
+    match &statement.args {
+        StatementArgs::Bulk(rows) => client.bulk(&statement.sql, rows).map(Outcome::Bulk),
+        StatementArgs::Single(args) => client.sql(&statement.sql, args).map(Outcome::Sql),
+    }
+}
+
+impl<M: CrateModel> Index<Handle<M>> for Session {
+    type Output = M;
+
+    /// # Panics
+    /// When `handle` comes from another session (like indexing a `Vec` out of bounds).
+    fn index(&self, handle: Handle<M>) -> &M {
+        match self.get(handle) {
+            Some(m) => m,
+            None => panic!("{handle:?} does not belong to this session"),
+        }
+    }
+}
+
+impl<M: CrateModel> IndexMut<Handle<M>> for Session {
+    /// # Panics
+    /// When `handle` comes from another session (like indexing a `Vec` out of bounds).
+    fn index_mut(&mut self, handle: Handle<M>) -> &mut M {
+        match self.get_mut(handle) {
+            Some(m) => m,
+            None => panic!("{handle:?} does not belong to this session"),
+        }
     }
 }

@@ -4,18 +4,34 @@
 //! converts to and from the JSON value CrateDB sends and accepts (see PROTOCOL.md,
 //! "Values on the wire").
 
-mod geo;
+mod array;
+mod float;
+mod geo_point;
+mod geo_shape;
+mod json;
 mod object;
 mod object_array;
+mod option;
+mod scalar;
 mod sql_type;
 mod timestamp;
+#[cfg(feature = "chrono")]
+mod timestamp_chrono;
+mod timestamp_parse;
+#[cfg(feature = "time")]
+mod timestamp_time;
+mod type_class;
+mod uuid;
 mod vector;
 
-pub use geo::{GeoPoint, GeoShape};
+pub use geo_point::GeoPoint;
+pub use geo_shape::GeoShape;
 pub use object::Object;
 pub use object_array::ObjectArray;
 pub use sql_type::{ObjectPolicy, SqlType};
 pub use timestamp::{Timestamp, TimestampTz};
+pub use type_class::TypeClass;
+pub use uuid::random_uuid;
 pub use vector::FloatVector;
 
 use serde_json::Value;
@@ -56,14 +72,49 @@ pub fn describe_value(value: &Value) -> String {
 
 /// A Rust type that can be stored in a CrateDB column.
 ///
-/// Implemented for `String`, integers, floats, `bool`, [`Option<T>`] (nullable),
-/// `Vec<T>` (ARRAY), and the CrateDB types of this module.
+/// Implemented for:
+///
+/// | Rust | CrateDB | wire |
+/// |---|---|---|
+/// | `String` | `TEXT` | string |
+/// | `bool` | `BOOLEAN` | boolean |
+/// | `i16` / `i32` / `i64` | `SMALLINT` / `INTEGER` / `BIGINT` | integer (exact, also beyond 2^53) |
+/// | `f32` / `f64` | `REAL` / `DOUBLE PRECISION` | number; NaN and ±∞ as the strings `"NaN"`, `"Infinity"`, `"-Infinity"` |
+/// | [`Timestamp`] / [`TimestampTz`] | `TIMESTAMP WITHOUT` / `WITH TIME ZONE` | epoch milliseconds (ISO-8601 strings accepted) |
+/// | [`Object`] | `OBJECT` | object |
+/// | [`ObjectArray`] | `ARRAY(OBJECT)` | array of objects |
+/// | `Vec<T>` | `ARRAY(T)` | array |
+/// | [`GeoPoint`] | `GEO_POINT` | `[lon, lat]` (GeoJSON Point and WKT accepted) |
+/// | [`GeoShape`] | `GEO_SHAPE` | GeoJSON geometry |
+/// | [`FloatVector<N>`] | `FLOAT_VECTOR(N)` | array of N numbers |
+/// | [`serde_json::Value`] | `OBJECT(IGNORED)` | any JSON (nullable) |
+/// | `Option<T>` | `T`, nullable | `null` or `T` |
+///
+/// With the `chrono` feature also `chrono::DateTime<Utc>` (`TIMESTAMP WITH TIME ZONE`) and
+/// `chrono::NaiveDateTime` (`TIMESTAMP WITHOUT TIME ZONE`); with the `time` feature
+/// `time::OffsetDateTime` and `time::PrimitiveDateTime` likewise.
+///
+/// Non-finite floats: JSON has no NaN or infinity, so they travel as the strings CrateDB
+/// casts to `REAL`/`DOUBLE PRECISION` (`"NaN"`, `"Infinity"`, `"-Infinity"`) and are decoded
+/// back from them; they are never silently turned into `null`.
+///
+/// ```
+/// use cratedb_orm::CrateType;
+/// use serde_json::json;
+/// assert_eq!(i64::from_value(json!(9_007_199_254_740_993_i64)), Ok(9_007_199_254_740_993));
+/// assert_eq!(Some("Arthur".to_string()).to_value(), json!("Arthur"));
+/// assert_eq!(<Option<i32>>::from_value(json!(null)), Ok(None));
+/// assert!(i32::from_value(json!("1")).is_err());
+/// ```
 pub trait CrateType: Sized {
     /// The column type used in `CREATE TABLE`.
     fn sql_type() -> SqlType;
 
     /// Whether the column is nullable (`Option<T>`); anything else is `NOT NULL`.
     const NULLABLE: bool = false;
+
+    /// The type's coarse category, for the derive's compile-time checks of column options.
+    const CLASS: TypeClass = TypeClass::Other;
 
     /// Encodes the value for the wire (a bound parameter).
     fn to_value(&self) -> Value;

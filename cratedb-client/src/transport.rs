@@ -1,0 +1,211 @@
+//! The HTTP transport: one `ureq` [`Agent`] per client (connection reuse), one request attempt
+//! on one server at a time, with failures sorted into "not sent", "maybe sent" and "final".
+
+use std::io::Write;
+
+use ureq::tls::{RootCerts, TlsConfig};
+use ureq::Agent;
+
+use crate::config::Config;
+use crate::node_pool::Node;
+use crate::{Error, Secret};
+
+/// A complete HTTP answer.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
+}
+
+/// Why one attempt on one server failed.
+#[derive(Debug)]
+pub(crate) enum AttemptError {
+    /// The request cannot have reached the server (refused, DNS, connect timeout, TLS failure):
+    /// safe to send elsewhere.
+    NotSent(String),
+    /// The request may have reached the server (timeout or reset while waiting for the answer):
+    /// its outcome is unknown.
+    MaybeSent(String),
+    /// Not a node failure: report as is, never retry.
+    Final(Error),
+}
+
+/// Sends requests with one shared agent.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    agent: Agent,
+    authorization: Option<Secret>,
+    schema: Option<String>,
+    /// `""`, `"?types"`, `"?error_trace=true"` or `"?types&error_trace=true"`.
+    sql_query: &'static str,
+    tls: bool,
+    body_limit: u64,
+    gzip_over: Option<usize>,
+}
+
+impl Transport {
+    pub(crate) fn new(config: &Config) -> Transport {
+        let root_certs = if config.ca_certs.is_empty() {
+            RootCerts::WebPki
+        } else {
+            RootCerts::new_with_certs(&config.ca_certs)
+        };
+        let tls = TlsConfig::builder()
+            .root_certs(root_certs)
+            .disable_verification(!config.verify)
+            .build();
+        let servers = config.servers.len().max(1);
+        let agent = Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(config.connect_timeout))
+            .timeout_global(Some(config.timeout))
+            .max_idle_connections(config.pool_size.saturating_mul(servers))
+            .max_idle_connections_per_host(config.pool_size)
+            .tls_config(tls)
+            .user_agent(concat!("cratedb-client/", env!("CARGO_PKG_VERSION")))
+            .accept("application/json")
+            .build()
+            .new_agent();
+        let sql_query = match (config.col_types, config.error_trace) {
+            (false, false) => "",
+            (true, false) => "?types",
+            (false, true) => "?error_trace=true",
+            (true, true) => "?types&error_trace=true",
+        };
+        Transport {
+            agent,
+            authorization: config.authorization.clone(),
+            schema: config.schema.clone(),
+            sql_query,
+            tls: config.tls,
+            body_limit: config.body_limit,
+            gzip_over: config.gzip_requests_over,
+        }
+    }
+
+    /// `POST /_sql` with a JSON body.
+    pub(crate) fn post_sql(&self, node: &Node, body: &[u8]) -> Result<Answer, AttemptError> {
+        let url = format!("{}/_sql{}", node.base_url, self.sql_query);
+        let mut request = self
+            .agent
+            .post(&url)
+            .header("Content-Type", "application/json");
+        if let Some(auth) = &self.authorization {
+            request = request.header("Authorization", auth.expose());
+        }
+        if let Some(schema) = &self.schema {
+            request = request.header("Default-Schema", schema.as_str());
+        }
+        let compressed = match self.gzip_over {
+            Some(min) if body.len() >= min => Some(gzip(body).map_err(|e| {
+                AttemptError::Final(Error::InvalidArgs {
+                    message: format!("cannot gzip the request body: {e}"),
+                })
+            })?),
+            _ => None,
+        };
+        let result = match &compressed {
+            Some(gz) => request
+                .header("Content-Encoding", "gzip")
+                .send(gz.as_slice()),
+            None => request.send(body),
+        };
+        self.finish(node, result)
+    }
+
+    /// `GET /` (node information).
+    pub(crate) fn get_root(&self, node: &Node) -> Result<Answer, AttemptError> {
+        let url = format!("{}/", node.base_url);
+        let mut request = self.agent.get(&url);
+        if let Some(auth) = &self.authorization {
+            request = request.header("Authorization", auth.expose());
+        }
+        self.finish(node, request.call())
+    }
+
+    fn finish(
+        &self,
+        node: &Node,
+        result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Answer, AttemptError> {
+        let response = result.map_err(|e| classify(e, self.tls))?;
+        let status = response.status().as_u16();
+        let mut body = response.into_body();
+        if body.content_length().is_some_and(|n| n > self.body_limit) {
+            return Err(AttemptError::Final(Error::BodyTooLarge {
+                server: node.name.clone(),
+                limit: self.body_limit,
+            }));
+        }
+        match body.with_config().limit(self.body_limit).read_to_vec() {
+            Ok(body) => Ok(Answer { status, body }),
+            Err(ureq::Error::BodyExceedsLimit(_)) => {
+                Err(AttemptError::Final(Error::BodyTooLarge {
+                    server: node.name.clone(),
+                    limit: self.body_limit,
+                }))
+            }
+            Err(ureq::Error::Timeout(t)) => Err(AttemptError::MaybeSent(format!(
+                "timed out ({t}) while reading the response body"
+            ))),
+            Err(e) => Err(AttemptError::Final(Error::Protocol {
+                server: node.name.clone(),
+                message: format!("truncated or unreadable response body (HTTP {status}): {e}"),
+            })),
+        }
+    }
+}
+
+/// Sorts a `ureq` error by whether the request may have reached the server.
+///
+/// With TLS, rustls reports handshake failures (unknown issuer, wrong host name, …) as I/O errors
+/// of kind `InvalidData`; no request data is sent before the handshake completes.
+fn classify(e: ureq::Error, tls: bool) -> AttemptError {
+    use std::io::ErrorKind;
+    use ureq::{Error as E, Timeout as T};
+    match e {
+        E::Timeout(T::Resolve | T::Connect) => {
+            AttemptError::NotSent(format!("connect timed out ({e})"))
+        }
+        E::Timeout(_) => AttemptError::MaybeSent(format!("no answer in time ({e})")),
+        E::HostNotFound => AttemptError::NotSent("host not found (DNS)".to_string()),
+        E::ConnectionFailed | E::ConnectProxyFailed(_) | E::TlsRequired => {
+            AttemptError::NotSent(format!("cannot connect ({e})"))
+        }
+        E::Tls(_) | E::Pem(_) | E::Rustls(_) => AttemptError::NotSent(format!("TLS failure ({e})")),
+        E::Io(ref io) if tls && io.kind() == ErrorKind::InvalidData => {
+            AttemptError::NotSent(format!("TLS failure ({io})"))
+        }
+        E::Io(ref io) => match io.kind() {
+            ErrorKind::ConnectionRefused
+            | ErrorKind::AddrNotAvailable
+            | ErrorKind::AddrInUse
+            | ErrorKind::NetworkUnreachable
+            | ErrorKind::HostUnreachable
+            | ErrorKind::NotConnected
+            | ErrorKind::PermissionDenied => {
+                AttemptError::NotSent(format!("cannot connect ({io})"))
+            }
+            _ => AttemptError::MaybeSent(format!("connection lost ({io})")),
+        },
+        E::Protocol(_) | E::BodyStalled | E::LargeResponseHeader(..) | E::Decompress(..) => {
+            AttemptError::MaybeSent(format!("broken HTTP answer ({e})"))
+        }
+        E::BadUri(_) | E::Http(_) | E::InvalidProxyUrl | E::RequireHttpsOnly(_) => {
+            AttemptError::Final(Error::InvalidConfig {
+                message: format!("cannot build the request: {e}"),
+            })
+        }
+        other => AttemptError::MaybeSent(format!("request failed ({other})")),
+    }
+}
+
+fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 4),
+        flate2::Compression::fast(),
+    );
+    encoder.write_all(body)?;
+    encoder.finish()
+}

@@ -1,0 +1,37 @@
+//! Code generation from a validated [`Model`]. Only `::cratedb_orm::` (and `::core`,
+//! `::std`) paths are emitted.
+
+mod accessors;
+mod checks;
+mod codec;
+mod ddl;
+mod meta;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::model::{Field, Model};
+
+pub use checks::type_checks;
+
+/// Everything the derive generates for `model`.
+pub fn expand(model: &Model) -> TokenStream {
+    let ident = &model.ident;
+    let meta = meta::meta_fn(model);
+    let codec = codec::codec_fns(model);
+    let accessors = accessors::accessors(model);
+    let ddl = ddl::ddl_fns(model);
+    let fields: Vec<&Field> = model.fields.iter().collect();
+    let checks = type_checks(&fields, &model.fulltext);
+    quote! {
+        #[automatically_derived]
+        impl ::cratedb_orm::CrateModel for #ident {
+            #meta
+            #codec
+        }
+
+        #accessors
+        #ddl
+        #checks
+    }
+}

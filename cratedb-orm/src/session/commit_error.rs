@@ -1,0 +1,157 @@
+//! [`CommitError`]: what a failed or partly failed commit wrote and what it kept pending.
+
+use std::fmt;
+
+use cratedb_client::SqlError;
+
+/// The write a row failure belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteKind {
+    /// An INSERT of a model added to the session.
+    Insert,
+    /// An UPDATE of a changed model.
+    Update,
+    /// A DELETE of a model removed from the session.
+    Delete,
+}
+
+impl fmt::Display for WriteKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WriteKind::Insert => "INSERT",
+            WriteKind::Update => "UPDATE",
+            WriteKind::Delete => "DELETE",
+        })
+    }
+}
+
+/// Why one row was not written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RowFailureCause {
+    /// CrateDB reported an error for the row (e.g. 4091 duplicate primary key).
+    Sql(SqlError),
+    /// The row failed in a bulk request without an error message (`rowcount: -2`).
+    Failed,
+    /// A multi-row `INSERT … VALUES` skipped the row: CrateDB silently skips rows whose
+    /// primary key exists already.
+    Skipped,
+    /// A versioned UPDATE or DELETE matched no row: the row changed (or vanished) since it
+    /// was loaded.
+    Stale,
+    /// An UPDATE matched no row: the row does not exist (any more).
+    NotFound,
+    /// The request carrying the row failed as a whole; see [`CommitError::cause`].
+    RequestFailed,
+    /// The request was not sent because an earlier one failed.
+    NotAttempted,
+    /// The model cannot be written as it is (e.g. a changed primary key).
+    Invalid(String),
+}
+
+impl fmt::Display for RowFailureCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RowFailureCause::Sql(e) => write!(f, "{e}"),
+            RowFailureCause::Failed => f.write_str("row failed (no error detail from the server)"),
+            RowFailureCause::Skipped => {
+                f.write_str("row skipped by a multi-row INSERT (duplicate primary key)")
+            }
+            RowFailureCause::Stale => {
+                f.write_str("stale data: the row changed since it was loaded")
+            }
+            RowFailureCause::NotFound => f.write_str("no such row"),
+            RowFailureCause::RequestFailed => f.write_str("its request failed"),
+            RowFailureCause::NotAttempted => {
+                f.write_str("not sent because an earlier request failed")
+            }
+            RowFailureCause::Invalid(m) => f.write_str(m),
+        }
+    }
+}
+
+/// One model whose write did not land; it stays pending in the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowFailure {
+    /// The model (struct) name.
+    pub model: &'static str,
+    /// The row's identity (primary-key values as JSON), when known.
+    pub key: Option<String>,
+    /// The write that failed.
+    pub kind: WriteKind,
+    /// Why.
+    pub cause: RowFailureCause,
+}
+
+impl fmt::Display for RowFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind, self.model)?;
+        if let Some(key) = &self.key {
+            write!(f, " {key}")?;
+        }
+        write!(f, ": {}", self.cause)
+    }
+}
+
+/// A commit that did not write everything. CrateDB has no transactions: the rows counted in
+/// [`written`](Self::written) are in the database; every model listed in
+/// [`failures`](Self::failures) is still pending in the session and is sent again by the
+/// next commit (after you fix what is wrong, or [`rollback`](super::Session::rollback)).
+#[derive(Debug)]
+pub struct CommitError {
+    /// Row writes (inserts, updates, deletes) that landed.
+    pub written: usize,
+    /// Every model that was not written, with the reason.
+    pub failures: Vec<RowFailure>,
+    /// The request-level error that stopped the commit, if one did.
+    pub cause: Option<cratedb_client::Error>,
+}
+
+impl CommitError {
+    /// True when some row failed because its primary key exists already (4091, or a row
+    /// skipped by a multi-row INSERT).
+    pub fn is_duplicate_key(&self) -> bool {
+        self.failures.iter().any(|f| match &f.cause {
+            RowFailureCause::Sql(e) => e.is_duplicate_key(),
+            RowFailureCause::Skipped => true,
+            _ => false,
+        }) || self.cause.as_ref().is_some_and(|c| c.is_duplicate_key())
+    }
+
+    /// True when some versioned UPDATE or DELETE found the row changed since it was loaded.
+    pub fn is_stale(&self) -> bool {
+        self.failures
+            .iter()
+            .any(|f| f.cause == RowFailureCause::Stale)
+    }
+}
+
+impl fmt::Display for CommitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "commit incomplete: {} row write(s) landed, {} pending",
+            self.written,
+            self.failures.len()
+        )?;
+        if let Some(cause) = &self.cause {
+            write!(f, "; stopped by: {cause}")?;
+        }
+        const SHOWN: usize = 5;
+        for failure in self.failures.iter().take(SHOWN) {
+            write!(f, "; {failure}")?;
+        }
+        if self.failures.len() > SHOWN {
+            write!(f, "; … and {} more", self.failures.len() - SHOWN)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CommitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_ref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}

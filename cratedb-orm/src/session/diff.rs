@@ -1,0 +1,165 @@
+//! The change set of one model: which columns, and which keys of OBJECT columns, differ from
+//! the last state known to be in the database.
+
+use serde_json::{Map, Value};
+
+use crate::model::TableMeta;
+use crate::types::SqlType;
+
+/// One assignment of a minimal UPDATE: a column, or a key path inside an OBJECT column, and
+/// its new value (`Null` for a deleted key).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    /// Index of the column in [`TableMeta::columns`].
+    pub column: usize,
+    /// Subscript keys inside the column; empty for the whole column.
+    pub path: Vec<String>,
+    /// The new value.
+    pub value: Value,
+}
+
+/// Computes the assignments that turn `old` (the snapshot) into `new` (the current state).
+///
+/// Read-only columns (system, fetched, generated) are never assigned. OBJECT columns whose
+/// old and new values are both objects are diffed key by key at any depth; every other
+/// changed column (arrays, `ARRAY(OBJECT)`, scalars) is assigned whole.
+pub fn diff_columns(meta: &TableMeta, old: &[Value], new: &[Value]) -> Vec<Assignment> {
+    let mut out = Vec::new();
+    for (i, column) in meta.columns.iter().enumerate() {
+        if column.is_read_only() {
+            continue;
+        }
+        let (Some(o), Some(n)) = (old.get(i), new.get(i)) else {
+            continue;
+        };
+        if o == n {
+            continue;
+        }
+        match (&column.sql_type, o, n) {
+            (SqlType::Object { .. }, Value::Object(o), Value::Object(n)) => {
+                let mut path = Vec::new();
+                diff_objects(o, n, &mut path, &mut |path, value| {
+                    out.push(Assignment {
+                        column: i,
+                        path: path.to_vec(),
+                        value,
+                    })
+                });
+            }
+            _ => out.push(Assignment {
+                column: i,
+                path: Vec::new(),
+                value: n.clone(),
+            }),
+        }
+    }
+    out
+}
+
+/// Calls `emit(path, value)` for every key that differs between two objects: changed or
+/// added keys with their new value, deleted keys with `Null`; nested objects on both sides
+/// are descended into.
+pub fn diff_objects(
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    path: &mut Vec<String>,
+    emit: &mut dyn FnMut(&[String], Value),
+) {
+    for (key, n) in new {
+        match old.get(key) {
+            Some(o) if o == n => {}
+            Some(Value::Object(o)) if n.is_object() => {
+                if let Value::Object(n) = n {
+                    path.push(key.clone());
+                    diff_objects(o, n, path, emit);
+                    path.pop();
+                }
+            }
+            _ => {
+                path.push(key.clone());
+                emit(path, n.clone());
+                path.pop();
+            }
+        }
+    }
+    for key in old.keys() {
+        if !new.contains_key(key) {
+            path.push(key.clone());
+            emit(path, Value::Null);
+            path.pop();
+        }
+    }
+}
+
+/// Applies key assignments to an object the way CrateDB applies `SET "col"['a']['b'] = v`:
+/// intermediate objects are created as needed. Used by tests and by the session to check
+/// its own diffs.
+pub fn apply_path(target: &mut Value, path: &[String], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        *target = value;
+        return;
+    };
+    let mut cur = target;
+    for key in parents {
+        if !cur.is_object() {
+            *cur = Value::Object(Map::new());
+        }
+        let Value::Object(map) = cur else { return };
+        cur = map
+            .entry(key.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+    if !cur.is_object() {
+        *cur = Value::Object(Map::new());
+    }
+    if let Value::Object(map) = cur {
+        map.insert(last.clone(), value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn diffs(o: Value, n: Value) -> Vec<(Vec<String>, Value)> {
+        let (Value::Object(o), Value::Object(n)) = (o, n) else {
+            panic!("objects expected")
+        };
+        let mut out = Vec::new();
+        diff_objects(&o, &n, &mut Vec::new(), &mut |p, v| {
+            out.push((p.to_vec(), v))
+        });
+        out
+    }
+
+    #[test]
+    fn changed_added_deleted_and_nested_keys() {
+        let d = diffs(
+            json!({"gender": "male", "species": "human", "a": {"b": 1, "c": 2}, "gone": 1}),
+            json!({"gender": "male", "species": "elf", "a": {"b": 1, "c": 3}, "new": [1]}),
+        );
+        assert_eq!(
+            d,
+            vec![
+                (vec!["species".to_string()], json!("elf")),
+                (vec!["a".to_string(), "c".to_string()], json!(3)),
+                (vec!["new".to_string()], json!([1])),
+                (vec!["gone".to_string()], Value::Null),
+            ]
+        );
+    }
+
+    #[test]
+    fn object_replaced_by_scalar_is_assigned_whole() {
+        let d = diffs(json!({"a": {"b": 1}}), json!({"a": 5}));
+        assert_eq!(d, vec![(vec!["a".to_string()], json!(5))]);
+    }
+
+    #[test]
+    fn apply_path_creates_parents() {
+        let mut v = json!({});
+        apply_path(&mut v, &["a".into(), "b".into()], json!(1));
+        assert_eq!(v, json!({"a": {"b": 1}}));
+    }
+}

@@ -1,0 +1,34 @@
+//! [`Statement`]: one request a commit sends, as planned before it is sent.
+
+use serde_json::Value;
+
+/// The arguments of a planned [`Statement`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum StatementArgs {
+    /// A regular request: one list of arguments (`"args"`).
+    Single(Vec<Value>),
+    /// A bulk request: one list of arguments per row (`"bulk_args"`).
+    Bulk(Vec<Vec<Value>>),
+}
+
+/// One request of a commit: SQL text with `$n` placeholders and its bound arguments.
+///
+/// [`Session::pending_statements`](super::Session::pending_statements) shows them without
+/// sending anything.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// The SQL text.
+    pub sql: String,
+    /// The bound arguments.
+    pub args: StatementArgs,
+}
+
+impl Statement {
+    /// The number of rows (argument lists) this statement carries.
+    pub fn row_count(&self) -> usize {
+        match &self.args {
+            StatementArgs::Single(_) => 1,
+            StatementArgs::Bulk(rows) => rows.len(),
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! [`CrateType`] for `Option<T>`: a nullable column.
+
+use serde_json::Value;
+
+use super::{CrateType, DecodeError, SqlType, TypeClass};
+
+/// `None` is SQL `NULL`; the column is declared without `NOT NULL`.
+impl<T: CrateType> CrateType for Option<T> {
+    const NULLABLE: bool = true;
+    const CLASS: TypeClass = T::CLASS;
+
+    fn sql_type() -> SqlType {
+        T::sql_type()
+    }
+
+    fn to_value(&self) -> Value {
+        match self {
+            Some(v) => v.to_value(),
+            None => Value::Null,
+        }
+    }
+
+    fn from_value(value: Value) -> Result<Self, DecodeError> {
+        match value {
+            Value::Null => Ok(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
