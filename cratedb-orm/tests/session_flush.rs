@@ -16,15 +16,27 @@ fn offline_session() -> Session {
 
 fn person_row(id: &str, name: &str, details: Value) -> SqlResponse {
     SqlResponse {
-        cols: ["id", "name", "details", "tags", "created_at"].map(String::from).to_vec(),
-        rows: vec![vec![json!(id), json!(name), details, json!([]), json!(1_700_000_000_000i64)]],
+        cols: ["id", "name", "details", "tags", "created_at"]
+            .map(String::from)
+            .to_vec(),
+        rows: vec![vec![
+            json!(id),
+            json!(name),
+            details,
+            json!([]),
+            json!(1_700_000_000_000i64),
+        ]],
         rowcount: 1,
         ..SqlResponse::default()
     }
 }
 
 fn bulk(sql: &str, rows: Vec<Vec<Value>>) -> Statement {
-    Statement { sql: sql.to_string(), args: StatementArgs::Bulk(rows) }
+    Statement {
+        sql: sql.to_string(),
+        rows: rows.len(),
+        args: StatementArgs::Bulk(rows),
+    }
 }
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -49,12 +61,16 @@ fn echo_returning(req: &SqlRequest) -> Reply {
         return default_reply(req);
     }
     let cols_part = req.stmt.split(" RETURNING ").nth(1).unwrap_or("");
-    let cols: Vec<String> = cols_part.split(", ").map(|c| c.trim_matches('"').to_string()).collect();
-    let inserted: Vec<String> = req.stmt[req.stmt.find('(').unwrap_or(0) + 1..req.stmt.find(')').unwrap_or(0)]
+    let cols: Vec<String> = cols_part
         .split(", ")
         .map(|c| c.trim_matches('"').to_string())
         .collect();
-    let args = req.args.clone().unwrap_or_default();
+    let inserted: Vec<String> = req.stmt
+        [req.stmt.find('(').unwrap_or(0) + 1..req.stmt.find(')').unwrap_or(0)]
+        .split(", ")
+        .map(|c| c.trim_matches('"').to_string())
+        .collect();
+    let args = req.args.clone();
     let rows: Vec<Vec<Value>> = args
         .chunks(inserted.len())
         .enumerate()
@@ -79,8 +95,15 @@ fn echo_returning(req: &SqlRequest) -> Reply {
 fn new_models_with_a_server_default_are_inserted_in_one_multi_row_insert_returning() {
     let server = TestServer::with_handler(echo_returning);
     let mut session = Session::new(Client::new(&server.url()).unwrap());
-    let a = session.add(Person { name: "Arthur".into(), details: obj(json!({"gender": "male"})), ..Person::default() });
-    let b = session.add(Person { name: "Trillian".into(), ..Person::default() });
+    let a = session.add(Person {
+        name: "Arthur".into(),
+        details: obj(json!({"gender": "male"})),
+        ..Person::default()
+    });
+    let b = session.add(Person {
+        name: "Trillian".into(),
+        ..Person::default()
+    });
     assert!(!session[a].id.is_empty(), "client default applied on add");
     let planned = session.pending_statements();
     assert_eq!(planned.len(), 1);
@@ -92,7 +115,10 @@ fn new_models_with_a_server_default_are_inserted_in_one_multi_row_insert_returni
     assert_eq!(server.requests().len(), 1);
     assert_eq!(session[a].created_at, Some(1_700_000_000_000));
     assert_eq!(session[b].created_at, Some(1_700_000_000_000));
-    assert!(session.pending_statements().is_empty(), "nothing left to write");
+    assert!(
+        session.pending_statements().is_empty(),
+        "nothing left to write"
+    );
     session.commit().unwrap();
     assert_eq!(server.requests().len(), 1, "a no-op commit sends nothing");
 }
@@ -101,26 +127,51 @@ fn new_models_with_a_server_default_are_inserted_in_one_multi_row_insert_returni
 fn rows_without_server_values_go_in_one_bulk_insert() {
     let server = TestServer::start();
     let mut session = Session::new(Client::new(&server.url()).unwrap());
-    let models = (0..3).map(|n| Person { id: format!("p{n}"), name: format!("n{n}"), created_at: Some(5), ..Person::default() });
+    let models = (0..3).map(|n| Person {
+        id: format!("p{n}"),
+        name: format!("n{n}"),
+        created_at: Some(5),
+        ..Person::default()
+    });
     session.add_all(models);
     session.commit().unwrap();
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
-    assert_eq!(reqs[0].stmt, r#"INSERT INTO "people" ("id", "name", "details", "tags", "created_at") VALUES ($1, $2, $3, $4, $5)"#);
+    assert_eq!(
+        reqs[0].stmt,
+        r#"INSERT INTO "people" ("id", "name", "details", "tags", "created_at") VALUES ($1, $2, $3, $4, $5)"#
+    );
     assert_eq!(
         reqs[0].bulk_args.clone().unwrap(),
-        (0..3).map(|n| vec![json!(format!("p{n}")), json!(format!("n{n}")), json!({}), json!([]), json!(5)]).collect::<Vec<_>>()
+        (0..3)
+            .map(|n| vec![
+                json!(format!("p{n}")),
+                json!(format!("n{n}")),
+                json!({}),
+                json!([]),
+                json!(5)
+            ])
+            .collect::<Vec<_>>()
     );
 }
 
 #[test]
 fn one_changed_object_key_sends_one_minimal_update() {
     let mut session = offline_session();
-    let h = session.track_rows::<Person>(person_row("a", "Arthur", json!({"gender": "male", "species": "human"}))).unwrap()[0];
+    let h = session
+        .track_rows::<Person>(person_row(
+            "a",
+            "Arthur",
+            json!({"gender": "male", "species": "human"}),
+        ))
+        .unwrap()[0];
     session[h].details.insert("species".into(), json!("elf"));
     assert_eq!(
         session.pending_statements(),
-        vec![bulk(r#"UPDATE "people" SET "details"['species'] = $1 WHERE "id" = $2"#, vec![vec![json!("elf"), json!("a")]])]
+        vec![bulk(
+            r#"UPDATE "people" SET "details"['species'] = $1 WHERE "id" = $2"#,
+            vec![vec![json!("elf"), json!("a")]]
+        )]
     );
 }
 
@@ -128,7 +179,11 @@ fn one_changed_object_key_sends_one_minimal_update() {
 fn nested_deleted_and_added_keys_mixed_with_a_scalar_column() {
     let mut session = offline_session();
     let h = session
-        .track_rows::<Person>(person_row("a", "Arthur", json!({"a": {"b": 1, "c": 2}, "gone": true, "same": 1})))
+        .track_rows::<Person>(person_row(
+            "a",
+            "Arthur",
+            json!({"a": {"b": 1, "c": 2}, "gone": true, "same": 1}),
+        ))
         .unwrap()[0];
     let p = &mut session[h];
     p.name = "Arthur Dent".into();
@@ -137,7 +192,13 @@ fn nested_deleted_and_added_keys_mixed_with_a_scalar_column() {
         session.pending_statements(),
         vec![bulk(
             r#"UPDATE "people" SET "name" = $1, "details"['a']['c'] = $2, "details"['new'] = $3, "details"['gone'] = $4 WHERE "id" = $5"#,
-            vec![vec![json!("Arthur Dent"), json!(3), json!("x"), Value::Null, json!("a")]]
+            vec![vec![
+                json!("Arthur Dent"),
+                json!(3),
+                json!("x"),
+                Value::Null,
+                json!("a")
+            ]]
         )]
     );
 }
@@ -145,26 +206,38 @@ fn nested_deleted_and_added_keys_mixed_with_a_scalar_column() {
 #[test]
 fn keys_with_quotes_are_escaped_literals() {
     let mut session = offline_session();
-    let h = session.track_rows::<Person>(person_row("a", "A", json!({}))).unwrap()[0];
+    let h = session
+        .track_rows::<Person>(person_row("a", "A", json!({})))
+        .unwrap()[0];
     session[h].details.insert("it's".into(), json!(1));
-    assert_eq!(session.pending_statements()[0].sql, r#"UPDATE "people" SET "details"['it''s'] = $1 WHERE "id" = $2"#);
+    assert_eq!(
+        session.pending_statements()[0].sql,
+        r#"UPDATE "people" SET "details"['it''s'] = $1 WHERE "id" = $2"#
+    );
 }
 
 #[test]
 fn arrays_are_rewritten_whole() {
     let mut session = offline_session();
-    let h = session.track_rows::<Person>(person_row("a", "A", json!({}))).unwrap()[0];
+    let h = session
+        .track_rows::<Person>(person_row("a", "A", json!({})))
+        .unwrap()[0];
     session[h].tags.push(json!("x"));
     assert_eq!(
         session.pending_statements(),
-        vec![bulk(r#"UPDATE "people" SET "tags" = $1 WHERE "id" = $2"#, vec![vec![json!(["x"]), json!("a")]])]
+        vec![bulk(
+            r#"UPDATE "people" SET "tags" = $1 WHERE "id" = $2"#,
+            vec![vec![json!(["x"]), json!("a")]]
+        )]
     );
 }
 
 #[test]
 fn unchanged_models_send_nothing() {
     let mut session = offline_session();
-    let h = session.track_rows::<Person>(person_row("a", "A", json!({"k": 1}))).unwrap()[0];
+    let h = session
+        .track_rows::<Person>(person_row("a", "A", json!({"k": 1})))
+        .unwrap()[0];
     session[h].details.insert("k".into(), json!(1));
     assert!(session.pending_statements().is_empty());
     assert!(!session.is_pending(h));
@@ -173,9 +246,13 @@ fn unchanged_models_send_nothing() {
 #[test]
 fn loading_the_same_row_twice_gives_the_same_tracked_model() {
     let mut session = offline_session();
-    let h1 = session.track_rows::<Person>(person_row("a", "A", json!({}))).unwrap()[0];
+    let h1 = session
+        .track_rows::<Person>(person_row("a", "A", json!({})))
+        .unwrap()[0];
     session[h1].name = "changed".into();
-    let h2 = session.track_rows::<Person>(person_row("a", "A", json!({}))).unwrap()[0];
+    let h2 = session
+        .track_rows::<Person>(person_row("a", "A", json!({})))
+        .unwrap()[0];
     assert_eq!(h1, h2);
     assert_eq!(session[h2].name, "changed", "in-session state is kept");
 }
@@ -185,9 +262,24 @@ fn ten_thousand_same_shape_updates_are_one_request() {
     let server = TestServer::start();
     let mut session = Session::new(Client::new(&server.url()).unwrap());
     let rows: Vec<Vec<Value>> = (0..10_000)
-        .map(|n| vec![json!(format!("p{n}")), json!("n"), json!({"species": "human"}), json!([]), Value::Null])
+        .map(|n| {
+            vec![
+                json!(format!("p{n}")),
+                json!("n"),
+                json!({"species": "human"}),
+                json!([]),
+                Value::Null,
+            ]
+        })
         .collect();
-    let response = SqlResponse { cols: ["id", "name", "details", "tags", "created_at"].map(String::from).to_vec(), rows, rowcount: 10_000, ..SqlResponse::default() };
+    let response = SqlResponse {
+        cols: ["id", "name", "details", "tags", "created_at"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+        rowcount: 10_000,
+        ..SqlResponse::default()
+    };
     let handles = session.track_rows::<Person>(response).unwrap();
     for &h in &handles {
         session[h].details.insert("species".into(), json!("elf"));
@@ -195,7 +287,10 @@ fn ten_thousand_same_shape_updates_are_one_request() {
     session.commit().unwrap();
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
-    assert_eq!(reqs[0].stmt, r#"UPDATE "people" SET "details"['species'] = $1 WHERE "id" = $2"#);
+    assert_eq!(
+        reqs[0].stmt,
+        r#"UPDATE "people" SET "details"['species'] = $1 WHERE "id" = $2"#
+    );
     assert_eq!(reqs[0].bulk_args.as_ref().map(Vec::len), Some(10_000));
 }
 
@@ -211,10 +306,17 @@ fn a_partial_bulk_failure_keeps_exactly_the_failed_rows_pending() {
         }
     });
     let mut session = Session::new(Client::new(&server.url()).unwrap());
-    let hs = session.add_all((0..3).map(|n| Person { id: format!("p{n}"), name: "x".into(), created_at: Some(1), ..Person::default() }));
+    let hs = session.add_all((0..3).map(|n| Person {
+        id: format!("p{n}"),
+        name: "x".into(),
+        created_at: Some(1),
+        ..Person::default()
+    }));
     let err = session.commit().unwrap_err();
     assert!(err.is_duplicate_key(), "{err}");
-    let Error::Commit(commit) = err else { panic!("commit error expected") };
+    let Error::Commit(commit) = err else {
+        panic!("commit error expected")
+    };
     assert_eq!(commit.written, 2);
     assert_eq!(commit.failures.len(), 1);
     assert_eq!(commit.failures[0].key.as_deref(), Some("\"p1\""));
@@ -233,15 +335,28 @@ fn a_partial_bulk_failure_keeps_exactly_the_failed_rows_pending() {
 fn a_failed_request_keeps_everything_pending() {
     let server = TestServer::with_handler(|_req: &SqlRequest| Reply::status(503));
     let mut session = Session::new(Client::new(&server.url()).unwrap());
-    let h = session.track_rows::<Person>(person_row("a", "A", json!({}))).unwrap()[0];
+    let h = session
+        .track_rows::<Person>(person_row("a", "A", json!({})))
+        .unwrap()[0];
     session[h].name = "B".into();
-    session.add(Person { id: "new".into(), name: "N".into(), created_at: Some(1), ..Person::default() });
+    session.add(Person {
+        id: "new".into(),
+        name: "N".into(),
+        created_at: Some(1),
+        ..Person::default()
+    });
     let err = session.commit().unwrap_err();
-    let Error::Commit(commit) = err else { panic!("commit error expected") };
+    let Error::Commit(commit) = err else {
+        panic!("commit error expected")
+    };
     assert_eq!(commit.written, 0);
     assert_eq!(commit.failures.len(), 2, "{commit}");
     assert!(commit.cause.is_some());
-    assert_eq!(session.pending_statements().len(), 2, "both writes still pending");
+    assert_eq!(
+        session.pending_statements().len(),
+        2,
+        "both writes still pending"
+    );
 }
 
 #[test]
@@ -254,10 +369,19 @@ fn an_sql_error_fails_only_its_own_request() {
         }
     });
     let mut session = Session::new(Client::new(&server.url()).unwrap());
-    let h = session.track_rows::<Person>(person_row("a", "A", json!({}))).unwrap()[0];
+    let h = session
+        .track_rows::<Person>(person_row("a", "A", json!({})))
+        .unwrap()[0];
     session[h].name = "B".into();
-    let n = session.add(Person { id: "new".into(), name: "N".into(), created_at: Some(1), ..Person::default() });
-    let Error::Commit(commit) = session.commit().unwrap_err() else { panic!() };
+    let n = session.add(Person {
+        id: "new".into(),
+        name: "N".into(),
+        created_at: Some(1),
+        ..Person::default()
+    });
+    let Error::Commit(commit) = session.commit().unwrap_err() else {
+        panic!()
+    };
     assert_eq!(commit.written, 1);
     assert!(matches!(&commit.failures[0].cause, RowFailureCause::Sql(e) if e.code == 4043));
     assert!(session.is_pending(n));
@@ -268,17 +392,26 @@ fn an_sql_error_fails_only_its_own_request() {
 fn fetched_ids_are_read_back_and_stored() {
     let server = TestServer::with_handler(echo_returning);
     let mut session = Session::new(Client::new(&server.url()).unwrap());
-    let hs = session.add_all(["one", "two"].map(|m| Entry { id: None, message: m.into() }));
+    let hs = session.add_all(["one", "two"].map(|m| Entry {
+        id: None,
+        message: m.into(),
+    }));
     session.commit().unwrap();
     let reqs = server.requests();
-    assert_eq!(reqs[0].stmt, r#"INSERT INTO "entries" ("message") VALUES ($1), ($2) RETURNING "_id", "message""#);
+    assert_eq!(
+        reqs[0].stmt,
+        r#"INSERT INTO "entries" ("message") VALUES ($1), ($2) RETURNING "_id", "message""#
+    );
     assert_eq!(session[hs[0]].id.as_deref(), Some("server-id-0"));
     assert_eq!(session[hs[1]].id.as_deref(), Some("server-id-1"));
     // Now keyed by _id: an update uses it.
     session[hs[1]].message = "zwei".into();
     assert_eq!(
         session.pending_statements(),
-        vec![bulk(r#"UPDATE "entries" SET "message" = $1 WHERE "_id" = $2"#, vec![vec![json!("zwei"), json!("server-id-1")]])]
+        vec![bulk(
+            r#"UPDATE "entries" SET "message" = $1 WHERE "_id" = $2"#,
+            vec![vec![json!("zwei"), json!("server-id-1")]]
+        )]
     );
 }
 
@@ -287,14 +420,25 @@ fn rows_skipped_by_a_multi_row_insert_stay_pending_as_duplicates() {
     // CrateDB skips duplicate-key rows of a multi-row INSERT silently: only one row comes back.
     let server = TestServer::with_handler(|req: &SqlRequest| {
         if req.stmt.starts_with("INSERT") {
-            Reply::rows(&["id", "name", "details", "tags", "created_at"], vec![vec![json!("b"), json!("B"), json!({}), json!([]), json!(7)]])
+            Reply::rows(
+                &["id", "name", "details", "tags", "created_at"],
+                vec![vec![json!("b"), json!("B"), json!({}), json!([]), json!(7)]],
+            )
         } else {
             default_reply(req)
         }
     });
     let mut session = Session::new(Client::new(&server.url()).unwrap());
-    let a = session.add(Person { id: "a".into(), name: "A".into(), ..Person::default() });
-    let b = session.add(Person { id: "b".into(), name: "B".into(), ..Person::default() });
+    let a = session.add(Person {
+        id: "a".into(),
+        name: "A".into(),
+        ..Person::default()
+    });
+    let b = session.add(Person {
+        id: "b".into(),
+        name: "B".into(),
+        ..Person::default()
+    });
     let err = session.commit().unwrap_err();
     assert!(err.is_duplicate_key());
     assert!(session.is_pending(a));
@@ -313,7 +457,9 @@ fn versioned_updates_check_seq_no_and_a_conflict_keeps_the_model_pending() {
     });
     let mut session = Session::new(Client::new(&server.url()).unwrap());
     let response = SqlResponse {
-        cols: ["id", "body", "_seq_no", "_primary_term"].map(String::from).to_vec(),
+        cols: ["id", "body", "_seq_no", "_primary_term"]
+            .map(String::from)
+            .to_vec(),
         rows: vec![vec![json!("n1"), json!("old"), json!(4), json!(2)]],
         rowcount: 1,
         ..SqlResponse::default()
@@ -329,7 +475,10 @@ fn versioned_updates_check_seq_no_and_a_conflict_keeps_the_model_pending() {
         reqs[0].stmt,
         r#"UPDATE "notes" SET "body" = $1 WHERE "id" = $2 AND "_seq_no" = $3 AND "_primary_term" = $4 RETURNING "_seq_no", "_primary_term""#
     );
-    assert_eq!(reqs[0].args.clone().unwrap(), vec![json!("new"), json!("n1"), json!(4), json!(2)]);
+    assert_eq!(
+        reqs[0].args.clone(),
+        vec![json!("new"), json!("n1"), json!(4), json!(2)]
+    );
     assert!(session.is_pending(h));
 }
 
@@ -337,8 +486,12 @@ fn versioned_updates_check_seq_no_and_a_conflict_keeps_the_model_pending() {
 fn deletes_are_one_bulk_request_and_rollback_restores() {
     let server = TestServer::start();
     let mut session = Session::new(Client::new(&server.url()).unwrap());
-    let a = session.track_rows::<Person>(person_row("a", "A", json!({}))).unwrap()[0];
-    let b = session.track_rows::<Person>(person_row("b", "B", json!({}))).unwrap()[0];
+    let a = session
+        .track_rows::<Person>(person_row("a", "A", json!({})))
+        .unwrap()[0];
+    let b = session
+        .track_rows::<Person>(person_row("b", "B", json!({})))
+        .unwrap()[0];
     session[a].name = "changed".into();
     session.rollback().unwrap();
     assert_eq!(session[a].name, "A");
@@ -346,7 +499,10 @@ fn deletes_are_one_bulk_request_and_rollback_restores() {
     session.delete(b);
     assert_eq!(
         session.pending_statements(),
-        vec![bulk(r#"DELETE FROM "people" WHERE "id" = $1"#, vec![vec![json!("a")], vec![json!("b")]])]
+        vec![bulk(
+            r#"DELETE FROM "people" WHERE "id" = $1"#,
+            vec![vec![json!("a")], vec![json!("b")]]
+        )]
     );
     session.commit().unwrap();
     assert_eq!(server.requests().len(), 1);
@@ -357,7 +513,16 @@ fn deletes_are_one_bulk_request_and_rollback_restores() {
 fn find_uses_the_identity_map_then_the_primary_key() {
     let server = TestServer::with_handler(|req: &SqlRequest| {
         if req.stmt.starts_with("SELECT") {
-            Reply::rows(&["id", "name", "details", "tags", "created_at"], vec![vec![json!("z"), json!("Zaphod"), json!({}), json!([]), Value::Null]])
+            Reply::rows(
+                &["id", "name", "details", "tags", "created_at"],
+                vec![vec![
+                    json!("z"),
+                    json!("Zaphod"),
+                    json!({}),
+                    json!([]),
+                    Value::Null,
+                ]],
+            )
         } else {
             default_reply(req)
         }
@@ -366,19 +531,39 @@ fn find_uses_the_identity_map_then_the_primary_key() {
     let z = session.find::<Person>("z").unwrap().unwrap();
     assert_eq!(session[z].name, "Zaphod");
     let reqs = server.requests();
-    assert_eq!(reqs[0].stmt, r#"SELECT "id", "name", "details", "tags", "created_at" FROM "people" WHERE "id" = $1"#);
+    assert_eq!(
+        reqs[0].stmt,
+        r#"SELECT "id", "name", "details", "tags", "created_at" FROM "people" WHERE "id" = $1"#
+    );
     assert_eq!(session.find::<Person>("z").unwrap(), Some(z));
-    assert_eq!(server.requests().len(), 1, "second find served from the session");
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "second find served from the session"
+    );
 }
 
 #[test]
 fn large_batches_are_chunked() {
     let mut session = offline_session().with_batch_size(4);
-    session.add_all((0..10).map(|n| Person { id: format!("p{n}"), name: "x".into(), created_at: Some(1), ..Person::default() }));
-    let sizes: Vec<usize> = session.pending_statements().iter().map(Statement::row_count).collect();
+    session.add_all((0..10).map(|n| Person {
+        id: format!("p{n}"),
+        name: "x".into(),
+        created_at: Some(1),
+        ..Person::default()
+    }));
+    let sizes: Vec<usize> = session
+        .pending_statements()
+        .iter()
+        .map(Statement::row_count)
+        .collect();
     assert_eq!(sizes, vec![4, 4, 2]);
     let mut session = offline_session().with_max_statement_len(200);
-    session.add_all((0..10).map(|n| Person { id: format!("p{n}"), name: "x".into(), ..Person::default() }));
+    session.add_all((0..10).map(|n| Person {
+        id: format!("p{n}"),
+        name: "x".into(),
+        ..Person::default()
+    }));
     let planned = session.pending_statements();
     assert!(planned.len() > 1);
     assert!(planned.iter().all(|s| s.sql.len() <= 200), "{planned:?}");

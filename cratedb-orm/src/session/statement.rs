@@ -21,14 +21,13 @@ pub struct Statement {
     pub sql: String,
     /// The bound arguments.
     pub args: StatementArgs,
+    /// The number of model rows it writes (one per bulk row, or per `VALUES` tuple).
+    pub rows: usize,
 }
 
 impl Statement {
-    /// The number of rows (argument lists) this statement carries.
+    /// The number of model rows this statement writes.
     pub fn row_count(&self) -> usize {
-        match &self.args {
-            StatementArgs::Single(_) => 1,
-            StatementArgs::Bulk(rows) => rows.len(),
-        }
+        self.rows
     }
 }

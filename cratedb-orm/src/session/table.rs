@@ -394,6 +394,7 @@ impl<M: CrateModel> Table<M> {
                     statement: Statement {
                         sql: w.sql().to_string(),
                         args: StatementArgs::Single(args),
+                        rows: 1,
                     },
                     shape: Shape::Versioned,
                     targets: vec![index],
@@ -750,6 +751,7 @@ fn push_bulk(
             statement: Statement {
                 sql: sql.clone(),
                 args: StatementArgs::Bulk(rows),
+                rows: snaps.len(),
             },
             shape: Shape::Bulk,
             targets: targets.by_ref().take(snaps.len()).collect(),
@@ -822,6 +824,7 @@ fn plan_insert_returning(
             statement: Statement {
                 sql: w.sql().to_string(),
                 args: StatementArgs::Single(args),
+                rows: snaps.len(),
             },
             shape: Shape::InsertReturning {
                 columns: columns.clone(),

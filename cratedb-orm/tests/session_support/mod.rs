@@ -7,17 +7,25 @@ use std::sync::OnceLock;
 use cratedb_orm::model::IsUnset;
 use cratedb_orm::types::SqlType;
 use cratedb_orm::{ColumnMeta, CrateModel, Error, Result, RowLayout, TableMeta, Value};
-use serde_json::{Map, json};
+use serde_json::{json, Map};
 
 fn text(v: Value, col: &str) -> Result<String> {
     match v {
         Value::String(s) => Ok(s),
-        other => Err(Error::Decode { column: col.into(), expected: "TEXT".into(), found: other.to_string() }),
+        other => Err(Error::Decode {
+            column: col.into(),
+            expected: "TEXT".into(),
+            found: other.to_string(),
+        }),
     }
 }
 
 fn opt_text(v: Value, col: &str) -> Result<Option<String>> {
-    if v.is_null() { Ok(None) } else { text(v, col).map(Some) }
+    if v.is_null() {
+        Ok(None)
+    } else {
+        text(v, col).map(Some)
+    }
 }
 
 /// A person: text PK with a client default, an OBJECT, an array, a server default.
@@ -33,7 +41,10 @@ pub struct Person {
 static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 pub fn gen_id() -> String {
-    format!("id-{}", COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    format!(
+        "id-{}",
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
 }
 
 impl CrateModel for Person {
@@ -42,11 +53,27 @@ impl CrateModel for Person {
         META.get_or_init(|| {
             let mut m = TableMeta::new("Person", "people");
             m.columns = vec![
-                ColumnMeta::new("id", "id", SqlType::Text, false).primary_key().client_default(),
+                ColumnMeta::new("id", "id", SqlType::Text, false)
+                    .primary_key()
+                    .client_default(),
                 ColumnMeta::new("name", "name", SqlType::Text, false),
-                ColumnMeta::new("details", "details", SqlType::Object { policy: None, columns: vec![] }, false),
-                ColumnMeta::new("tags", "tags", SqlType::Array(Box::new(SqlType::Text)), false),
-                ColumnMeta::new("created_at", "created_at", SqlType::TimestampTz, true).server_default("now()"),
+                ColumnMeta::new(
+                    "details",
+                    "details",
+                    SqlType::Object {
+                        policy: None,
+                        columns: vec![],
+                    },
+                    false,
+                ),
+                ColumnMeta::new(
+                    "tags",
+                    "tags",
+                    SqlType::Array(Box::new(SqlType::Text)),
+                    false,
+                ),
+                ColumnMeta::new("created_at", "created_at", SqlType::TimestampTz, true)
+                    .server_default("now()"),
             ];
             m.primary_key = vec![0];
             m
@@ -76,8 +103,25 @@ impl CrateModel for Person {
         match index {
             0 => self.id = text(value, "id")?,
             1 => self.name = text(value, "name")?,
-            2 => self.details = match value { Value::Object(m) => m, Value::Null => Map::new(), v => return Err(Error::Decode { column: "details".into(), expected: "OBJECT".into(), found: v.to_string() }) },
-            3 => self.tags = match value { Value::Array(a) => a, _ => Vec::new() },
+            2 => {
+                self.details = match value {
+                    Value::Object(m) => m,
+                    Value::Null => Map::new(),
+                    v => {
+                        return Err(Error::Decode {
+                            column: "details".into(),
+                            expected: "OBJECT".into(),
+                            found: v.to_string(),
+                        })
+                    }
+                }
+            }
+            3 => {
+                self.tags = match value {
+                    Value::Array(a) => a,
+                    _ => Vec::new(),
+                }
+            }
             4 => self.created_at = value.as_i64(),
             _ => {}
         }
@@ -118,7 +162,10 @@ impl CrateModel for Note {
         self.to_values().get(index).cloned().unwrap_or(Value::Null)
     }
     fn from_row(layout: &RowLayout, row: &mut [Value]) -> Result<Self> {
-        Ok(Note { id: text(layout.take(row, 0), "id")?, body: text(layout.take(row, 1), "body")? })
+        Ok(Note {
+            id: text(layout.take(row, 0), "id")?,
+            body: text(layout.take(row, 1), "body")?,
+        })
     }
     fn set_column(&mut self, index: usize, value: Value) -> Result<()> {
         match index {
@@ -157,7 +204,10 @@ impl CrateModel for Entry {
         self.to_values().get(index).cloned().unwrap_or(Value::Null)
     }
     fn from_row(layout: &RowLayout, row: &mut [Value]) -> Result<Self> {
-        Ok(Entry { id: opt_text(layout.take(row, 0), "_id")?, message: text(layout.take(row, 1), "message")? })
+        Ok(Entry {
+            id: opt_text(layout.take(row, 0), "_id")?,
+            message: text(layout.take(row, 1), "message")?,
+        })
     }
     fn set_column(&mut self, index: usize, value: Value) -> Result<()> {
         match index {
