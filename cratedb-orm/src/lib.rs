@@ -10,6 +10,8 @@ pub mod error;
 pub mod expr;
 pub mod model;
 pub mod query;
+pub mod raw;
+pub mod reflect;
 pub mod session;
 pub mod sql;
 pub mod types;

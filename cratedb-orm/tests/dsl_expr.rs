@@ -350,10 +350,11 @@ fn geo() {
         sql(within(City::coordinate(), area)),
         (r#"within("coordinate", $1)"#.into(), vec![json!(area)])
     );
-    let shape = GeoShape(json!({"type": "Point", "coordinates": [9.74, 47.41]}));
+    let geojson = json!({"type": "Point", "coordinates": [9.74, 47.41]});
+    let shape = GeoShape::from_geojson(geojson.clone()).expect("a valid GeoJSON point");
     assert_eq!(
         sql(intersects(City::area(), shape.clone())),
-        (r#"intersects("area", $1)"#.into(), vec![shape.0.clone()])
+        (r#"intersects("area", $1)"#.into(), vec![geojson])
     );
     let p = GeoPoint {
         lon: 9.74,

@@ -3,16 +3,18 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 use super::expression::AsExpr;
 use super::kind;
 use super::node::{Node, N};
-use crate::types;
+use crate::types::{self, CrateType};
 
 /// A Rust value that can be sent to CrateDB as a bound parameter.
 ///
-/// Non-finite floats (NaN, ±∞) have no JSON form and are sent as `NULL`.
+/// Column types ([`CrateType`]) are sent in their [`CrateType::to_value`] form (so
+/// non-finite floats travel as `"NaN"`, `"Infinity"`, `"-Infinity"`); `&str`, small
+/// integers, slices and arrays are accepted too.
 pub trait ToSqlValue {
     /// The value's wire form.
     fn to_sql_value(&self) -> Value;
@@ -30,19 +32,52 @@ impl ToSqlValue for str {
     }
 }
 
-impl ToSqlValue for String {
-    fn to_sql_value(&self) -> Value {
-        Value::String(self.clone())
-    }
-}
-
 impl ToSqlValue for Cow<'_, str> {
     fn to_sql_value(&self) -> Value {
         Value::String(self.as_ref().to_owned())
     }
 }
 
-macro_rules! int_values {
+/// Column types: their wire form is [`CrateType::to_value`]'s.
+macro_rules! crate_type_values {
+    ($($ty:ty),*) => {
+        $(impl ToSqlValue for $ty {
+            fn to_sql_value(&self) -> Value {
+                CrateType::to_value(self)
+            }
+        })*
+    };
+}
+crate_type_values!(
+    String,
+    bool,
+    i16,
+    i32,
+    i64,
+    f32,
+    f64,
+    Value,
+    types::Object,
+    types::ObjectArray,
+    types::GeoPoint,
+    types::GeoShape,
+    types::Timestamp,
+    types::TimestampTz
+);
+
+#[cfg(feature = "chrono")]
+crate_type_values!(chrono::DateTime<chrono::Utc>, chrono::NaiveDateTime);
+#[cfg(feature = "time")]
+crate_type_values!(time::OffsetDateTime, time::PrimitiveDateTime);
+
+impl<const D: usize> ToSqlValue for types::FloatVector<D> {
+    fn to_sql_value(&self) -> Value {
+        CrateType::to_value(self)
+    }
+}
+
+/// Small integers that are not column types, bound as numbers.
+macro_rules! small_int_values {
     ($($ty:ty),*) => {
         $(impl ToSqlValue for $ty {
             fn to_sql_value(&self) -> Value {
@@ -51,25 +86,7 @@ macro_rules! int_values {
         })*
     };
 }
-int_values!(i8, i16, i32, i64, u8, u16, u32, bool);
-
-impl ToSqlValue for f64 {
-    fn to_sql_value(&self) -> Value {
-        Number::from_f64(*self).map_or(Value::Null, Value::Number)
-    }
-}
-
-impl ToSqlValue for f32 {
-    fn to_sql_value(&self) -> Value {
-        f64::from(*self).to_sql_value()
-    }
-}
-
-impl ToSqlValue for Value {
-    fn to_sql_value(&self) -> Value {
-        self.clone()
-    }
-}
+small_int_values!(i8, u8, u16, u32);
 
 impl<T: ToSqlValue> ToSqlValue for Option<T> {
     fn to_sql_value(&self) -> Value {
@@ -99,52 +116,6 @@ impl ToSqlValue for (f64, f64) {
     /// A `(lon, lat)` pair: `[lon, lat]`.
     fn to_sql_value(&self) -> Value {
         Value::Array(vec![self.0.to_sql_value(), self.1.to_sql_value()])
-    }
-}
-
-impl ToSqlValue for types::Object {
-    fn to_sql_value(&self) -> Value {
-        Value::Object(self.0.clone())
-    }
-}
-
-impl ToSqlValue for types::ObjectArray {
-    fn to_sql_value(&self) -> Value {
-        Value::Array(self.0.iter().map(ToSqlValue::to_sql_value).collect())
-    }
-}
-
-impl ToSqlValue for types::GeoPoint {
-    /// `[lon, lat]`.
-    fn to_sql_value(&self) -> Value {
-        (self.lon, self.lat).to_sql_value()
-    }
-}
-
-impl ToSqlValue for types::GeoShape {
-    /// The GeoJSON geometry.
-    fn to_sql_value(&self) -> Value {
-        self.as_geojson().clone()
-    }
-}
-
-impl<const D: usize> ToSqlValue for types::FloatVector<D> {
-    fn to_sql_value(&self) -> Value {
-        self.0.to_sql_value()
-    }
-}
-
-impl ToSqlValue for types::Timestamp {
-    /// Epoch milliseconds.
-    fn to_sql_value(&self) -> Value {
-        Value::from(self.0)
-    }
-}
-
-impl ToSqlValue for types::TimestampTz {
-    /// Epoch milliseconds.
-    fn to_sql_value(&self) -> Value {
-        Value::from(self.0)
     }
 }
 
@@ -191,6 +162,15 @@ bind_as!(kind::Json: String, &str, Cow<'_, str>);
 bind_as!(kind::Json: i8, i16, i32, i64, u8, u16, u32, f32, f64, bool);
 bind_as!(kind::Json: types::Object, Map<String, Value>, types::ObjectArray);
 bind_as!(kind::Json: types::GeoPoint, types::GeoShape, types::Timestamp, types::TimestampTz);
+
+#[cfg(feature = "chrono")]
+bind_as!(kind::Timestamp: chrono::DateTime<chrono::Utc>, chrono::NaiveDateTime);
+#[cfg(feature = "chrono")]
+bind_as!(kind::Json: chrono::DateTime<chrono::Utc>, chrono::NaiveDateTime);
+#[cfg(feature = "time")]
+bind_as!(kind::Timestamp: time::OffsetDateTime, time::PrimitiveDateTime);
+#[cfg(feature = "time")]
+bind_as!(kind::Json: time::OffsetDateTime, time::PrimitiveDateTime);
 
 impl<const D: usize> AsExpr<kind::Vector<D>> for types::FloatVector<D> {
     fn into_node(self) -> Node {
@@ -286,7 +266,7 @@ mod tests {
     #[test]
     fn wire_forms() {
         assert_eq!("a".to_sql_value(), json!("a"));
-        assert_eq!(f64::NAN.to_sql_value(), Value::Null);
+        assert_eq!(f64::NAN.to_sql_value(), json!("NaN"));
         assert_eq!(Some(3i64).to_sql_value(), json!(3));
         assert_eq!(None::<i64>.to_sql_value(), Value::Null);
         assert_eq!(vec![1, 2].to_sql_value(), json!([1, 2]));

@@ -3,68 +3,51 @@
 
 use serde_json::{Map, Value};
 
-use crate::types::{self, DecodeError};
+use crate::types::{self, CrateType, DecodeError};
 use crate::{Error, Result};
 
-/// A Rust type that can be decoded from a value CrateDB returned.
+/// A Rust type that can be decoded from a value CrateDB returned: every column type
+/// ([`CrateType`], decoded as [`CrateType::from_value`] does), `Option`, `Vec` and JSON maps.
 pub trait FromSqlValue: Sized {
     /// Decodes `value`, or says what was expected instead.
     fn from_sql_value(value: Value) -> Result<Self, DecodeError>;
 }
 
-impl FromSqlValue for Value {
-    fn from_sql_value(value: Value) -> Result<Self, DecodeError> {
-        Ok(value)
-    }
-}
-
-impl FromSqlValue for String {
-    fn from_sql_value(value: Value) -> Result<Self, DecodeError> {
-        match value {
-            Value::String(s) => Ok(s),
-            other => Err(DecodeError::new("TEXT", &other)),
-        }
-    }
-}
-
-impl FromSqlValue for bool {
-    fn from_sql_value(value: Value) -> Result<Self, DecodeError> {
-        value
-            .as_bool()
-            .ok_or_else(|| DecodeError::new("BOOLEAN", &value))
-    }
-}
-
-macro_rules! int_from_value {
-    ($($ty:ty => $name:literal),*) => {
+/// Column types decode as [`CrateType::from_value`] does.
+macro_rules! crate_type_decode {
+    ($($ty:ty),*) => {
         $(impl FromSqlValue for $ty {
             fn from_sql_value(value: Value) -> Result<Self, DecodeError> {
-                value
-                    .as_i64()
-                    .and_then(|n| <$ty>::try_from(n).ok())
-                    .ok_or_else(|| DecodeError::new($name, &value))
+                CrateType::from_value(value)
             }
         })*
     };
 }
-int_from_value!(i16 => "SMALLINT (i16)", i32 => "INTEGER (i32)", i64 => "BIGINT (i64)");
+crate_type_decode!(
+    Value,
+    String,
+    bool,
+    i16,
+    i32,
+    i64,
+    f32,
+    f64,
+    types::Object,
+    types::ObjectArray,
+    types::GeoPoint,
+    types::GeoShape,
+    types::Timestamp,
+    types::TimestampTz
+);
 
-impl FromSqlValue for f64 {
-    fn from_sql_value(value: Value) -> Result<Self, DecodeError> {
-        value
-            .as_f64()
-            .ok_or_else(|| DecodeError::new("DOUBLE PRECISION (f64)", &value))
-    }
-}
+#[cfg(feature = "chrono")]
+crate_type_decode!(chrono::DateTime<chrono::Utc>, chrono::NaiveDateTime);
+#[cfg(feature = "time")]
+crate_type_decode!(time::OffsetDateTime, time::PrimitiveDateTime);
 
-impl FromSqlValue for f32 {
+impl<const D: usize> FromSqlValue for types::FloatVector<D> {
     fn from_sql_value(value: Value) -> Result<Self, DecodeError> {
-        match value.as_f64() {
-            // Narrowing is the point: CrateDB's REAL is an f32 sent as a JSON number.
-            #[allow(clippy::cast_possible_truncation)]
-            Some(f) => Ok(f as f32),
-            None => Err(DecodeError::new("REAL (f32)", &value)),
-        }
+        CrateType::from_value(value)
     }
 }
 
@@ -92,96 +75,6 @@ impl FromSqlValue for Map<String, Value> {
             Value::Object(map) => Ok(map),
             other => Err(DecodeError::new("OBJECT", &other)),
         }
-    }
-}
-
-impl FromSqlValue for types::Object {
-    fn from_sql_value(value: Value) -> Result<Self, DecodeError> {
-        Map::from_sql_value(value).map(types::Object)
-    }
-}
-
-impl FromSqlValue for types::ObjectArray {
-    fn from_sql_value(value: Value) -> Result<Self, DecodeError> {
-        match value {
-            Value::Array(items) => items
-                .into_iter()
-                .map(|item| match item {
-                    Value::Object(map) => Ok(types::Object(map)),
-                    other => Err(DecodeError::new("ARRAY(OBJECT) element", &other)),
-                })
-                .collect::<Result<_, _>>()
-                .map(types::ObjectArray),
-            other => Err(DecodeError::new("ARRAY(OBJECT)", &other)),
-        }
-    }
-}
-
-impl FromSqlValue for types::GeoPoint {
-    /// `[lon, lat]` (CrateDB's form) or a GeoJSON Point.
-    fn from_sql_value(value: Value) -> Result<Self, DecodeError> {
-        let coordinates = match &value {
-            Value::Array(pair) => Some(pair.as_slice()),
-            Value::Object(map) if map.get("type").and_then(Value::as_str) == Some("Point") => map
-                .get("coordinates")
-                .and_then(Value::as_array)
-                .map(Vec::as_slice),
-            _ => None,
-        };
-        match coordinates {
-            Some([lon, lat]) => match (lon.as_f64(), lat.as_f64()) {
-                (Some(lon), Some(lat)) => Ok(types::GeoPoint { lon, lat }),
-                _ => Err(DecodeError::new("GEO_POINT [lon, lat]", &value)),
-            },
-            _ => Err(DecodeError::new("GEO_POINT [lon, lat]", &value)),
-        }
-    }
-}
-
-impl FromSqlValue for types::GeoShape {
-    /// A GeoJSON geometry object.
-    fn from_sql_value(value: Value) -> Result<Self, DecodeError> {
-        types::GeoShape::from_geojson(value)
-    }
-}
-
-impl<const N: usize> FromSqlValue for types::FloatVector<N> {
-    fn from_sql_value(value: Value) -> Result<Self, DecodeError> {
-        let expected = || format!("FLOAT_VECTOR({N})");
-        let Value::Array(items) = &value else {
-            return Err(DecodeError::new(expected(), &value));
-        };
-        if items.len() != N {
-            return Err(DecodeError::new(expected(), &value));
-        }
-        let mut out = [0.0f32; N];
-        for (slot, item) in out.iter_mut().zip(items) {
-            match item.as_f64() {
-                #[allow(clippy::cast_possible_truncation)]
-                Some(f) => *slot = f as f32,
-                None => return Err(DecodeError::new(expected(), &value)),
-            }
-        }
-        Ok(types::FloatVector(out))
-    }
-}
-
-impl FromSqlValue for types::Timestamp {
-    /// Epoch milliseconds.
-    fn from_sql_value(value: Value) -> Result<Self, DecodeError> {
-        value
-            .as_i64()
-            .map(types::Timestamp)
-            .ok_or_else(|| DecodeError::new("TIMESTAMP (epoch milliseconds)", &value))
-    }
-}
-
-impl FromSqlValue for types::TimestampTz {
-    /// Epoch milliseconds.
-    fn from_sql_value(value: Value) -> Result<Self, DecodeError> {
-        value.as_i64().map(types::TimestampTz).ok_or_else(|| {
-            DecodeError::new("TIMESTAMP WITH TIME ZONE (epoch milliseconds)", &value)
-        })
     }
 }
 

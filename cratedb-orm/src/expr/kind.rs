@@ -101,6 +101,18 @@ expr_types! {
     types::TimestampTz => Timestamp,
 }
 
+#[cfg(feature = "chrono")]
+expr_types! {
+    chrono::DateTime<chrono::Utc> => Timestamp,
+    chrono::NaiveDateTime => Timestamp,
+}
+
+#[cfg(feature = "time")]
+expr_types! {
+    time::OffsetDateTime => Timestamp,
+    time::PrimitiveDateTime => Timestamp,
+}
+
 impl<const N: usize> ExprType for types::FloatVector<N> {
     type Kind = Vector<N>;
     type NonNull = types::FloatVector<N>;
