@@ -142,6 +142,28 @@ impl<M: CrateModel> Table<M> {
         self.entries.len() - 1
     }
 
+    /// Tracks a model known to be in the database as it is (no read), or returns the entry
+    /// that already tracks the same row.
+    pub fn attach(&mut self, model: M) -> usize {
+        let snapshot = model.to_values();
+        let key = Self::key_of(&snapshot);
+        if let Some(&index) = key.as_ref().and_then(|k| self.identity.get(k)) {
+            return index;
+        }
+        let index = self.entries.len();
+        if let Some(k) = &key {
+            self.identity.insert(k.clone(), index);
+        }
+        self.entries.push(Entry {
+            model,
+            state: State::Persistent,
+            snapshot: Some(snapshot),
+            version: None,
+            key,
+        });
+        index
+    }
+
     /// Tracks a model loaded from the database, or returns the entry that already tracks
     /// the same row (which keeps its in-session state).
     pub fn load(
