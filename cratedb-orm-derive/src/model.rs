@@ -131,9 +131,10 @@ impl Model {
     }
 }
 
-/// Builds and validates the model. On error, returns every error found, plus the fields
-/// that could be read (so type-dependent checks can still be emitted alongside).
-pub fn build(input: &DeriveInput) -> Result<Model, (Errors, Vec<Field>)> {
+/// Builds and validates the model: the model as far as it could be read (`None` when the
+/// input is not a struct with named fields) and every error found. The model is valid only
+/// when there are no errors; otherwise it still serves for the type-dependent checks.
+pub fn build(input: &DeriveInput) -> (Option<Model>, Errors) {
     let mut errors = Errors::default();
     if !input.generics.params.is_empty() || input.generics.where_clause.is_some() {
         errors.push(
@@ -153,7 +154,7 @@ pub fn build(input: &DeriveInput) -> Result<Model, (Errors, Vec<Field>)> {
             input.ident.span(),
             "#[derive(CrateModel)] needs a struct with named fields",
         );
-        return Err((errors, Vec::new()));
+        return (None, errors);
     };
 
     let mut model = Model {
@@ -188,11 +189,7 @@ pub fn build(input: &DeriveInput) -> Result<Model, (Errors, Vec<Field>)> {
     }
 
     validate(&model, &mut errors);
-    if errors.is_empty() {
-        Ok(model)
-    } else {
-        Err((errors, model.fields))
-    }
+    (Some(model), errors)
 }
 
 /// Reports a second occurrence of the same option.
@@ -525,11 +522,19 @@ fn parse_field(ident: Ident, ty: Type, items: &[Item], errors: &mut Errors) -> F
                             Some(k) if k.name == "name" => {
                                 name = expect_name(entry, "name = \"name_ft\"", errors);
                             }
-                            _ => errors.push(
+                            Some(k) => errors.push(
+                                k.span,
+                                format_args!(
+                                    "unknown fulltext option `{}`; expected `analyzer` or \
+                                     `name` (a named index over several columns goes on the \
+                                     struct: `#[cratedb(fulltext(name = \"…\", \
+                                     columns(\"…\", \"…\")))]`)",
+                                    k.name
+                                ),
+                            ),
+                            None => errors.push(
                                 entry.span(),
-                                "expected `name = \"…\"` or `analyzer = \"…\"`; a named index \
-                                 over several columns goes on the struct: \
-                                 `#[cratedb(fulltext(name = \"…\", columns(\"…\", \"…\")))]`",
+                                "expected `analyzer = \"…\"` or `name = \"…\"`",
                             ),
                         }
                     }
@@ -827,11 +832,21 @@ fn validate(model: &Model, errors: &mut Errors) {
             .get(name)
             .is_some_and(|f| !SYSTEM_COLUMNS.contains(&f.column.as_str()))
     };
+    let renamed = |name: &str| {
+        model
+            .columns()
+            .find(|f| f.name() == name && f.column != name)
+            .map(|f| format!(" (the field `{name}` is the column `{}`)", f.column))
+            .unwrap_or_default()
+    };
     let mut check_key_column = |name: &str, span: Span, what: &str| {
         if !declared(name) {
             errors.push(
                 span,
-                format_args!("{what} column `{name}` is not a column of this model"),
+                format_args!(
+                    "{what} column `{name}` is not a column of this model{}",
+                    renamed(name)
+                ),
             );
         } else if !primary_key.is_empty() && !primary_key.contains(&name) {
             errors.push(
@@ -867,7 +882,10 @@ fn validate(model: &Model, errors: &mut Errors) {
             if !declared(column) {
                 errors.push(
                     *span,
-                    format_args!("the fulltext column `{column}` is not a column of this model"),
+                    format_args!(
+                        "the fulltext column `{column}` is not a column of this model{}",
+                        renamed(column)
+                    ),
                 );
             }
         }
@@ -899,6 +917,8 @@ fn expected(item: &Item, message: &str, errors: &mut Errors) {
     errors.push(span, message);
 }
 
+/// Whether the flag is set. A flag written with a value is reported but still counts as
+/// set, so that one mistake does not cascade into others (e.g. "no primary key").
 fn expect_flag(item: &Item, errors: &mut Errors) -> bool {
     match item {
         Item::Flag(_) => true,
@@ -907,7 +927,7 @@ fn expect_flag(item: &Item, errors: &mut Errors) -> bool {
                 k.span,
                 format_args!("`{}` takes no value: write just `{}`", k.name, k.name),
             );
-            false
+            true
         }
         Item::Bare(v) => {
             errors.push(v.span(), "expected an option name");
