@@ -26,9 +26,8 @@
 //! use serde_json::json;
 //!
 //! let client = Client::new("crate://crate@localhost:4200/?schema=doc")?;
-//! client.sql(
+//! client.execute(
 //!     "CREATE TABLE IF NOT EXISTS \"characters\" (\"id\" TEXT PRIMARY KEY, \"name\" TEXT)",
-//!     &[] as &[serde_json::Value],
 //! )?;
 //!
 //! let inserted = client.bulk(
