@@ -74,7 +74,7 @@ fn two_of_three_down() {
 fn server_returns_after_retry_interval() {
     let servers = [TestServer::start(), TestServer::start()];
     servers[0].stop();
-    let c = client(&[&servers[0], &servers[1]], Duration::from_millis(300));
+    let c = client(&[&servers[0], &servers[1]], Duration::from_millis(800));
     c.sql("SELECT 1", NO_ARGS).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(c.inactive_servers(), vec![servers[0].addr()]);
     servers[0].restart().unwrap_or_else(|e| panic!("{e}"));
@@ -82,7 +82,7 @@ fn server_returns_after_retry_interval() {
         c.sql("SELECT 1", NO_ARGS).unwrap_or_else(|e| panic!("{e}"));
     }
     assert_eq!(servers[0].request_count(), 0);
-    std::thread::sleep(Duration::from_millis(350));
+    std::thread::sleep(Duration::from_millis(850));
     for _ in 0..4 {
         c.sql("SELECT 1", NO_ARGS).unwrap_or_else(|e| panic!("{e}"));
     }
