@@ -18,7 +18,7 @@ use cratedb_orm::{object, Client, GeoPoint, GeoShape, ObjectArray, Session, Time
 #[path = "tutorial_models.rs"]
 mod tutorial_models;
 
-pub use tutorial_models::{gen_key, Character, City, Item, Log};
+pub use tutorial_models::{Character, City, Item, Log};
 
 /// What the tutorial's queries returned, for tests to assert.
 #[derive(Debug, Default, Clone, PartialEq)]

@@ -11,23 +11,19 @@ pub fn gen_key() -> String {
 
 /// The seed's `Character`: every column option of the page.
 #[derive(CrateModel, Debug, Clone, Default, PartialEq)]
-#[cratedb(
-    table = "characters",
-    number_of_shards = 3,
-    fulltext(name = "name_ft", columns("name"), analyzer = "english"),
-    fulltext(name = "quote_ft", columns("quote"), analyzer = "english")
-)]
+#[cratedb(table = "characters", number_of_shards = 3)]
 pub struct Character {
     /// Primary key, generated on the client.
     #[cratedb(primary_key, default = gen_key)]
     pub id: String,
     /// Not indexed: no filtering on it, but stored and fulltext-indexed via `name_ft`.
-    #[cratedb(index = false)]
+    #[cratedb(index = false, fulltext(name = "name_ft", analyzer = "english"))]
     pub name: Option<String>,
     /// Computed by CrateDB from `name`.
     #[cratedb(generated = "lower(name)")]
     pub name_normalized: Option<String>,
-    /// NOT NULL: a non-`Option` field.
+    /// NOT NULL: a non-`Option` field. Fulltext-indexed as `quote_ft`.
+    #[cratedb(fulltext(name = "quote_ft", analyzer = "english"))]
     pub quote: String,
     /// An OBJECT: only changed keys are sent on update.
     pub details: Option<Object>,

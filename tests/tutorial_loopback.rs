@@ -34,7 +34,7 @@ fn arthur_row() -> Vec<Value> {
 }
 
 /// The seed's query results, keyed by the exact SQL the tutorial must send.
-fn script() -> Vec<(&'static str, Vec<&'static str>, Vec<Vec<Value>>)> {
+fn script() -> Vec<fake_crate::Scripted> {
     vec![
         (
             r#"SELECT "name", "details"['gender'] FROM "characters" ORDER BY "name""#,

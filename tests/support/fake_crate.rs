@@ -67,11 +67,12 @@ pub fn insert_returning(req: &SqlRequest) -> Option<Reply> {
     Some(Reply::rows(&col_refs, rows))
 }
 
+/// One scripted answer: the exact statement, the result columns and rows.
+pub type Scripted = (&'static str, Vec<&'static str>, Vec<Vec<Value>>);
+
 /// A handler: INSERT … RETURNING echoed, SELECTs answered from `script` (exact statement →
 /// columns and rows; anything else is error 4000), other writes answered as CrateDB does.
-pub fn scripted(
-    script: Vec<(&'static str, Vec<&'static str>, Vec<Vec<Value>>)>,
-) -> impl Fn(&SqlRequest) -> Reply + Send + Sync + 'static {
+pub fn scripted(script: Vec<Scripted>) -> impl Fn(&SqlRequest) -> Reply + Send + Sync + 'static {
     move |req: &SqlRequest| {
         if let Some(reply) = insert_returning(req) {
             return reply;
