@@ -198,3 +198,29 @@ fn default_table_name_is_snake_case() {
         "system columns are fetched"
     );
 }
+
+mod index_accessors {
+    use cratedb_orm::expr::{match_, score};
+    use cratedb_orm::CrateModel;
+
+    #[derive(CrateModel, Debug, Default)]
+    #[cratedb(table = "docs")]
+    #[cratedb(fulltext(name = "match", columns("body")))]
+    struct Doc {
+        #[cratedb(primary_key)]
+        id: String,
+        #[cratedb(fulltext(name = "body_ft", analyzer = "english"))]
+        body: String,
+    }
+
+    #[test]
+    fn named_fulltext_indexes_get_accessors() {
+        let (sql, args) = match_(Doc::body_ft(), "towel").into_expr().to_sql();
+        assert_eq!(sql, r#"MATCH("body_ft", $1)"#);
+        assert_eq!(args, vec![serde_json::json!("towel")]);
+        let (sql, _) = match_(Doc::match_(), "x").into_expr().to_sql();
+        assert_eq!(sql, r#"MATCH("match", $1)"#);
+        let _ = score();
+        let _ = Doc::id();
+    }
+}

@@ -5,7 +5,8 @@ use quote::quote;
 
 use crate::model::Model;
 
-/// `pub const fn <field>() -> Column<Self, FieldType>` for every persisted field.
+/// `pub const fn <field>() -> Column<Self, FieldType>` for every persisted field, and
+/// `pub const fn <index>() -> expr::Index<Self>` for every named fulltext index.
 pub fn accessors(model: &Model) -> TokenStream {
     let ident = &model.ident;
     let fns = model.columns().map(|f| {
@@ -24,10 +25,45 @@ pub fn accessors(model: &Model) -> TokenStream {
             }
         }
     });
+    let indexes = model.fulltext.iter().map(|index| {
+        let name = &index.name;
+        let fn_ident = syn::Ident::new(&accessor_name(name), index.span);
+        let doc = format!("The fulltext index `{name}`, for `match_` (`{ident}::{fn_ident}()`).");
+        quote! {
+            #[doc = #doc]
+            pub const fn #fn_ident() -> ::cratedb_orm::expr::Index<Self> {
+                ::cratedb_orm::expr::Index::new(#name)
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #ident {
             #(#fns)*
+            #(#indexes)*
         }
     }
+}
+
+/// The accessor name of a fulltext index: the index name with every character that cannot
+/// be in an identifier replaced by `_` (CrateDB index names are usually plain words).
+fn accessor_name(index: &str) -> String {
+    let mut out: String = index
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    // A keyword (`match`, `type`, …) gets a trailing `_`, like `match_`.
+    if syn::parse_str::<syn::Ident>(&out).is_err() {
+        out.push('_');
+    }
+    out
 }
