@@ -1,7 +1,5 @@
-//! The Rust ORM for CrateDB.
-//!
-//! Models are Rust structs with `#[derive(CrateModel)]`; a [`session`] tracks them and
-//! flushes minimal, batched writes; the [`expr`] DSL builds typed queries.
+// The crate docs are the README: its tutorial is compiled and run as doc-tests.
+#![doc = include_str!("../../README.md")]
 
 extern crate self as cratedb_orm;
 
