@@ -36,7 +36,7 @@ use std::marker::PhantomData;
 use cratedb_client::Client;
 use serde_json::Value;
 
-use crate::error::RowFailure;
+use crate::error::FailedRow;
 use crate::expr::kind::{self, Bool, ExprType};
 use crate::expr::{n, AsExpr, Column, ColumnList, Node, Selection, N};
 use crate::query::{write_conditions, write_list};
@@ -201,11 +201,11 @@ impl<'a, M: CrateModel> Insert<'a, M> {
                         Some(result) if result.is_ok() => {
                             affected += u64::try_from(result.rowcount).unwrap_or(0);
                         }
-                        Some(result) => failed.push(RowFailure {
+                        Some(result) => failed.push(FailedRow {
                             index,
                             error: result.error.clone(),
                         }),
-                        None => failed.push(RowFailure { index, error: None }),
+                        None => failed.push(FailedRow { index, error: None }),
                     }
                 }
             }
