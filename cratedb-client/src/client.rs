@@ -86,6 +86,18 @@ impl Client {
         })
     }
 
+    /// Runs one statement without parameters (DDL, `REFRESH TABLE`, …).
+    ///
+    /// ```no_run
+    /// # let client = cratedb_client::Client::new("crate://")?;
+    /// client.execute("REFRESH TABLE \"doc\".\"characters\"")?;
+    /// # Ok::<(), cratedb_client::Error>(())
+    /// ```
+    pub fn execute(&self, stmt: &str) -> Result<SqlResponse> {
+        const NO_ARGS: &[serde_json::Value] = &[];
+        self.sql(stmt, NO_ARGS)
+    }
+
     /// Runs one statement and deserializes each row (a JSON array) into `T` straight from the
     /// response body: a tuple, a `Vec`, or a struct deriving `Deserialize` (fields in column
     /// order). Empty rows (DML answers carry `[[]]`) are skipped. A row that does not fit is

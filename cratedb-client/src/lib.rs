@@ -18,7 +18,7 @@
 //! - **Errors**: one [`Error`] enum; CrateDB's errors keep their code and message
 //!   ([`SqlError::is_duplicate_key`], [`Error::is_version_conflict`], …).
 //! - **Echo**: [`ClientBuilder::echo`] sees every statement with its server and duration.
-//! - **Testing**: the `testing` feature adds [`testing::TestServer`], a loopback server that
+//! - **Testing**: the `testing` feature adds `testing::TestServer`, a loopback server that
 //!   speaks CrateDB's HTTP protocol and answers what your test scripts.
 //!
 //! ```no_run
@@ -26,9 +26,8 @@
 //! use serde_json::json;
 //!
 //! let client = Client::new("crate://crate@localhost:4200/?schema=doc")?;
-//! client.sql(
+//! client.execute(
 //!     "CREATE TABLE IF NOT EXISTS \"characters\" (\"id\" TEXT PRIMARY KEY, \"name\" TEXT)",
-//!     &[] as &[serde_json::Value],
 //! )?;
 //!
 //! let inserted = client.bulk(

@@ -58,6 +58,7 @@ impl Transport {
         let agent = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
+            .timeout_resolve(Some(config.connect_timeout))
             .timeout_connect(Some(config.connect_timeout))
             .timeout_global(Some(config.timeout))
             .max_idle_connections(config.pool_size.saturating_mul(servers))

@@ -1,18 +1,4 @@
 //! `crate://` connection URLs: [`ConnectionUrl`], [`ServerAddr`], [`SslMode`].
-//!
-//! Grammar (libpq style, several servers allowed):
-//!
-//! ```text
-//! crate://[user[:password]@][host[:port][,host[:port]…]][/][?option=value[&option=value…]]
-//! ```
-//!
-//! - no host: `localhost:4200`; no port: `4200`; IPv6 hosts in brackets: `[::1]:4200`.
-//! - user and password are percent-decoded (`%40` for `@`, `%2F` for `/`, `%3A` for `:`, …).
-//! - options (values percent-decoded): `ssl=true|false`,
-//!   `sslmode=disable|allow|prefer|require|verify-ca|verify-full`, `schema=NAME`,
-//!   `verify_ssl_cert=true|false`, `ca_cert=PATH`, `error_trace=true|false`.
-//!
-//! Every error names the offending part of the URL but never repeats the password.
 
 use std::fmt;
 use std::net::Ipv6Addr;
@@ -200,6 +186,22 @@ impl FromStr for SslMode {
 /// A parsed `crate://` URL. Options the URL does not set are `None`; the
 /// [`ClientBuilder`](crate::ClientBuilder) applies defaults and checks that options agree.
 ///
+/// Grammar (libpq style, several servers allowed):
+///
+/// ```text
+/// crate://[user[:password]@][host[:port][,host[:port]…]][/][?option=value[&option=value…]]
+/// ```
+///
+/// - no host: `localhost:4200`; no port: `4200`; IPv6 hosts in brackets: `[::1]:4200`.
+/// - user and password are percent-decoded (`%40` for `@`, `%2F` for `/`, `%3A` for `:`, …).
+/// - options (values percent-decoded): `ssl=true|false`,
+///   `sslmode=disable|allow|prefer|require|verify-ca|verify-full` (see [`SslMode`]),
+///   `schema=NAME` (sent as `Default-Schema`), `verify_ssl_cert=true|false`, `ca_cert=PATH`,
+///   `error_trace=true|false`.
+///
+/// Every error is [`Error::InvalidUrl`] naming the offending part of the URL, never
+/// repeating the password.
+///
 /// ```
 /// use cratedb_client::ConnectionUrl;
 /// let url = ConnectionUrl::parse("crate://admin:s%40cret@h1:4200,h2:4201/?ssl=true&schema=doc")?;
@@ -225,7 +227,7 @@ pub struct ConnectionUrl {
 }
 
 impl ConnectionUrl {
-    /// Parses a `crate://` URL (see the [module docs](self) for the grammar).
+    /// Parses a `crate://` URL (grammar above).
     pub fn parse(url: &str) -> Result<ConnectionUrl> {
         parse_url(url)
     }

@@ -138,3 +138,16 @@ fn statement_and_args_are_sent_as_given() {
     );
     assert!(req.bulk_args.is_none());
 }
+
+#[test]
+fn execute_sends_no_args() {
+    let server = TestServer::start();
+    let client = Client::new(&server.url()).unwrap_or_else(|e| panic!("{e}"));
+    let r = client
+        .execute("REFRESH TABLE \"doc\".\"t\"")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.rowcount, 1);
+    let req = server.requests().remove(0);
+    assert_eq!(req.stmt, "REFRESH TABLE \"doc\".\"t\"");
+    assert!(req.args.is_empty() && req.bulk_args.is_none());
+}

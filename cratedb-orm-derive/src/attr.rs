@@ -132,7 +132,15 @@ fn parse_value(input: ParseStream) -> syn::Result<Value> {
         || input.peek(Token![self])
         || input.peek(Token![super])
     {
-        return Path::parse_mod_style(input).map(Value::Path);
+        let path = Path::parse_mod_style(input)?;
+        if input.peek(syn::token::Paren) {
+            return Err(input.error(
+                "a call is not a value here: SQL expressions are strings \
+                 (`server_default = \"now()\"`), and a client-side default is a function \
+                 path without parentheses (`default = gen_key`)",
+            ));
+        }
+        return Ok(Value::Path(path));
     }
     Err(input.error("expected a literal or a path"))
 }

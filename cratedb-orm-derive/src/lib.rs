@@ -22,12 +22,14 @@ use proc_macro::TokenStream;
 pub fn derive_crate_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     match model::build(&input) {
-        Ok(model) => expand::expand(&model),
-        Err((errors, fields)) => {
+        (Some(model), errors) if errors.is_empty() => expand::expand(&model),
+        (model, errors) => {
             // Report the type-dependent mistakes in the same compilation as the others.
             let mut out = errors.to_compile_errors();
-            let fields: Vec<&model::Field> = fields.iter().collect();
-            out.extend(expand::type_checks(&fields, &[]));
+            if let Some(model) = model {
+                let fields: Vec<&model::Field> = model.fields.iter().collect();
+                out.extend(expand::type_checks(&fields, &model.fulltext));
+            }
             out
         }
     }

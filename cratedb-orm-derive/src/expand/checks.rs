@@ -3,6 +3,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
+use syn::spanned::Spanned;
 
 use crate::model::{Field, Fulltext};
 
@@ -10,6 +11,12 @@ use crate::model::{Field, Fulltext};
 pub fn type_checks(fields: &[&Field], fulltext: &[Fulltext]) -> TokenStream {
     let mut out = TokenStream::new();
     for field in fields.iter().filter(|f| !f.skip) {
+        // Every column type is a `CrateType`, and its `CLASS` (which may hold its own
+        // checks, e.g. the dimension of a `FloatVector<N>`) evaluates.
+        let ty = &field.ty;
+        out.extend(quote_spanned! {ty.span()=>
+            const _: ::cratedb_orm::types::TypeClass = <#ty as ::cratedb_orm::CrateType>::CLASS;
+        });
         let name = field.name();
         let mut check = |span: Span, condition: &str, message: String| {
             out.extend(assertion(field, span, condition, &message));

@@ -13,13 +13,10 @@ pub fn codec_fns(model: &Model) -> TokenStream {
     let count = columns.len();
     let model_name = model.ident.to_string();
 
-    let to_values = columns.iter().map(|f| {
-        let ident = &f.ident;
-        quote!(::cratedb_orm::CrateType::to_value(&self.#ident))
-    });
+    let to_values = columns.iter().map(|f| encode(f));
     let value_arms = columns.iter().enumerate().map(|(i, f)| {
-        let ident = &f.ident;
-        quote!(#i => ::cratedb_orm::CrateType::to_value(&self.#ident),)
+        let encode = encode(f);
+        quote!(#i => #encode,)
     });
     let decoded_fields = model.fields.iter().map(|f| {
         let ident = &f.ident;
@@ -95,6 +92,14 @@ pub fn codec_fns(model: &Model) -> TokenStream {
             #(#defaults)*
         }
     }
+}
+
+/// Encodes the field (errors about its type point at the field's type).
+fn encode(field: &Field) -> TokenStream {
+    let ty = &field.ty;
+    let ident = &field.ident;
+    let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
+    quote!(#crate_type::to_value(&self.#ident))
 }
 
 /// Decodes `value` into the field's type, naming the column in the error.

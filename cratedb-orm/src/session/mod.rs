@@ -158,6 +158,14 @@ impl Session {
             .collect()
     }
 
+    /// Tracks a model that is known to be in the database as it is, without reading it
+    /// (e.g. built from data you loaded yourself); its changes from now on are written by
+    /// the next commit. A row already tracked keeps its in-session state and handle.
+    /// Versioned models attached this way have no known version: load them instead.
+    pub fn attach<M: CrateModel>(&mut self, model: M) -> Handle<M> {
+        Handle::new(self.table_mut::<M>().attach(model))
+    }
+
     /// The model behind `handle` (`None` only for a handle of another session).
     pub fn get<M: CrateModel>(&self, handle: Handle<M>) -> Option<&M> {
         self.table::<M>()?

@@ -142,6 +142,28 @@ impl<M: CrateModel> Table<M> {
         self.entries.len() - 1
     }
 
+    /// Tracks a model known to be in the database as it is (no read), or returns the entry
+    /// that already tracks the same row.
+    pub fn attach(&mut self, model: M) -> usize {
+        let snapshot = model.to_values();
+        let key = Self::key_of(&snapshot);
+        if let Some(&index) = key.as_ref().and_then(|k| self.identity.get(k)) {
+            return index;
+        }
+        let index = self.entries.len();
+        if let Some(k) = &key {
+            self.identity.insert(k.clone(), index);
+        }
+        self.entries.push(Entry {
+            model,
+            state: State::Persistent,
+            snapshot: Some(snapshot),
+            version: None,
+            key,
+        });
+        index
+    }
+
     /// Tracks a model loaded from the database, or returns the entry that already tracks
     /// the same row (which keeps its in-session state).
     pub fn load(
@@ -607,9 +629,13 @@ impl<M: CrateModel> Table<M> {
                 Some(content_key(columns.iter().map(got)))
             };
             let slot = key.and_then(|k| waiting.get_mut(&k)).and_then(|v| v.pop());
-            match slot.and_then(|k| matched.get_mut(k).map(|m| (k, m))) {
-                Some((_, m)) => *m = Some(std::mem::take(&mut row)),
-                None => unmatched_rows.push(row),
+            match slot.and_then(|k| matched.get_mut(k)) {
+                Some(m) => *m = Some(std::mem::take(&mut row)),
+                // Only a complete row without a matching identity may be paired in order.
+                None if !ids_sent && row.len() == response.cols.len() && !row.is_empty() => {
+                    unmatched_rows.push(row)
+                }
+                None => {}
             }
         }
         // Rows that could not be matched by value (e.g. values the server normalised) are

@@ -106,6 +106,11 @@ pub fn describe_value(value: &Value) -> String {
 /// assert_eq!(<Option<i32>>::from_value(json!(null)), Ok(None));
 /// assert!(i32::from_value(json!("1")).is_err());
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored in a CrateDB column",
+    label = "not a CrateDB column type",
+    note = "column types: String, bool, i16, i32, i64, f32, f64, Timestamp, TimestampTz, Object, ObjectArray, GeoPoint, GeoShape, FloatVector<N>, serde_json::Value, Vec<T> and Option<T> of these (see `cratedb_orm::CrateType`)"
+)]
 pub trait CrateType: Sized {
     /// The column type used in `CREATE TABLE`.
     fn sql_type() -> SqlType;

@@ -25,12 +25,6 @@ const MAX_DIMENSIONS: usize = 2048;
 pub struct FloatVector<const N: usize>(pub [f32; N]);
 
 impl<const N: usize> FloatVector<N> {
-    /// Evaluated when `FLOAT_VECTOR(N)` is used: CrateDB accepts 1 to 2048 dimensions.
-    const DIMENSIONS_OK: () = assert!(
-        N >= 1 && N <= MAX_DIMENSIONS,
-        "FLOAT_VECTOR(N) needs 1 <= N <= 2048"
-    );
-
     /// The vector's values.
     pub fn as_slice(&self) -> &[f32] {
         &self.0
@@ -77,10 +71,18 @@ impl<const N: usize> From<FloatVector<N>> for Value {
 }
 
 impl<const N: usize> CrateType for FloatVector<N> {
-    const CLASS: TypeClass = TypeClass::Vector;
+    /// Also checks the dimension: `#[derive(CrateModel)]` evaluates `CLASS` for every
+    /// column, so `FloatVector<0>` or `FloatVector<4096>` as a field is a compile error.
+    const CLASS: TypeClass = {
+        assert!(
+            N >= 1 && N <= MAX_DIMENSIONS,
+            "FLOAT_VECTOR(N) needs 1 <= N <= 2048"
+        );
+        TypeClass::Vector
+    };
 
     fn sql_type() -> SqlType {
-        let () = Self::DIMENSIONS_OK;
+        let _: TypeClass = Self::CLASS;
         SqlType::FloatVector(N)
     }
 

@@ -1,0 +1,215 @@
+//! Wire round trips for every CrateDB type: value → JSON text → value, via proptest.
+
+mod models;
+
+use std::fmt::Debug;
+
+use cratedb_orm::{
+    CrateModel, CrateType, FloatVector, GeoPoint, GeoShape, Object, ObjectArray, RowLayout,
+    Timestamp, TimestampTz, Value,
+};
+use proptest::prelude::*;
+use serde_json::{json, Map};
+
+/// Encodes, sends through JSON text as the client would, and decodes.
+fn wire<T: CrateType>(value: &T) -> T {
+    let text = serde_json::to_string(&value.to_value()).expect("JSON text");
+    let back: Value = serde_json::from_str(&text).expect("valid JSON");
+    T::from_value(back).expect("decodes")
+}
+
+fn assert_round_trip<T: CrateType + PartialEq + Debug>(value: T) {
+    assert_eq!(wire(&value), value);
+}
+
+/// Arbitrary JSON, nested a few levels, with non-ASCII keys and text.
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        (-1e300..1e300_f64).prop_map(Value::from),
+        "\\PC*".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 24, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::vec(("\\PC{0,8}", inner), 0..5)
+                .prop_map(|pairs| Value::Object(pairs.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+fn object() -> impl Strategy<Value = Object> {
+    prop::collection::vec(("\\PC{0,8}", json_value()), 0..6)
+        .prop_map(|pairs| pairs.into_iter().collect())
+}
+
+fn lon() -> impl Strategy<Value = f64> {
+    -180.0..=180.0_f64
+}
+
+fn lat() -> impl Strategy<Value = f64> {
+    -90.0..=90.0_f64
+}
+
+fn ring() -> impl Strategy<Value = Vec<(f64, f64)>> {
+    prop::collection::vec((lon(), lat()), 3..8).prop_map(|mut points| {
+        points.push(points[0]);
+        points
+    })
+}
+
+fn geo_shape() -> impl Strategy<Value = GeoShape> {
+    let simple = prop_oneof![
+        (lon(), lat()).prop_map(|p| GeoShape::point(p).unwrap()),
+        prop::collection::vec((lon(), lat()), 2..6).prop_map(|p| GeoShape::line_string(p).unwrap()),
+        prop::collection::vec((lon(), lat()), 0..6).prop_map(|p| GeoShape::multi_point(p).unwrap()),
+        prop::collection::vec(ring(), 1..3).prop_map(|r| GeoShape::polygon(r).unwrap()),
+        prop::collection::vec(prop::collection::vec((lon(), lat()), 2..4), 0..3)
+            .prop_map(|l| GeoShape::multi_line_string(l).unwrap()),
+        prop::collection::vec(prop::collection::vec(ring(), 1..2), 0..3)
+            .prop_map(|p| GeoShape::multi_polygon(p).unwrap()),
+    ];
+    simple.prop_recursive(2, 8, 3, |inner| {
+        prop::collection::vec(inner, 0..3).prop_map(GeoShape::geometry_collection)
+    })
+}
+
+proptest! {
+    #[test]
+    fn text_round_trips(s in "\\PC*") {
+        assert_round_trip(s);
+    }
+
+    #[test]
+    fn non_ascii_text_round_trips(s in "[äöüßéèñ中文日本語🦀\u{0}-\u{1f}\"\\\\]{0,40}") {
+        assert_round_trip(s);
+    }
+
+    #[test]
+    fn integers_round_trip(a in any::<i16>(), b in any::<i32>(), c in any::<i64>()) {
+        assert_round_trip(a);
+        assert_round_trip(b);
+        assert_round_trip(c);
+    }
+
+    #[test]
+    fn bigint_beyond_2_pow_53_is_exact(n in (1_i64 << 53)..=i64::MAX, negative in any::<bool>()) {
+        let n = if negative { -n } else { n };
+        assert_round_trip(n);
+        prop_assert_eq!(n.to_value().to_string(), n.to_string());
+    }
+
+    #[test]
+    fn floats_round_trip(x in any::<f64>(), y in any::<f32>()) {
+        let back = wire(&x);
+        prop_assert!(back == x || (x.is_nan() && back.is_nan()), "{x} came back as {back}");
+        let back = wire(&y);
+        prop_assert!(back == y || (y.is_nan() && back.is_nan()), "{y} came back as {back}");
+    }
+
+    #[test]
+    fn bools_and_options_round_trip(b in any::<bool>(), o in proptest::option::of(any::<i32>())) {
+        assert_round_trip(b);
+        assert_round_trip(o);
+    }
+
+    #[test]
+    fn arrays_round_trip(
+        v in prop::collection::vec(any::<i64>(), 0..10),
+        w in prop::collection::vec(proptest::option::of("\\PC{0,6}"), 0..10),
+        n in prop::collection::vec(prop::collection::vec(any::<bool>(), 0..3), 0..3),
+    ) {
+        assert_round_trip(v);
+        assert_round_trip(w);
+        assert_round_trip(n);
+    }
+
+    #[test]
+    fn timestamps_round_trip(millis in any::<i64>()) {
+        assert_round_trip(Timestamp(millis));
+        assert_round_trip(TimestampTz(millis));
+        // The ISO-8601 text form round-trips too.
+        prop_assert_eq!(TimestampTz(millis).to_string().parse::<TimestampTz>(), Ok(TimestampTz(millis)));
+        prop_assert_eq!(Timestamp(millis).to_string().parse::<Timestamp>(), Ok(Timestamp(millis)));
+        prop_assert_eq!(
+            TimestampTz::from_value(json!(TimestampTz(millis).to_string())),
+            Ok(TimestampTz(millis))
+        );
+    }
+
+    #[test]
+    fn objects_round_trip(o in object(), more in prop::collection::vec(object(), 0..4)) {
+        assert_round_trip(o.clone());
+        assert_round_trip(ObjectArray(more));
+        let back = wire(&o);
+        prop_assert_eq!(back.keys().collect::<Vec<_>>(), o.keys().collect::<Vec<_>>(), "key order kept");
+    }
+
+    #[test]
+    fn json_values_round_trip(v in json_value()) {
+        assert_round_trip(v);
+    }
+
+    #[test]
+    fn geo_points_round_trip(lon in lon(), lat in lat()) {
+        let p = GeoPoint::new(lon, lat);
+        assert_round_trip(p);
+        prop_assert_eq!(GeoPoint::from_value(p.to_geojson()), Ok(p));
+        prop_assert_eq!(GeoPoint::from_value(json!(p.to_string())), Ok(p));
+    }
+
+    #[test]
+    fn geo_shapes_round_trip(shape in geo_shape()) {
+        assert_round_trip(shape);
+    }
+
+    #[test]
+    fn float_vectors_round_trip(values in prop::array::uniform4(-1e30_f32..1e30_f32)) {
+        assert_round_trip(FloatVector(values));
+    }
+
+    #[test]
+    fn models_round_trip(
+        id in "\\PC{1,20}",
+        name in proptest::option::of("\\PC*"),
+        quote in "\\PC*",
+        details in proptest::option::of(object()),
+        created in proptest::option::of(any::<i64>()),
+    ) {
+        let c = models::Character {
+            id,
+            name,
+            quote,
+            details,
+            created_at: created.map(TimestampTz),
+            ..Default::default()
+        };
+        let text = serde_json::to_string(&c.to_values()).unwrap();
+        let mut row: Vec<Value> = serde_json::from_str(&text).unwrap();
+        let back = models::Character::from_row(&RowLayout::identity(models::Character::meta()), &mut row).unwrap();
+        prop_assert_eq!(back, c);
+    }
+}
+
+#[cfg(feature = "chrono")]
+proptest! {
+    #[test]
+    fn chrono_round_trips(millis in -8_000_000_000_000_000_i64..8_000_000_000_000_i64) {
+        let t = chrono::DateTime::from_timestamp_millis(millis).unwrap();
+        assert_round_trip(t);
+        assert_round_trip(t.naive_utc());
+    }
+}
+
+#[cfg(feature = "time")]
+proptest! {
+    #[test]
+    fn time_round_trips(millis in -60_000_000_000_000_i64..200_000_000_000_000_i64) {
+        let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).unwrap();
+        assert_round_trip(t);
+        assert_round_trip(time::PrimitiveDateTime::new(t.date(), t.time()));
+    }
+}

@@ -1,0 +1,179 @@
+//! The tutorial, run against the loopback test server playing CrateDB.
+#[path = "../examples/tutorial.rs"]
+#[allow(dead_code)]
+mod tutorial;
+
+#[path = "support/fake_crate.rs"]
+mod fake_crate;
+
+use cratedb_client::testing::TestServer;
+use serde_json::{json, Value};
+
+const CHARACTER_COLS: [&str; 8] = [
+    "id",
+    "name",
+    "name_normalized",
+    "quote",
+    "details",
+    "more_details",
+    "even_more_details",
+    "created_at",
+];
+
+fn arthur_row() -> Vec<Value> {
+    vec![
+        json!("a-id"),
+        json!("Arthur Dent"),
+        json!("arthur dent"),
+        json!("Let's go somewhere."),
+        json!({"gender": "male", "species": "Betelgeusian"}),
+        json!([{"foo": 1, "bar": 10}, {"foo": 2}, {"foo": 3}]),
+        Value::Null,
+        json!(1_700_000_000_000i64),
+    ]
+}
+
+/// The seed's query results, keyed by the exact SQL the tutorial must send.
+fn script() -> Vec<fake_crate::Scripted> {
+    vec![
+        (
+            r#"SELECT "name", "details"['gender'] FROM "characters" ORDER BY "name""#,
+            vec!["name", "details['gender']"],
+            vec![
+                vec![json!("Arthur Dent"), json!("male")],
+                vec![json!("Tricia McMillan"), json!("female")],
+            ],
+        ),
+        (
+            r#"SELECT "details"['gender'] FROM "characters""#,
+            vec!["details['gender']"],
+            vec![vec![json!("male")], vec![json!("female")]],
+        ),
+        (
+            r#"SELECT "id", "name", "name_normalized", "quote", "details", "more_details", "even_more_details", "created_at" FROM "characters" WHERE "details"['gender'] = $1"#,
+            CHARACTER_COLS.to_vec(),
+            vec![arthur_row()],
+        ),
+        (
+            r#"SELECT "id", "name", "name_normalized", "quote", "details", "more_details", "even_more_details", "created_at" FROM "characters" WHERE $1 = ANY("more_details"['foo'])"#,
+            CHARACTER_COLS.to_vec(),
+            vec![arthur_row()],
+        ),
+        (
+            r#"SELECT "more_details"['foo'] FROM "characters" ORDER BY "name""#,
+            vec!["more_details['foo']"],
+            vec![vec![json!([1, 2, 3])], vec![Value::Null]],
+        ),
+        (
+            r#"SELECT count("id") FROM "characters""#,
+            vec!["count(id)"],
+            vec![vec![json!(2)]],
+        ),
+        (
+            r#"SELECT count(*) FROM "characters""#,
+            vec!["count(*)"],
+            vec![vec![json!(2)]],
+        ),
+        (
+            r#"SELECT count(*), "name" FROM "characters" GROUP BY "name" ORDER BY count(*) DESC, "name""#,
+            vec!["count(*)", "name"],
+            vec![
+                vec![json!(1), json!("Arthur Dent")],
+                vec![json!(1), json!("Tricia McMillan")],
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn tutorial_runs_against_the_loopback_server() {
+    let server = TestServer::with_handler(fake_crate::scripted(script()));
+    let mut out = Vec::new();
+    let results = tutorial::run(&server.url(), &mut out).expect("the tutorial runs");
+    let printed = String::from_utf8_lossy(&out).to_string();
+
+    // The seed's results.
+    assert_eq!(
+        results.names_genders,
+        vec![
+            (Some("Arthur Dent".to_string()), json!("male")),
+            (Some("Tricia McMillan".to_string()), json!("female"))
+        ]
+    );
+    assert_eq!(results.genders, vec![json!("female"), json!("male")]);
+    assert_eq!(results.male, vec![Some("Arthur Dent".to_string())]);
+    assert_eq!(results.any_foo_1, vec![Some("Arthur Dent".to_string())]);
+    assert_eq!(
+        results.foo_by_name,
+        vec![Some(vec![json!(1), json!(2), json!(3)]), None]
+    );
+    assert_eq!((results.count_id, results.count_star), (2, 2));
+    assert_eq!(
+        results.count_by_name,
+        vec![
+            (1, Some("Arthur Dent".to_string())),
+            (1, Some("Tricia McMillan".to_string()))
+        ]
+    );
+    assert_eq!(results.arthur_foo, vec![json!(1), json!(2), json!(3)]);
+
+    // The statements CrateDB received, in order.
+    let requests = server.requests();
+    let statements: Vec<&str> = requests.iter().map(|r| r.stmt.as_str()).collect();
+    let mut expected = vec![
+        r#"DROP TABLE IF EXISTS "characters""#,
+        r#"DROP TABLE IF EXISTS "logs""#,
+        r#"DROP TABLE IF EXISTS "items""#,
+        r#"DROP TABLE IF EXISTS "cities""#,
+        r#"CREATE TABLE "characters" ("id" TEXT NOT NULL, "name" TEXT INDEX OFF, "name_normalized" TEXT GENERATED ALWAYS AS (lower(name)), "quote" TEXT NOT NULL, "details" OBJECT, "more_details" ARRAY(OBJECT), "even_more_details" TEXT STORAGE WITH (columnstore = false), "created_at" TIMESTAMP WITH TIME ZONE DEFAULT now(), INDEX "name_ft" USING FULLTEXT ("name") WITH (analyzer = 'english'), INDEX "quote_ft" USING FULLTEXT ("quote") WITH (analyzer = 'english'), PRIMARY KEY ("id")) CLUSTERED INTO 3 SHARDS"#,
+        r#"CREATE TABLE "logs" ("ts" TIMESTAMP WITH TIME ZONE NOT NULL, "level" TEXT NOT NULL, "message" TEXT NOT NULL)"#,
+        r#"CREATE TABLE "items" ("id" TEXT DEFAULT gen_random_text_uuid(), "name" TEXT NOT NULL, PRIMARY KEY ("id"))"#,
+        r#"CREATE TABLE "cities" ("name" TEXT NOT NULL, "coordinate" GEO_POINT, "area" GEO_SHAPE, PRIMARY KEY ("name"))"#,
+        r#"INSERT INTO "characters" ("id", "name", "quote", "details", "more_details", "even_more_details") VALUES ($1, $2, $3, $4, $5, $6), ($7, $8, $9, $10, $11, $12) RETURNING "id", "name", "name_normalized", "quote", "details", "more_details", "even_more_details", "created_at""#,
+        r#"UPDATE "characters" SET "more_details" = $1 WHERE "id" = $2"#,
+        r#"UPDATE "characters" SET "more_details" = $1 WHERE "id" = $2"#,
+        r#"UPDATE "characters" SET "details"['species'] = $1 WHERE "id" = $2"#,
+        r#"UPDATE "characters" SET "details"['female_only_attribute'] = $1 WHERE "id" = $2"#,
+        r#"INSERT INTO "logs" ("ts", "level", "message") VALUES ($1, $2, $3) RETURNING "_id", "ts", "level", "message""#,
+        r#"INSERT INTO "items" ("name") VALUES ($1) RETURNING "id", "name""#,
+        r#"INSERT INTO "cities" ("name", "coordinate", "area") VALUES ($1, $2, $3)"#,
+        r#"REFRESH TABLE "characters""#,
+    ];
+    expected.extend(script().iter().map(|(sql, _, _)| *sql));
+    assert_eq!(statements, expected);
+
+    // The object steps send only what changed.
+    let args = |i: usize| requests[i].bulk_args.clone().expect("a bulk request");
+    assert_eq!(args(9)[0][0], json!([{"foo": 1, "bar": 10}, {"foo": 2}]));
+    assert_eq!(
+        args(10)[0][0],
+        json!([{"foo": 1, "bar": 10}, {"foo": 2}, {"foo": 3}])
+    );
+    assert_eq!(args(11)[0][0], json!("Betelgeusian"));
+    assert_eq!(args(12)[0][0], Value::Null);
+    assert_eq!(args(12)[0][1], requests[8].args[6], "Trillian's id");
+    assert_eq!(args(15)[0][1], json!([139.76, 35.68]));
+
+    // Each step prints its title, its SQL and its result.
+    assert!(printed.contains("## Change details['species'], commit\n   SQL: UPDATE \"characters\" SET \"details\"['species'] = $1 WHERE \"id\" = $2  [bulk: 1 rows]\n"), "{printed}");
+    assert!(printed.contains("=> [(Some(\"Arthur Dent\"), String(\"male\")), (Some(\"Tricia McMillan\"), String(\"female\"))]"), "{printed}");
+    assert!(
+        printed.contains("## count(*)\n   SQL: SELECT count(*) FROM \"characters\"\n   => 2"),
+        "{printed}"
+    );
+}
+
+#[test]
+fn the_tutorial_fails_with_one_clear_line_when_no_server_answers() {
+    // A port nobody listens on.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let mut out = Vec::new();
+    let err = tutorial::run(&format!("crate://127.0.0.1:{port}"), &mut out).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains(&format!("127.0.0.1:{port}")), "{message}");
+    assert!(!message.contains('\n'), "{message}");
+    let err = tutorial::run("crate://host:notaport", &mut out).unwrap_err();
+    assert!(err.to_string().contains("notaport"), "{err}");
+}
