@@ -215,7 +215,7 @@ fn object_keys() {
 
 #[test]
 fn object_array_keys_and_any() {
-    let foo: Expr<Vec<Value>> = Character::more_details().key("foo");
+    let foo: Expr<Option<Vec<Value>>> = Character::more_details().key("foo");
     assert_eq!(sql(foo.clone()).0, r#""more_details"['foo']"#);
     assert_eq!(
         sql(foo.clone().any_eq(1)),
@@ -238,7 +238,7 @@ fn object_array_keys_and_any() {
         r#"$1 > ANY("more_details"['foo'])"#
     );
     assert_eq!(sql(foo.any_ge(1)).0, r#"$1 >= ANY("more_details"['foo'])"#);
-    let typed: Expr<Vec<i64>> = Character::more_details().key_as::<i64>("foo");
+    let typed: Expr<Option<Vec<i64>>> = Character::more_details().key_as::<i64>("foo");
     assert_eq!(sql(typed.any_eq(3)).0, r#"$1 = ANY("more_details"['foo'])"#);
     assert_eq!(
         sql(Character::more_details().key("a").key("b")).0,

@@ -561,3 +561,25 @@ fn decoding_expr_types() {
     assert!(rows[0].is_some_and(f64::is_nan));
     assert_eq!(rows[1], Some(1.5));
 }
+
+#[test]
+fn object_array_keys_decode_null_arrays() {
+    let server = TestServer::with_handler(|_| {
+        Reply::rows(
+            &["more_details['foo']"],
+            vec![vec![json!([1, 2, 3])], vec![Value::Null]],
+        )
+    });
+    let mut s = session(&server);
+    let rows: Vec<Option<Vec<Value>>> = s
+        .query::<Character>()
+        .select(Character::more_details().key("foo"))
+        .order_by(Character::name())
+        .all()
+        .expect("rows");
+    assert_eq!(rows, vec![Some(vec![json!(1), json!(2), json!(3)]), None]);
+    assert_eq!(
+        only_request(&server).stmt,
+        r#"SELECT "more_details"['foo'] FROM "characters" ORDER BY "name""#
+    );
+}
