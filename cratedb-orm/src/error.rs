@@ -44,7 +44,7 @@ pub enum Error {
     #[error("{} of {total} rows failed: {}", .failed.len(), describe_failures(.failed))]
     RowsFailed {
         /// The failed rows, by index in the input.
-        failed: Vec<RowFailure>,
+        failed: Vec<FailedRow>,
         /// The number of rows sent.
         total: usize,
     },
@@ -60,7 +60,7 @@ pub enum Error {
 
 /// One failed row of a bulk write.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowFailure {
+pub struct FailedRow {
     /// The row's index in the input.
     pub index: usize,
     /// CrateDB's error for the row, when the server reports one (CrateDB ≥ 5.10, first
@@ -76,7 +76,7 @@ fn describe_row_count(found: usize) -> String {
     }
 }
 
-fn describe_failures(failed: &[RowFailure]) -> String {
+fn describe_failures(failed: &[FailedRow]) -> String {
     const SHOWN: usize = 5;
     let mut parts: Vec<String> = failed
         .iter()

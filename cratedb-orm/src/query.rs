@@ -2,23 +2,19 @@
 //! which runs a `Select` through a [`Session`].
 //!
 //! ```
-//! use cratedb_orm::query::Select;
 //! use cratedb_orm::expr::count_star;
-//! # use cratedb_orm::{Column, CrateModel, RowLayout, TableMeta, ColumnMeta, Value, types::SqlType};
-//! # struct Character;
-//! # impl Character { const fn name() -> Column<Self, Option<String>> { Column::new("name") } }
-//! # impl CrateModel for Character {
-//! #     fn meta() -> &'static TableMeta {
-//! #         static M: std::sync::OnceLock<TableMeta> = std::sync::OnceLock::new();
-//! #         M.get_or_init(|| { let mut m = TableMeta::new("Character", "characters");
-//! #             m.columns = vec![ColumnMeta::new("name", "name", SqlType::Text, true)]; m })
-//! #     }
-//! #     fn to_values(&self) -> Vec<Value> { vec![] }
-//! #     fn column_value(&self, _: usize) -> Value { Value::Null }
-//! #     fn from_row(_: &RowLayout, _: &mut [Value]) -> cratedb_orm::Result<Self> { Ok(Character) }
-//! #     fn set_column(&mut self, _: usize, _: Value) -> cratedb_orm::Result<()> { Ok(()) }
-//! #     fn apply_defaults(&mut self) {}
-//! # }
+//! use cratedb_orm::query::Select;
+//! use cratedb_orm::{CrateModel, Object};
+//!
+//! #[derive(CrateModel)]
+//! #[cratedb(table = "characters")]
+//! struct Character {
+//!     #[cratedb(primary_key)]
+//!     id: String,
+//!     name: Option<String>,
+//!     details: Option<Object>,
+//! }
+//!
 //! let q = Select::<Character>::new()
 //!     .select((count_star(), Character::name()))
 //!     .group_by(Character::name())
@@ -27,6 +23,20 @@
 //!     q.to_sql().0,
 //!     r#"SELECT count(*), "name" FROM "characters" GROUP BY "name" ORDER BY count(*) DESC, "name""#
 //! );
+//!
+//! // Run through a session: models come back tracked, partial selects as tuples.
+//! # fn run(client: cratedb_orm::Client) -> cratedb_orm::Result<()> {
+//! let mut session = cratedb_orm::Session::new(client);
+//! let men = session
+//!     .query::<Character>()
+//!     .filter(Character::details().key("gender").eq("male"))
+//!     .order_by(Character::name())
+//!     .all()?;
+//! let genders: Vec<(Option<String>, serde_json::Value)> = session
+//!     .query::<Character>()
+//!     .select((Character::name(), Character::details().key("gender")))
+//!     .all()?;
+//! # Ok(()) }
 //! ```
 
 use std::fmt::Write as _;

@@ -5,29 +5,30 @@
 //! These statements go straight to the [`Client`]; models they touch are not tracked.
 //!
 //! ```
-//! use cratedb_orm::write::update_where;
-//! # use cratedb_orm::{Column, CrateModel, RowLayout, TableMeta, ColumnMeta, Value, types::SqlType};
-//! # struct Character;
-//! # impl Character {
-//! #     const fn name() -> Column<Self, Option<String>> { Column::new("name") }
-//! #     const fn quote() -> Column<Self, String> { Column::new("quote") }
-//! # }
-//! # impl CrateModel for Character {
-//! #     fn meta() -> &'static TableMeta {
-//! #         static M: std::sync::OnceLock<TableMeta> = std::sync::OnceLock::new();
-//! #         M.get_or_init(|| TableMeta::new("Character", "characters"))
-//! #     }
-//! #     fn to_values(&self) -> Vec<Value> { vec![] }
-//! #     fn column_value(&self, _: usize) -> Value { Value::Null }
-//! #     fn from_row(_: &RowLayout, _: &mut [Value]) -> cratedb_orm::Result<Self> { Ok(Character) }
-//! #     fn set_column(&mut self, _: usize, _: Value) -> cratedb_orm::Result<()> { Ok(()) }
-//! #     fn apply_defaults(&mut self) {}
-//! # }
+//! use cratedb_orm::write::{insert_many, update_where};
+//! use cratedb_orm::CrateModel;
+//!
+//! #[derive(Debug, Default, CrateModel)]
+//! #[cratedb(table = "characters")]
+//! struct Character {
+//!     #[cratedb(primary_key)]
+//!     id: String,
+//!     name: Option<String>,
+//!     quote: String,
+//! }
+//!
 //! let update = update_where::<Character, _>(Character::name().eq("Arthur Dent"))
 //!     .set(Character::quote(), "Don't panic");
 //! let (sql, args) = update.to_sql()?;
 //! assert_eq!(sql, r#"UPDATE "characters" SET "quote" = $1 WHERE "name" = $2"#);
 //! assert_eq!(args, vec![serde_json::json!("Don't panic"), serde_json::json!("Arthur Dent")]);
+//!
+//! let mut models = vec![Character { id: "a".into(), quote: "42".into(), ..Default::default() }];
+//! let upsert = insert_many(&mut models).on_conflict_update(Character::quote());
+//! assert_eq!(
+//!     upsert.statements()?[0].sql,
+//!     r#"INSERT INTO "characters" ("id", "name", "quote") VALUES ($1, $2, $3) ON CONFLICT ("id") DO UPDATE SET "quote" = excluded."quote""#
+//! );
 //! # Ok::<(), cratedb_orm::Error>(())
 //! ```
 
@@ -36,7 +37,7 @@ use std::marker::PhantomData;
 use cratedb_client::Client;
 use serde_json::Value;
 
-use crate::error::RowFailure;
+use crate::error::FailedRow;
 use crate::expr::kind::{self, Bool, ExprType};
 use crate::expr::{n, AsExpr, Column, ColumnList, Node, Selection, N};
 use crate::query::{write_conditions, write_list};
@@ -199,13 +200,14 @@ impl<'a, M: CrateModel> Insert<'a, M> {
                 for (i, &index) in indices.iter().enumerate() {
                     match response.results.get(i) {
                         Some(result) if result.is_ok() => {
-                            affected += u64::try_from(result.rowcount).unwrap_or(0);
+                            affected = affected
+                                .saturating_add(u64::try_from(result.rowcount).unwrap_or(0));
                         }
-                        Some(result) => failed.push(RowFailure {
+                        Some(result) => failed.push(FailedRow {
                             index,
                             error: result.error.clone(),
                         }),
-                        None => failed.push(RowFailure { index, error: None }),
+                        None => failed.push(FailedRow { index, error: None }),
                     }
                 }
             }

@@ -113,6 +113,29 @@ fn null_checks_on_nullable_columns() {
 }
 
 #[test]
+fn between() {
+    assert_eq!(
+        sql(Doc::rank().between(1, 10)),
+        (
+            r#""rank" BETWEEN $1 AND $2"#.into(),
+            vec![json!(1), json!(10)]
+        )
+    );
+    assert_eq!(
+        sql(Doc::rank().between(1, 10) & Doc::flag()).0,
+        r#""rank" BETWEEN $1 AND $2 AND "flag""#
+    );
+    assert_eq!(
+        sql((Doc::rank() + 1).between(Doc::id(), Doc::id() * 2)).0,
+        r#""rank" + $1 BETWEEN "id" AND "id" * $2"#
+    );
+    assert_eq!(
+        sql(!Doc::rank().between(1, 2)).0,
+        r#"NOT "rank" BETWEEN $1 AND $2"#
+    );
+}
+
+#[test]
 fn in_list_and_like() {
     assert_eq!(
         sql(Character::name().in_list(["Arthur", "Ford"])),
@@ -215,7 +238,7 @@ fn object_keys() {
 
 #[test]
 fn object_array_keys_and_any() {
-    let foo: Expr<Vec<Value>> = Character::more_details().key("foo");
+    let foo: Expr<Option<Vec<Value>>> = Character::more_details().key("foo");
     assert_eq!(sql(foo.clone()).0, r#""more_details"['foo']"#);
     assert_eq!(
         sql(foo.clone().any_eq(1)),
@@ -238,7 +261,7 @@ fn object_array_keys_and_any() {
         r#"$1 > ANY("more_details"['foo'])"#
     );
     assert_eq!(sql(foo.any_ge(1)).0, r#"$1 >= ANY("more_details"['foo'])"#);
-    let typed: Expr<Vec<i64>> = Character::more_details().key_as::<i64>("foo");
+    let typed: Expr<Option<Vec<i64>>> = Character::more_details().key_as::<i64>("foo");
     assert_eq!(sql(typed.any_eq(3)).0, r#"$1 = ANY("more_details"['foo'])"#);
     assert_eq!(
         sql(Character::more_details().key("a").key("b")).0,
@@ -372,6 +395,8 @@ fn geo() {
         sql(distance(City::coordinate(), (9.74, 47.41)).lt(1000.0)).0,
         r#"distance("coordinate", $1) < $2"#
     );
+    let d: Expr<f64> = distance(Character::details().key("home"), p);
+    assert_eq!(d.to_sql().0, r#"distance("details"['home'], $1)"#);
     // A geographic MATCH on a shape column takes a shape.
     let m = match_(City::area(), shape).using(MatchType::Within);
     assert_eq!(m.to_sql().0, r#"MATCH("area", $1) USING within"#);

@@ -1,4 +1,4 @@
-//! Comparisons: `eq ne lt le gt ge`, `in_list`, `is_null`, `like`/`ilike`.
+//! Comparisons: `eq ne lt le gt ge`, `between`, `in_list`, `is_null`, `like`/`ilike`.
 
 use super::expression::{n, AsExpr, IntoExpr};
 use super::kind::{ExprType, Nullable, Text, TextLike};
@@ -45,6 +45,19 @@ dual_impl! { [T] where [T: ExprType] {
     /// `self >= rhs`.
     pub fn ge<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool> {
         compare(BinOp::Ge, self, n(rhs))
+    }
+
+    /// `self BETWEEN low AND high` (both ends included).
+    pub fn between<L, H>(self, low: L, high: H) -> Expr<bool>
+    where
+        L: AsExpr<T::Kind>,
+        H: AsExpr<T::Kind>,
+    {
+        Expr::from_n(N::Between(
+            Box::new(self.into_expr().into_n()),
+            Box::new(n(low)),
+            Box::new(n(high)),
+        ))
     }
 
     /// `self IN ($1, $2, …)`. An empty list renders `FALSE` (it matches nothing).

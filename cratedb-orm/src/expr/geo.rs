@@ -5,7 +5,7 @@
 //! columns. All values are bound parameters.
 
 use super::expression::{n, AsExpr, IntoExpr};
-use super::kind::{self, ExprType, Geographic};
+use super::kind::{self, Compatible, ExprType, Geographic};
 use super::{Expr, N};
 
 fn geo_function<T>(name: &'static str, a: N, b: N) -> Expr<T> {
@@ -42,11 +42,13 @@ where
     geo_function("intersects", geo.into_expr().into_n(), n(shape))
 }
 
-/// `distance(point, other)`: the distance in meters between two points.
+/// `distance(point, other)`: the distance in meters between two points (a `GEO_POINT`
+/// column or expression, or an object key holding a point).
 pub fn distance<G, P>(point: G, other: P) -> Expr<f64>
 where
     G: IntoExpr,
-    G::Type: ExprType<Kind = kind::GeoPoint>,
+    G::Type: ExprType,
+    <G::Type as ExprType>::Kind: Compatible<kind::GeoPoint>,
     P: AsExpr<kind::GeoPoint>,
 {
     geo_function("distance", point.into_expr().into_n(), n(other))

@@ -170,8 +170,9 @@ impl TextLike for Json {}
 
 /// Kinds with subscript keys (`"details"['gender']`).
 ///
-/// `Out<U>` is the type of a key whose values have type `U`: `U` for an object, `Vec<U>`
-/// for an array of objects (`"more_details"['foo']` is the array of every element's `foo`).
+/// `Out<U>` is the type of a key whose values have type `U`: `U` for an object,
+/// `Option<Vec<U>>` for an array of objects (`"more_details"['foo']` is the array of every
+/// element's `foo`, or NULL when the array is).
 #[diagnostic::on_unimplemented(message = "SQL kind `{Self}` has no keys: only objects do")]
 pub trait Keyed {
     /// The type of a key whose values are `U`.
@@ -184,10 +185,10 @@ impl Keyed for Json {
     type Out<U> = U;
 }
 impl Keyed for Array<Object> {
-    type Out<U> = Vec<U>;
+    type Out<U> = Option<Vec<U>>;
 }
 impl Keyed for Array<Json> {
-    type Out<U> = Vec<U>;
+    type Out<U> = Option<Vec<U>>;
 }
 
 /// Geographic kinds: [`GeoPoint`] and [`GeoShape`] (and [`Json`]).

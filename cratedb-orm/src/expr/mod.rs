@@ -24,6 +24,9 @@
 //! | `match_(Character::name_ft(), "term")` | `MATCH("name_ft", $1)` |
 //! | `within(City::coordinate(), area)` | `within("coordinate", $1)` |
 //! | `knn_match(Doc::embedding(), v, 10)` | `KNN_MATCH("embedding", $1, 10)` |
+//!
+//! A named fulltext index is an [`Index<M>`](Index): `Index::<Character>::new("name_ft")`
+//! (a model may offer it as `Character::name_ft()`).
 
 /// Implements the same methods on [`Expr<T>`] and on [`Column<M, T>`]:
 /// `dual_impl! { [T, …] where [bounds] { methods } }`. Method bodies convert `self` with

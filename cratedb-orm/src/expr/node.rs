@@ -196,6 +196,8 @@ pub(crate) enum N {
     InList(Box<N>, Vec<N>, bool),
     /// `lhs op ANY(array)`.
     Any(BinOp, Box<N>, Box<N>),
+    /// `expr BETWEEN low AND high`.
+    Between(Box<N>, Box<N>, Box<N>),
     Match(Box<MatchNode>),
 }
 
@@ -217,7 +219,9 @@ impl N {
             N::Binary(op, ..) => op.prec(),
             N::Not(_) => PREC_NOT,
             N::Neg(_) => PREC_NEG,
-            N::IsNull(..) | N::InList(..) | N::Any(..) | N::Match(_) => PREC_PREDICATE,
+            N::IsNull(..) | N::InList(..) | N::Any(..) | N::Between(..) | N::Match(_) => {
+                PREC_PREDICATE
+            }
             N::Column(_)
             | N::Qualified(..)
             | N::Subscript(..)
@@ -301,6 +305,13 @@ impl N {
                 w.push("ANY(");
                 array.render(w);
                 w.push(")");
+            }
+            N::Between(inner, low, high) => {
+                render_operand(w, inner, PREC_PREDICATE + 1);
+                w.push(" BETWEEN ");
+                render_operand(w, low, PREC_PREDICATE + 1);
+                w.push(" AND ");
+                render_operand(w, high, PREC_PREDICATE + 1);
             }
             N::Match(m) => render_match(w, m),
         }

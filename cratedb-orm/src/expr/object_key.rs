@@ -2,7 +2,8 @@
 //!
 //! A key of an `OBJECT` has JSON type ([`serde_json::Value`]) unless you name its type
 //! with `key_as::<T>`; a key of an `ARRAY(OBJECT)` is the array of every element's value
-//! for that key (`Vec<Value>`), usable with [`any_eq`](super::Expr::any_eq) and friends.
+//! for that key (`Option<Vec<Value>>`: NULL when the array is), usable with
+//! [`any_eq`](super::Expr::any_eq) and friends.
 //! Keys are written as SQL string literals (`['it''s']`): CrateDB accepts no parameters
 //! in subscripts.
 
