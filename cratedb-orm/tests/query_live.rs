@@ -2,7 +2,7 @@
 //! results. They run only when `CRATEDB_URL` is set (e.g. `crate://localhost:4200`) and
 //! use their own table, `dsl_live_characters`, which they create and drop.
 
-use cratedb_orm::expr::{count, count_star, match_, score, Index};
+use cratedb_orm::expr::{count, count_star, match_, score};
 use cratedb_orm::raw::raw;
 use cratedb_orm::write::{delete_where, insert_many, update_where, upsert};
 use cratedb_orm::{ddl, reflect, Client, CrateModel, Object, ObjectArray, Session, Value};
@@ -18,12 +18,6 @@ pub struct LiveCharacter {
     pub quote: String,
     pub details: Option<Object>,
     pub more_details: Option<ObjectArray>,
-}
-
-impl LiveCharacter {
-    const fn name_ft() -> Index<Self> {
-        Index::new("name_ft")
-    }
 }
 
 fn object(value: Value) -> Object {
