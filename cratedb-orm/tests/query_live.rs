@@ -1,6 +1,6 @@
 //! Live tests of the query DSL against a real CrateDB: the seed's queries with the seed's
 //! results. They run only when `CRATEDB_URL` is set (e.g. `crate://localhost:4200`) and
-//! use their own table, `dsl_live_characters`, which they create and drop.
+//! use their own table, `dsl_live_characters`, in a schema of their own per run.
 
 use cratedb_orm::expr::{count, count_star, match_, score};
 use cratedb_orm::raw::raw;
@@ -27,10 +27,7 @@ fn object(value: Value) -> Object {
     }
 }
 
-fn live_client() -> Option<Client> {
-    let url = std::env::var("CRATEDB_URL").ok()?;
-    Some(Client::new(&url).expect("CRATEDB_URL is a valid crate:// URL"))
-}
+mod live;
 
 fn seed(client: &Client) {
     let meta = LiveCharacter::meta();
@@ -75,10 +72,10 @@ fn seed(client: &Client) {
 
 #[test]
 fn seed_queries_against_cratedb() {
-    let Some(client) = live_client() else {
-        eprintln!("CRATEDB_URL not set: live DSL tests skipped");
+    let Some(live) = live::connect("dsl_seed") else {
         return;
     };
+    let client = live.client.clone();
     seed(&client);
     let mut s = Session::new(client.clone());
 
@@ -174,10 +171,10 @@ fn seed_queries_against_cratedb() {
 
 #[test]
 fn writes_and_reflection_against_cratedb() {
-    let Some(client) = live_client() else {
-        eprintln!("CRATEDB_URL not set: live DSL tests skipped");
+    let Some(live) = live::connect("dsl_writes") else {
         return;
     };
+    let client = live.client.clone();
     // Uses its own rows in a table of its own so it can run beside the seed test.
     #[derive(Debug, Clone, Default, PartialEq, CrateModel)]
     #[cratedb(table = "dsl_live_notes", number_of_replicas = "0")]

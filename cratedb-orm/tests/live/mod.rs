@@ -1,0 +1,86 @@
+//! Live-test support: a client on the CrateDB of `CRATEDB_URL`, in a schema of its own per run,
+//! dropped at the end. Without `CRATEDB_URL` the test prints one line and returns.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use cratedb_orm::{Client, Value};
+
+/// A live CrateDB, with a fresh schema.
+pub struct Live {
+    /// A client whose default schema is `schema`.
+    pub client: Client,
+    /// `CRATEDB_URL` with `schema=` added, for code that builds its own client.
+    pub url: String,
+    /// The schema of this run.
+    pub schema: String,
+}
+
+static RUN: AtomicUsize = AtomicUsize::new(0);
+
+/// The live CrateDB, or `None` (after printing one line) when `CRATEDB_URL` is unset.
+pub fn connect(suite: &str) -> Option<Live> {
+    let Ok(base) = std::env::var("CRATEDB_URL") else {
+        println!("live test {suite} skipped: CRATEDB_URL is not set");
+        return None;
+    };
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let schema = format!(
+        "orm_live_{}_{}_{}_{}",
+        suite,
+        std::process::id(),
+        nanos,
+        RUN.fetch_add(1, Ordering::Relaxed)
+    );
+    let url = with_schema(&base, &schema);
+    let client = Client::new(&url).expect("CRATEDB_URL is a valid crate:// URL");
+    Some(Live {
+        client,
+        url,
+        schema,
+    })
+}
+
+/// `url` with `schema=NAME` added to its options.
+pub fn with_schema(url: &str, schema: &str) -> String {
+    if url.contains('?') {
+        format!("{url}&schema={schema}")
+    } else if url.ends_with('/') {
+        format!("{url}?schema={schema}")
+    } else {
+        format!("{url}/?schema={schema}")
+    }
+}
+
+impl Live {
+    /// `REFRESH TABLE` on a table of this schema.
+    pub fn refresh(&self, table: &str) {
+        self.client
+            .sql(&format!("REFRESH TABLE \"{table}\""), &[] as &[Value])
+            .expect("refresh");
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        let tables = self.client.sql(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1",
+            &[&self.schema],
+        );
+        if let Ok(tables) = tables {
+            for row in tables.rows {
+                if let Some(Value::String(name)) = row.first() {
+                    let sql = format!(
+                        "DROP TABLE IF EXISTS \"{}\".\"{}\"",
+                        self.schema,
+                        name.replace('"', "\"\"")
+                    );
+                    let _ = self.client.sql(&sql, &[] as &[Value]);
+                }
+            }
+        }
+    }
+}
