@@ -12,7 +12,7 @@ use std::error::Error;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use cratedb_orm::expr::{count, count_star};
+use cratedb_orm::expr::{count, count_star, match_, score};
 use cratedb_orm::{object, Client, GeoPoint, GeoShape, ObjectArray, Session, TimestampTz, Value};
 
 #[path = "tutorial_models.rs"]
@@ -39,6 +39,10 @@ pub struct Results {
     pub count_star: i64,
     /// `count(*), name` grouped by name, ordered by count desc, then name.
     pub count_by_name: Vec<(i64, Option<String>)>,
+    /// Names matching `MATCH(name_ft, 'Arthur')`.
+    pub fulltext_arthur: Vec<Option<String>>,
+    /// Names matching `MATCH(quote_ft, 'space')`, best `_score` first.
+    pub space_quotes: Vec<Option<String>>,
     /// Arthur's `more_details['foo']` as the session sees it after the appends.
     pub arthur_foo: Vec<Value>,
 }
@@ -292,6 +296,29 @@ pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
     steps.step(
         "count(*) grouped by name, ordered by count desc, name",
         format!("{:?}", results.count_by_name),
+    )?;
+
+    // Fulltext search.
+    let found = session
+        .query::<Character>()
+        .filter(match_(Character::name_ft(), "Arthur"))
+        .all()?;
+    results.fulltext_arthur = found.iter().map(|&h| session[h].name.clone()).collect();
+    steps.step(
+        "MATCH(name_ft, 'Arthur')",
+        format!("{:?}", results.fulltext_arthur),
+    )?;
+
+    let scored: Vec<(Option<String>, f32)> = session
+        .query::<Character>()
+        .select((Character::name(), score()))
+        .filter(match_(Character::quote_ft(), "space"))
+        .order_by(score().desc())
+        .all()?;
+    results.space_quotes = scored.iter().map(|(name, _)| name.clone()).collect();
+    steps.step(
+        "MATCH(quote_ft, 'space') with _score",
+        format!("{scored:?}"),
     )?;
 
     Ok(results)

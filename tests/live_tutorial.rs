@@ -40,4 +40,6 @@ fn live_tutorial_gives_the_seed_results() {
         vec![(1, some("Arthur Dent")), (1, some("Tricia McMillan"))]
     );
     assert_eq!(results.arthur_foo, vec![json!(1), json!(2), json!(3)]);
+    assert_eq!(results.fulltext_arthur, vec![some("Arthur Dent")]);
+    assert_eq!(results.space_quotes, vec![some("Tricia McMillan")]);
 }

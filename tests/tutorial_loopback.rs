@@ -82,6 +82,16 @@ fn script() -> Vec<fake_crate::Scripted> {
                 vec![json!(1), json!("Tricia McMillan")],
             ],
         ),
+        (
+            r#"SELECT "id", "name", "name_normalized", "quote", "details", "more_details", "even_more_details", "created_at" FROM "characters" WHERE MATCH("name_ft", $1)"#,
+            CHARACTER_COLS.to_vec(),
+            vec![arthur_row()],
+        ),
+        (
+            r#"SELECT "name", _score FROM "characters" WHERE MATCH("quote_ft", $1) ORDER BY _score DESC"#,
+            vec!["name", "_score"],
+            vec![vec![json!("Tricia McMillan"), json!(0.8630463)]],
+        ),
     ]
 }
 
@@ -91,6 +101,7 @@ fn tutorial_runs_against_the_loopback_server() {
     let mut out = Vec::new();
     let results = tutorial::run(&server.url(), &mut out).expect("the tutorial runs");
     let printed = String::from_utf8_lossy(&out).to_string();
+    println!("{printed}");
 
     // The seed's results.
     assert_eq!(
@@ -116,6 +127,14 @@ fn tutorial_runs_against_the_loopback_server() {
         ]
     );
     assert_eq!(results.arthur_foo, vec![json!(1), json!(2), json!(3)]);
+    assert_eq!(
+        results.fulltext_arthur,
+        vec![Some("Arthur Dent".to_string())]
+    );
+    assert_eq!(
+        results.space_quotes,
+        vec![Some("Tricia McMillan".to_string())]
+    );
 
     // The statements CrateDB received, in order.
     let requests = server.requests();
