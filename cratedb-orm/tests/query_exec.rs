@@ -283,7 +283,7 @@ fn insert_many_sends_one_bulk_request() {
         req.bulk_args,
         Some(vec![
             vec![
-                json!("id-2"),
+                json!("id-generated"),
                 json!("Arthur Dent"),
                 json!("q1"),
                 Value::Null,

@@ -65,9 +65,9 @@ fn insert_many_applies_client_defaults() {
         ..Default::default()
     }];
     let insert = insert_many(&mut models);
-    assert_eq!(insert.models()[0].id, "id-3");
+    assert_eq!(insert.models()[0].id, "id-generated");
     drop(insert);
-    assert_eq!(models[0].id, "id-3");
+    assert_eq!(models[0].id, "id-generated");
 }
 
 fn doc(id: i64, created_at: Option<i64>) -> Doc {

@@ -6,7 +6,8 @@ use cratedb_client::testing::{Reply, SqlRequest, TestServer};
 use cratedb_client::{Client, SqlResponse};
 use cratedb_orm::session::{RowFailureCause, Session, Statement, StatementArgs, WriteKind};
 use cratedb_orm::{Error, Value};
-use serde_json::{json, Map};
+use cratedb_orm::{Object, TimestampTz};
+use serde_json::json;
 use session_support::{Entry, Note, Person};
 
 fn offline_session() -> Session {
@@ -39,10 +40,10 @@ fn bulk(sql: &str, rows: Vec<Vec<Value>>) -> Statement {
     }
 }
 
-fn obj(v: Value) -> Map<String, Value> {
+fn obj(v: Value) -> Object {
     match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
+        Value::Object(m) => Object(m),
+        _ => Object::new(),
     }
 }
 
@@ -113,8 +114,8 @@ fn new_models_with_a_server_default_are_inserted_in_one_multi_row_insert_returni
     );
     session.commit().unwrap();
     assert_eq!(server.requests().len(), 1);
-    assert_eq!(session[a].created_at, Some(1_700_000_000_000));
-    assert_eq!(session[b].created_at, Some(1_700_000_000_000));
+    assert_eq!(session[a].created_at, Some(TimestampTz(1_700_000_000_000)));
+    assert_eq!(session[b].created_at, Some(TimestampTz(1_700_000_000_000)));
     assert!(
         session.pending_statements().is_empty(),
         "nothing left to write"
@@ -130,7 +131,7 @@ fn rows_without_server_values_go_in_one_bulk_insert() {
     let models = (0..3).map(|n| Person {
         id: format!("p{n}"),
         name: format!("n{n}"),
-        created_at: Some(5),
+        created_at: Some(TimestampTz(5)),
         ..Person::default()
     });
     session.add_all(models);
@@ -165,7 +166,7 @@ fn one_changed_object_key_sends_one_minimal_update() {
             json!({"gender": "male", "species": "human"}),
         ))
         .unwrap()[0];
-    session[h].details.insert("species".into(), json!("elf"));
+    session[h].details.set("species", json!("elf"));
     assert_eq!(
         session.pending_statements(),
         vec![bulk(
@@ -209,7 +210,7 @@ fn keys_with_quotes_are_escaped_literals() {
     let h = session
         .track_rows::<Person>(person_row("a", "A", json!({})))
         .unwrap()[0];
-    session[h].details.insert("it's".into(), json!(1));
+    session[h].details.set("it's", json!(1));
     assert_eq!(
         session.pending_statements()[0].sql,
         r#"UPDATE "people" SET "details"['it''s'] = $1 WHERE "id" = $2"#
@@ -222,7 +223,7 @@ fn arrays_are_rewritten_whole() {
     let h = session
         .track_rows::<Person>(person_row("a", "A", json!({})))
         .unwrap()[0];
-    session[h].tags.push(json!("x"));
+    session[h].tags.push("x".into());
     assert_eq!(
         session.pending_statements(),
         vec![bulk(
@@ -238,7 +239,7 @@ fn unchanged_models_send_nothing() {
     let h = session
         .track_rows::<Person>(person_row("a", "A", json!({"k": 1})))
         .unwrap()[0];
-    session[h].details.insert("k".into(), json!(1));
+    session[h].details.set("k", json!(1));
     assert!(session.pending_statements().is_empty());
     assert!(!session.is_pending(h));
 }
@@ -282,7 +283,7 @@ fn ten_thousand_same_shape_updates_are_one_request() {
     };
     let handles = session.track_rows::<Person>(response).unwrap();
     for &h in &handles {
-        session[h].details.insert("species".into(), json!("elf"));
+        session[h].details.set("species", json!("elf"));
     }
     session.commit().unwrap();
     let reqs = server.requests();
@@ -309,7 +310,7 @@ fn a_partial_bulk_failure_keeps_exactly_the_failed_rows_pending() {
     let hs = session.add_all((0..3).map(|n| Person {
         id: format!("p{n}"),
         name: "x".into(),
-        created_at: Some(1),
+        created_at: Some(TimestampTz(1)),
         ..Person::default()
     }));
     let err = session.commit().unwrap_err();
@@ -342,7 +343,7 @@ fn a_failed_request_keeps_everything_pending() {
     session.add(Person {
         id: "new".into(),
         name: "N".into(),
-        created_at: Some(1),
+        created_at: Some(TimestampTz(1)),
         ..Person::default()
     });
     let err = session.commit().unwrap_err();
@@ -376,7 +377,7 @@ fn an_sql_error_fails_only_its_own_request() {
     let n = session.add(Person {
         id: "new".into(),
         name: "N".into(),
-        created_at: Some(1),
+        created_at: Some(TimestampTz(1)),
         ..Person::default()
     });
     let Error::Commit(commit) = session.commit().unwrap_err() else {
@@ -443,7 +444,7 @@ fn rows_skipped_by_a_multi_row_insert_stay_pending_as_duplicates() {
     assert!(err.is_duplicate_key());
     assert!(session.is_pending(a));
     assert!(!session.is_pending(b));
-    assert_eq!(session[b].created_at, Some(7));
+    assert_eq!(session[b].created_at, Some(TimestampTz(7)));
 }
 
 #[test]
@@ -549,7 +550,7 @@ fn large_batches_are_chunked() {
     session.add_all((0..10).map(|n| Person {
         id: format!("p{n}"),
         name: "x".into(),
-        created_at: Some(1),
+        created_at: Some(TimestampTz(1)),
         ..Person::default()
     }));
     let sizes: Vec<usize> = session

@@ -105,6 +105,34 @@ struct Group {
     rows: Vec<Vec<Value>>,
 }
 
+/// Groups in first-seen order, keyed by statement shape.
+struct Groups<K> {
+    groups: Vec<(K, Group)>,
+    index: HashMap<K, usize>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Groups<K> {
+    fn new() -> Self {
+        Groups {
+            groups: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    /// The group of `key`, created empty on first use.
+    fn of(&mut self, key: K) -> &mut Group {
+        let g = match self.index.get(&key) {
+            Some(&g) => g,
+            None => {
+                self.index.insert(key.clone(), self.groups.len());
+                self.groups.push((key, Group::default()));
+                self.groups.len() - 1
+            }
+        };
+        &mut self.groups[g].1
+    }
+}
+
 /// The tracked models of type `M`.
 pub(crate) struct Table<M> {
     pub entries: Vec<Entry<M>>,
@@ -265,8 +293,7 @@ impl<M: CrateModel> Table<M> {
         // (fetched, generated), and server defaults a row leaves out.
         let server_made = meta.versioned || meta.columns.iter().any(|c| c.is_read_only());
         // Group new models by the set of columns they insert.
-        let mut groups: Vec<(Vec<usize>, Group)> = Vec::new();
-        let mut group_of: HashMap<Vec<usize>, usize> = HashMap::new();
+        let mut groups: Groups<Vec<usize>> = Groups::new();
         for (index, entry) in self.entries.iter().enumerate() {
             if entry.state != State::New {
                 continue;
@@ -283,25 +310,16 @@ impl<M: CrateModel> Table<M> {
                 })
                 .map(|(i, _)| i)
                 .collect();
-            let g = match group_of.get(&columns) {
-                Some(&g) => g,
-                None => {
-                    group_of.insert(columns.clone(), groups.len());
-                    groups.push((columns, Group::default()));
-                    groups.len() - 1
-                }
-            };
-            if let Some((_, group)) = groups.get_mut(g) {
-                group.targets.push(index);
-                group.snapshots.push(values);
-            }
+            let group = groups.of(columns);
+            group.targets.push(index);
+            group.snapshots.push(values);
         }
         for (
             columns,
             Group {
                 targets, snapshots, ..
             },
-        ) in groups
+        ) in groups.groups
         {
             let defaults_left_out = meta
                 .columns
@@ -350,8 +368,7 @@ impl<M: CrateModel> Table<M> {
         let meta = M::meta();
         let ids = meta.identity_columns();
         // Same SQL text → one bulk request.
-        let mut groups: Vec<(String, Group)> = Vec::new();
-        let mut group_of: HashMap<String, usize> = HashMap::new();
+        let mut groups: Groups<String> = Groups::new();
         for (index, entry) in self.entries.iter().enumerate() {
             if entry.state != State::Persistent {
                 continue;
@@ -425,19 +442,10 @@ impl<M: CrateModel> Table<M> {
                 continue;
             }
             let sql = w.sql().to_string();
-            let g = match group_of.get(&sql) {
-                Some(&g) => g,
-                None => {
-                    group_of.insert(sql.clone(), groups.len());
-                    groups.push((sql, Group::default()));
-                    groups.len() - 1
-                }
-            };
-            if let Some((_, group)) = groups.get_mut(g) {
-                group.targets.push(index);
-                group.snapshots.push(new);
-                group.rows.push(args);
-            }
+            let group = groups.of(sql);
+            group.targets.push(index);
+            group.snapshots.push(new);
+            group.rows.push(args);
         }
         for (
             sql,
@@ -446,7 +454,7 @@ impl<M: CrateModel> Table<M> {
                 snapshots,
                 rows,
             },
-        ) in groups
+        ) in groups.groups
         {
             let mut rows = rows.into_iter();
             push_bulk(
