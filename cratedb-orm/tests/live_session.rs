@@ -112,9 +112,14 @@ fn live_inserts_read_back_server_values_and_updates_send_only_changed_keys() {
     );
     s.commit().expect("update");
     let id = s[arthur].id.clone();
+    let mut details = details_of(&client, &id);
+    // The deleted key was set to NULL; CrateDB returns it as `null` (or drops it).
+    if let Some(map) = details.as_object_mut() {
+        assert_eq!(map.remove("gone").unwrap_or(Value::Null), Value::Null);
+    }
     assert_eq!(
-        details_of(&client, &id),
-        json!({"gender": "male", "species": "Betelgeusian", "a": {"b": 1, "c": 3}, "gone": null, "new": "x"})
+        details,
+        json!({"gender": "male", "species": "Betelgeusian", "a": {"b": 1, "c": 3}, "new": "x"})
     );
 
     // ObjectArray: set, append, replace.
