@@ -2,6 +2,7 @@
 //! dropped at the end. Without `CRATEDB_URL` the test prints one line and returns.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -22,7 +23,11 @@ static RUN: AtomicUsize = AtomicUsize::new(0);
 /// The live CrateDB, or `None` (after printing one line) when `CRATEDB_URL` is unset.
 pub fn connect(suite: &str) -> Option<Live> {
     let Ok(base) = std::env::var("CRATEDB_URL") else {
-        println!("live test {suite} skipped: CRATEDB_URL is not set");
+        // Written to the real stderr (not captured by the test harness), so it shows in every run.
+        let _ = writeln!(
+            std::io::stderr(),
+            "live test {suite} skipped: CRATEDB_URL is not set"
+        );
         return None;
     };
     let nanos = SystemTime::now()
