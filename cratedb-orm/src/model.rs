@@ -113,6 +113,14 @@ pub trait CrateModel: Sized + Send + 'static {
     /// Fills every field that has a client-side default (`#[cratedb(default = f)]`) and is
     /// still unset (`None`, or equal to `Default::default()`, e.g. an empty `String`).
     fn apply_defaults(&mut self);
+
+    /// Whether column `index` holds the same value in `self` and `other`. The session's
+    /// change detection: a typed comparison, nothing is encoded.
+    fn column_eq(&self, other: &Self, index: usize) -> bool;
+
+    /// A copy of the persisted fields (skipped fields get their default): what the session
+    /// keeps as the last state known to be in the database while a model is being changed.
+    fn snapshot(&self) -> Self;
 }
 
 /// Whether a field still holds its "unset" value, so that a client-side default applies.

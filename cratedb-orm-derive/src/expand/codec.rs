@@ -1,5 +1,5 @@
 //! Row encoding and decoding: `to_values`, `column_value`, `from_row`, `set_column`,
-//! `apply_defaults`.
+//! `apply_defaults`; change detection: `column_eq`, `snapshot`.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -32,6 +32,22 @@ pub fn codec_fns(model: &Model) -> TokenStream {
         let ident = &f.ident;
         let decode = decode(f, quote!(value));
         quote!(#i => self.#ident = #decode?,)
+    });
+    let eq_arms = columns.iter().enumerate().map(|(i, f)| {
+        let ident = &f.ident;
+        let ty = &f.ty;
+        let eq = quote_spanned!(ty.span()=> <#ty as ::core::cmp::PartialEq>::eq);
+        quote!(#i => #eq(&self.#ident, &other.#ident),)
+    });
+    let snapshot_fields = model.fields.iter().map(|f| {
+        let ident = &f.ident;
+        let ty = &f.ty;
+        if columns.iter().any(|c| c.ident == f.ident) {
+            let clone = quote_spanned!(ty.span()=> <#ty as ::core::clone::Clone>::clone);
+            quote!(#ident: #clone(&self.#ident),)
+        } else {
+            quote!(#ident: ::core::default::Default::default(),)
+        }
     });
     let defaults = columns.iter().filter_map(|f| {
         let path = f.default.as_ref()?;
@@ -90,6 +106,19 @@ pub fn codec_fns(model: &Model) -> TokenStream {
 
         fn apply_defaults(&mut self) {
             #(#defaults)*
+        }
+
+        fn column_eq(&self, other: &Self, index: usize) -> bool {
+            match index {
+                #(#eq_arms)*
+                _ => true,
+            }
+        }
+
+        fn snapshot(&self) -> Self {
+            Self {
+                #(#snapshot_fields)*
+            }
         }
     }
 }

@@ -1,60 +1,6 @@
-//! The change set of one model: which columns, and which keys of OBJECT columns, differ from
-//! the last state known to be in the database.
+//! Per-key differences of OBJECT values: the keys a minimal UPDATE assigns.
 
 use serde_json::{Map, Value};
-
-use crate::model::TableMeta;
-use crate::types::SqlType;
-
-/// One assignment of a minimal UPDATE: a column, or a key path inside an OBJECT column, and
-/// its new value (`Null` for a deleted key).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Assignment {
-    /// Index of the column in [`TableMeta::columns`].
-    pub column: usize,
-    /// Subscript keys inside the column; empty for the whole column.
-    pub path: Vec<String>,
-    /// The new value.
-    pub value: Value,
-}
-
-/// Computes the assignments that turn `old` (the snapshot) into `new` (the current state).
-///
-/// Read-only columns (system, fetched, generated) are never assigned. OBJECT columns whose
-/// old and new values are both objects are diffed key by key at any depth; every other
-/// changed column (arrays, `ARRAY(OBJECT)`, scalars) is assigned whole.
-pub fn diff_columns(meta: &TableMeta, old: &[Value], new: &[Value]) -> Vec<Assignment> {
-    let mut out = Vec::new();
-    for (i, column) in meta.columns.iter().enumerate() {
-        if column.is_read_only() {
-            continue;
-        }
-        let (Some(o), Some(n)) = (old.get(i), new.get(i)) else {
-            continue;
-        };
-        if o == n {
-            continue;
-        }
-        match (&column.sql_type, o, n) {
-            (SqlType::Object { .. }, Value::Object(o), Value::Object(n)) => {
-                let mut path = Vec::new();
-                diff_objects(o, n, &mut path, &mut |path, value| {
-                    out.push(Assignment {
-                        column: i,
-                        path: path.to_vec(),
-                        value,
-                    })
-                });
-            }
-            _ => out.push(Assignment {
-                column: i,
-                path: Vec::new(),
-                value: n.clone(),
-            }),
-        }
-    }
-    out
-}
 
 /// Calls `emit(path, value)` for every key that differs between two objects: changed or
 /// added keys with their new value, deleted keys with `Null`; nested objects on both sides

@@ -1,10 +1,11 @@
 //! The [`Session`]: a unit of work that tracks models and flushes minimal, batched writes.
 //!
 //! # How it works
-//! The session owns the models it tracks and hands out [`Handle`]s. It keeps, per model, the
-//! last state known to be in the database (a snapshot of its wire values). On
-//! [`commit`](Session::commit) it compares each model with its snapshot and sends only what
-//! changed:
+//! The session owns the models it tracks and hands out [`Handle`]s. When a model is first
+//! borrowed mutably (`session[h]` in a mutable place, or [`get_mut`](Session::get_mut)), the
+//! session keeps a copy of its last state known to be in the database (copy on write: models
+//! only read cost nothing extra). On [`commit`](Session::commit) it compares each changed model
+//! with that copy, column by column with typed comparisons, and sends only what changed:
 //!
 //! - new models: one `bulk_args` INSERT per table and column set, or — when the table has
 //!   server-generated values (`_id`, `DEFAULT now()`, generated columns) — one multi-row
@@ -28,10 +29,12 @@
 //! // See the crate docs for a full example with a model.
 //! ```
 
+mod apply;
 mod commit_error;
 mod diff;
 mod handle;
 mod key;
+mod plan;
 mod statement;
 mod table;
 
@@ -43,12 +46,14 @@ use cratedb_client::{Client, SqlResponse};
 use serde_json::Value;
 
 pub use commit_error::{CommitError, RowFailure, RowFailureCause, WriteKind};
-pub use diff::{apply_path, diff_columns, diff_objects, Assignment};
+pub use diff::{apply_path, diff_objects};
 pub use handle::Handle;
 pub use key::{KeyPart, PrimaryKey};
 pub use statement::{Statement, StatementArgs};
 
-use table::{Batch, ErasedTable, Limits, Outcome, Report, State, Table};
+use apply::{Outcome, Report};
+use plan::{Batch, Limits};
+use table::{ErasedTable, State, Table};
 
 use crate::sql::SqlWriter;
 use crate::{CrateModel, Error, Result, RowLayout, TableMeta};
@@ -176,10 +181,7 @@ impl Session {
 
     /// The model behind `handle`, to change it; changes are written by the next commit.
     pub fn get_mut<M: CrateModel>(&mut self, handle: Handle<M>) -> Option<&mut M> {
-        self.table_mut::<M>()
-            .entries
-            .get_mut(handle.index)
-            .map(|e| &mut e.model)
+        self.table_mut::<M>().touch(handle.index)
     }
 
     /// Whether the model is tracked and in the database (inserted or loaded, not deleted).
@@ -202,10 +204,7 @@ impl Session {
         match entry.state {
             State::New | State::Deleted => true,
             State::Detached => false,
-            State::Persistent => entry
-                .snapshot
-                .as_ref()
-                .is_some_and(|s| !diff_columns(M::meta(), s, &entry.model.to_values()).is_empty()),
+            State::Persistent => entry.is_changed(),
         }
     }
 
@@ -283,14 +282,15 @@ impl Session {
     /// stay written (CrateDB has no transactions).
     pub fn rollback(&mut self) -> Result<()> {
         for table in &mut self.tables {
-            table.rollback()?;
+            table.rollback();
         }
         Ok(())
     }
 
     /// Drops the pending changes of one model (its last known database state comes back).
     pub fn expire<M: CrateModel>(&mut self, handle: Handle<M>) -> Result<()> {
-        self.table_mut::<M>().expire(handle.index)
+        self.table_mut::<M>().expire(handle.index);
+        Ok(())
     }
 
     /// Reads the model's row again from CrateDB by primary key (real-time, no refresh
@@ -300,15 +300,7 @@ impl Session {
         let Some(entry) = self.table::<M>().and_then(|t| t.entries.get(handle.index)) else {
             return Ok(false);
         };
-        let values = entry
-            .snapshot
-            .clone()
-            .unwrap_or_else(|| entry.model.to_values());
-        let key: Vec<Value> = meta
-            .identity_columns()
-            .iter()
-            .map(|&i| values.get(i).cloned().unwrap_or(Value::Null))
-            .collect();
+        let key = table::identity_values(entry.in_database());
         let (sql, args) = select_by_key(meta, key);
         let mut response = self.client.sql(&sql, &args)?;
         let layout = RowLayout::new(meta, &response.cols);

@@ -1,0 +1,442 @@
+//! Planning a commit: the requests that write the pending changes of one table, grouped so
+//! that rows of the same statement shape travel in one request.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use serde_json::Value;
+
+use super::apply::Report;
+use super::commit_error::{RowFailureCause, WriteKind};
+use super::diff::diff_objects;
+use super::statement::{Statement, StatementArgs};
+use super::table::{identity_values, State, Table};
+use crate::model::{CrateModel, TableMeta};
+use crate::sql::SqlWriter;
+use crate::types::SqlType;
+
+/// Limits that shape the requests of a commit.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Most rows in one bulk request or one multi-row INSERT.
+    pub batch_size: usize,
+    /// Longest statement text of a multi-row INSERT (CrateDB's `statement_max_length` is
+    /// 262144 by default).
+    pub max_statement_len: usize,
+}
+
+/// How a batch's answer maps back to its rows.
+#[derive(Debug, Clone)]
+pub(crate) enum Shape {
+    /// A bulk request: one result per row.
+    Bulk,
+    /// A multi-row INSERT … RETURNING of these columns: rows are matched back by identity or
+    /// content.
+    InsertReturning { columns: Vec<usize> },
+    /// A single versioned UPDATE … RETURNING "_seq_no", "_primary_term".
+    Versioned,
+}
+
+/// A planned request of one table.
+pub(crate) struct Batch {
+    pub table: usize,
+    pub kind: WriteKind,
+    pub statement: Statement,
+    pub shape: Shape,
+    /// Entry index per row.
+    pub targets: Vec<usize>,
+}
+
+/// Rows of one statement shape, collected while planning.
+#[derive(Default)]
+struct Group {
+    targets: Vec<usize>,
+    rows: Vec<Vec<Value>>,
+}
+
+/// Groups in first-seen order, keyed by statement shape.
+struct Groups<K> {
+    groups: Vec<(K, Group)>,
+    index: HashMap<K, usize>,
+}
+
+impl<K: Hash + Eq + Clone> Groups<K> {
+    fn new() -> Self {
+        Groups {
+            groups: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    /// The group of `key`, created empty on first use.
+    fn of(&mut self, key: K) -> &mut Group {
+        let g = match self.index.get(&key) {
+            Some(&g) => g,
+            None => {
+                self.index.insert(key.clone(), self.groups.len());
+                self.groups.push((key, Group::default()));
+                self.groups.len() - 1
+            }
+        };
+        &mut self.groups[g].1
+    }
+}
+
+/// The assignments of one UPDATE: `(column index, subscript path)` in order; the shape that
+/// groups UPDATEs into one bulk request.
+type UpdateShape = Vec<(usize, Vec<String>)>;
+
+impl<M: CrateModel> Table<M> {
+    /// New models: one bulk INSERT per column set, or multi-row INSERT … RETURNING when the
+    /// server makes values the model must read back.
+    pub(crate) fn plan_inserts(&self, table: usize, limits: Limits, out: &mut Vec<Batch>) {
+        let meta = M::meta();
+        let writable: Vec<usize> = (0..meta.columns.len())
+            .filter(|&i| meta.columns.get(i).is_some_and(|c| !c.is_read_only()))
+            .collect();
+        let has_defaults = meta.columns.iter().any(|c| c.server_default.is_some());
+        let mut groups: Groups<Vec<usize>> = Groups::new();
+        for (index, entry) in self.entries.iter().enumerate() {
+            if entry.state != State::New {
+                continue;
+            }
+            let mut values = entry.model.to_values();
+            // A NULL in a server-default column is left out, so the server fills it in.
+            let columns = if has_defaults {
+                writable
+                    .iter()
+                    .copied()
+                    .filter(|&i| {
+                        let server_fills = meta
+                            .columns
+                            .get(i)
+                            .is_some_and(|c| c.server_default.is_some())
+                            && values.get(i).is_none_or(Value::is_null);
+                        !server_fills
+                    })
+                    .collect()
+            } else {
+                writable.clone()
+            };
+            let row = if columns.len() == values.len() {
+                values
+            } else {
+                columns
+                    .iter()
+                    .map(|&i| values.get_mut(i).map(std::mem::take).unwrap_or(Value::Null))
+                    .collect()
+            };
+            let group = groups.of(columns);
+            group.targets.push(index);
+            group.rows.push(row);
+        }
+        let server_made = meta.versioned || meta.columns.iter().any(|c| c.is_read_only());
+        for (columns, Group { targets, rows }) in groups.groups {
+            let defaults_left_out = meta
+                .columns
+                .iter()
+                .enumerate()
+                .any(|(i, c)| c.server_default.is_some() && !columns.contains(&i));
+            if server_made || defaults_left_out {
+                plan_insert_returning(meta, table, limits, columns, targets, rows, out);
+            } else {
+                let sql = insert_head(meta, &columns, |w, n| {
+                    w.push("(");
+                    for k in 0..n {
+                        if k > 0 {
+                            w.push(", ");
+                        }
+                        w.placeholder(k + 1);
+                    }
+                    w.push(")");
+                });
+                push_bulk(out, table, WriteKind::Insert, &sql, limits, targets, rows);
+            }
+        }
+    }
+
+    /// Changed models: one minimal UPDATE each; the same shape across models in one bulk
+    /// request; versioned models one by one (to read their new version back).
+    pub(crate) fn plan_updates(
+        &self,
+        table: usize,
+        limits: Limits,
+        out: &mut Vec<Batch>,
+        report: &mut Report,
+    ) {
+        let meta = M::meta();
+        let ids = meta.identity_columns();
+        let mut groups: Groups<UpdateShape> = Groups::new();
+        'entries: for (index, entry) in self.entries.iter().enumerate() {
+            let (State::Persistent, Some(old)) = (entry.state, &entry.saved) else {
+                continue;
+            };
+            let mut shape = UpdateShape::new();
+            let mut args = Vec::new();
+            for (i, column) in meta.columns.iter().enumerate() {
+                if column.is_read_only() || entry.model.column_eq(old, i) {
+                    continue;
+                }
+                if column.primary_key {
+                    report.failures.push(self.failure(
+                        index,
+                        WriteKind::Update,
+                        RowFailureCause::Invalid(format!(
+                            "primary-key column {:?} cannot be updated (delete and re-add the row)",
+                            column.name
+                        )),
+                    ));
+                    continue 'entries;
+                }
+                let new = entry.model.column_value(i);
+                match (&column.sql_type, old.column_value(i), new) {
+                    (SqlType::Object { .. }, Value::Object(o), Value::Object(n)) => {
+                        diff_objects(&o, &n, &mut Vec::new(), &mut |path, value| {
+                            shape.push((i, path.to_vec()));
+                            args.push(value);
+                        });
+                    }
+                    (_, _, new) => {
+                        shape.push((i, Vec::new()));
+                        args.push(new);
+                    }
+                }
+            }
+            if shape.is_empty() {
+                continue;
+            }
+            args.extend(ids.iter().map(|&i| old.column_value(i)));
+            if meta.versioned {
+                let (seq, term) = entry.version.unwrap_or((-1, -1));
+                args.push(Value::from(seq));
+                args.push(Value::from(term));
+                out.push(Batch {
+                    table,
+                    kind: WriteKind::Update,
+                    statement: Statement {
+                        sql: update_sql(meta, &shape, &ids, true),
+                        args: StatementArgs::Single(args),
+                        rows: 1,
+                    },
+                    shape: Shape::Versioned,
+                    targets: vec![index],
+                });
+                continue;
+            }
+            let group = groups.of(shape);
+            group.targets.push(index);
+            group.rows.push(args);
+        }
+        for (shape, Group { targets, rows }) in groups.groups {
+            let sql = update_sql(meta, &shape, &ids, false);
+            push_bulk(out, table, WriteKind::Update, &sql, limits, targets, rows);
+        }
+    }
+
+    /// Deleted models: one bulk DELETE.
+    pub(crate) fn plan_deletes(&self, table: usize, limits: Limits, out: &mut Vec<Batch>) {
+        let meta = M::meta();
+        let ids = meta.identity_columns();
+        let mut targets = Vec::new();
+        let mut rows = Vec::new();
+        for (index, entry) in self.entries.iter().enumerate() {
+            if entry.state != State::Deleted {
+                continue;
+            }
+            let mut args = identity_values(entry.in_database());
+            if meta.versioned {
+                let (seq, term) = entry.version.unwrap_or((-1, -1));
+                args.push(Value::from(seq));
+                args.push(Value::from(term));
+            }
+            targets.push(index);
+            rows.push(args);
+        }
+        if targets.is_empty() {
+            return;
+        }
+        let mut w = SqlWriter::new();
+        w.push("DELETE FROM ").push(&meta.qualified_name());
+        where_identity(&mut w, meta, &ids, 1, meta.versioned);
+        push_bulk(
+            out,
+            table,
+            WriteKind::Delete,
+            w.sql(),
+            limits,
+            targets,
+            rows,
+        );
+    }
+}
+
+/// ` WHERE "id" = $n …` (plus the version checks), placeholders from `first`.
+fn where_identity(
+    w: &mut SqlWriter,
+    meta: &TableMeta,
+    ids: &[usize],
+    first: usize,
+    versioned: bool,
+) {
+    w.push(" WHERE ");
+    let mut n = first;
+    for (k, &i) in ids.iter().enumerate() {
+        if k > 0 {
+            w.push(" AND ");
+        }
+        w.ident(meta.columns.get(i).map_or("", |c| c.name))
+            .push(" = ")
+            .placeholder(n);
+        n += 1;
+    }
+    if versioned {
+        w.push(" AND \"_seq_no\" = ")
+            .placeholder(n)
+            .push(" AND \"_primary_term\" = ")
+            .placeholder(n + 1);
+    }
+}
+
+/// `UPDATE "t" SET "a" = $1, "obj"['k'] = $2 WHERE "id" = $3 …`.
+fn update_sql(meta: &TableMeta, shape: &UpdateShape, ids: &[usize], versioned: bool) -> String {
+    let mut w = SqlWriter::new();
+    w.push("UPDATE ").push(&meta.qualified_name()).push(" SET ");
+    for (k, (i, path)) in shape.iter().enumerate() {
+        if k > 0 {
+            w.push(", ");
+        }
+        w.subscripted(meta.columns.get(*i).map_or("", |c| c.name), path)
+            .push(" = ")
+            .placeholder(k + 1);
+    }
+    where_identity(&mut w, meta, ids, shape.len() + 1, versioned);
+    if versioned {
+        w.push(" RETURNING \"_seq_no\", \"_primary_term\"");
+    }
+    w.sql().to_string()
+}
+
+/// `INSERT INTO "t" ("a", "b") VALUES ` followed by what `values` writes.
+fn insert_head(
+    meta: &TableMeta,
+    columns: &[usize],
+    values: impl FnOnce(&mut SqlWriter, usize),
+) -> String {
+    let mut w = SqlWriter::new();
+    w.push("INSERT INTO ")
+        .push(&meta.qualified_name())
+        .push(" (");
+    for (k, &i) in columns.iter().enumerate() {
+        if k > 0 {
+            w.push(", ");
+        }
+        w.ident(meta.columns.get(i).map_or("", |c| c.name));
+    }
+    w.push(") VALUES ");
+    values(&mut w, columns.len());
+    w.sql().to_string()
+}
+
+/// Bulk requests of at most `limits.batch_size` rows each.
+fn push_bulk(
+    out: &mut Vec<Batch>,
+    table: usize,
+    kind: WriteKind,
+    sql: &str,
+    limits: Limits,
+    targets: Vec<usize>,
+    rows: Vec<Vec<Value>>,
+) {
+    let size = limits.batch_size.max(1);
+    let mut targets = targets.into_iter();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Value>> = rows.by_ref().take(size).collect();
+        out.push(Batch {
+            table,
+            kind,
+            statement: Statement {
+                sql: sql.to_string(),
+                rows: chunk.len(),
+                args: StatementArgs::Bulk(chunk),
+            },
+            shape: Shape::Bulk,
+            targets: targets.by_ref().take(size).collect(),
+        });
+    }
+}
+
+/// Multi-row `INSERT … VALUES (…), (…) RETURNING …`, chunked under the statement length and
+/// batch size limits. `rows` hold the values of `columns`.
+fn plan_insert_returning(
+    meta: &TableMeta,
+    table: usize,
+    limits: Limits,
+    columns: Vec<usize>,
+    targets: Vec<usize>,
+    rows: Vec<Vec<Value>>,
+    out: &mut Vec<Batch>,
+) {
+    let mut returning = String::from(" RETURNING ");
+    for (k, c) in meta.columns.iter().enumerate() {
+        if k > 0 {
+            returning.push_str(", ");
+        }
+        crate::sql::write_ident(&mut returning, c.name);
+    }
+    if meta.versioned {
+        returning.push_str(", \"_seq_no\", \"_primary_term\"");
+    }
+    let head = insert_head(meta, &columns, |_, _| {});
+    let n = columns.len();
+    let mut targets = targets.into_iter();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut w = SqlWriter::new();
+        w.push(&head);
+        let mut args = Vec::new();
+        let mut count = 0;
+        while rows.peek().is_some() {
+            // Room for this row's placeholders and the RETURNING clause?
+            let row_len = n * (3 + digits(args.len() + n)) + 4;
+            if count > 0
+                && (count >= limits.batch_size
+                    || w.sql().len() + row_len + returning.len() > limits.max_statement_len)
+            {
+                break;
+            }
+            let Some(row) = rows.next() else { break };
+            if count > 0 {
+                w.push(", ");
+            }
+            w.push("(");
+            for (k, value) in row.into_iter().enumerate() {
+                if k > 0 {
+                    w.push(", ");
+                }
+                args.push(value);
+                w.placeholder(args.len());
+            }
+            w.push(")");
+            count += 1;
+        }
+        w.push(&returning);
+        out.push(Batch {
+            table,
+            kind: WriteKind::Insert,
+            statement: Statement {
+                sql: w.sql().to_string(),
+                args: StatementArgs::Single(args),
+                rows: count,
+            },
+            shape: Shape::InsertReturning {
+                columns: columns.clone(),
+            },
+            targets: targets.by_ref().take(count).collect(),
+        });
+    }
+}
+
+fn digits(n: usize) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}

@@ -1,0 +1,480 @@
+//! The ORM's cost on top of the wire: each workload done with the ORM (Session and DSL) and raw
+//! (the client with hand-written SQL and `serde_json` values — the floor).
+//!
+//! ```text
+//! cargo run --release --example bench -- --rows 10000 --reps 7 --serve-stub
+//! CRATEDB_URL=crate://localhost:4200 cargo run --release --example bench -- --rows 10000
+//! ```
+//!
+//! `--serve-stub` starts a loopback server in a child process that answers instantly (bulk
+//! results, or `--rows` rows of the right shape for the SELECT), so the figures are the client
+//! side alone; against `CRATEDB_URL` they include the database. One JSON object per line:
+//! `{"op": "insert", "variant": "orm", "rows": 10000, "requests": 1, "median_s": 0.0123}`.
+//! With `--memory` it also reports the peak heap of loading the rows into models, next to the
+//! size of the JSON response.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::error::Error;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use cratedb_orm::{object, Client, CrateModel, Object, ObjectArray, Session, Value};
+use serde_json::json;
+
+/// Counts heap bytes in use and their peak, for `--memory`.
+struct Counting;
+
+static IN_USE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; only counts sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let now = IN_USE.fetch_add(new_size - layout.size(), Ordering::Relaxed)
+                    + (new_size - layout.size());
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                IN_USE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// A table shaped like the seed's `characters`, without server-generated columns.
+#[derive(CrateModel, Debug, Clone, Default, PartialEq)]
+#[cratedb(table = "bench_characters")]
+struct BenchCharacter {
+    #[cratedb(primary_key)]
+    id: String,
+    name: String,
+    quote: String,
+    details: Object,
+    more_details: ObjectArray,
+}
+
+const COLUMNS: &str = r#""id", "name", "quote", "details", "more_details""#;
+
+fn model(n: usize) -> BenchCharacter {
+    BenchCharacter {
+        id: format!("id-{n:08}"),
+        name: format!("Character {n}"),
+        quote: "We're on a space ship Arthur. In space.".to_string(),
+        details: object! { "gender": if n % 2 == 0 { "male" } else { "female" }, "species": "human", "age": n % 90 },
+        more_details: ObjectArray::from(vec![
+            object! { "foo": 1, "bar": 10 },
+            object! { "foo": 2 },
+        ]),
+    }
+}
+
+fn raw_row(n: usize) -> Vec<Value> {
+    vec![
+        json!(format!("id-{n:08}")),
+        json!(format!("Character {n}")),
+        json!("We're on a space ship Arthur. In space."),
+        json!({ "gender": if n % 2 == 0 { "male" } else { "female" }, "species": "human", "age": n % 90 }),
+        json!([{ "foo": 1, "bar": 10 }, { "foo": 2 }]),
+    ]
+}
+
+struct Options {
+    rows: usize,
+    reps: usize,
+    stub: bool,
+    memory: bool,
+}
+
+fn options() -> Result<Options, Box<dyn Error>> {
+    let mut o = Options {
+        rows: 10_000,
+        reps: 5,
+        stub: false,
+        memory: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--rows" => o.rows = args.next().ok_or("--rows needs a number")?.parse()?,
+            "--reps" => o.reps = args.next().ok_or("--reps needs a number")?.parse()?,
+            "--serve-stub" => o.stub = true,
+            "--memory" => o.memory = true,
+            other => return Err(format!("unknown argument {other:?}").into()),
+        }
+    }
+    Ok(o)
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Runs `work` `reps` times after `prepare`, returning the median seconds and the requests per
+/// run.
+fn measure<S>(
+    reps: usize,
+    requests: &AtomicUsize,
+    mut prepare: impl FnMut() -> Result<S, Box<dyn Error>>,
+    mut work: impl FnMut(S) -> Result<(), Box<dyn Error>>,
+) -> Result<(f64, usize), Box<dyn Error>> {
+    let mut times = Vec::new();
+    let mut sent = 0;
+    for _ in 0..reps {
+        let state = prepare()?;
+        let before = requests.load(Ordering::Relaxed);
+        let t = Instant::now();
+        work(state)?;
+        times.push(t.elapsed().as_secs_f64());
+        sent = requests.load(Ordering::Relaxed) - before;
+    }
+    Ok((median(times), sent))
+}
+
+fn report(op: &str, variant: &str, rows: usize, (median_s, requests): (f64, usize)) {
+    println!(
+        "{}",
+        json!({"op": op, "variant": variant, "rows": rows, "requests": requests, "median_s": (median_s * 1e6).round() / 1e6})
+    );
+}
+
+fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--stub-server") {
+        let rows = std::env::args()
+            .nth(2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(10_000);
+        if let Err(e) = stub_server(rows) {
+            eprintln!("stub server: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    if let Err(e) = run() {
+        eprintln!("bench failed: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn Error>> {
+    let o = options()?;
+    let mut child: Option<Child> = None;
+    let url = if o.stub {
+        let (c, port) = spawn_stub(o.rows)?;
+        child = Some(c);
+        format!("crate://127.0.0.1:{port}")
+    } else {
+        std::env::var("CRATEDB_URL").unwrap_or_else(|_| "crate://localhost:4200".into())
+    };
+    let result = workloads(&o, &url);
+    if let Some(mut c) = child {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    result
+}
+
+fn workloads(o: &Options, url: &str) -> Result<(), Box<dyn Error>> {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&requests);
+    // On loopback, compressing request bodies only costs time (the same for both variants).
+    let gzip_over = if o.stub {
+        None
+    } else {
+        Some(cratedb_orm::client::DEFAULT_GZIP_REQUESTS_OVER)
+    };
+    let client = Client::builder()
+        .url(url)
+        .gzip_requests_over(gzip_over)
+        .echo(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        })
+        .build()?;
+    let n = o.rows;
+    if !o.stub {
+        client.execute(&BenchCharacter::drop_table_if_exists_sql())?;
+        client.execute(&BenchCharacter::create_table_sql())?;
+    }
+    let clear = |client: &Client| -> Result<(), Box<dyn Error>> {
+        if !o.stub {
+            client.execute("DELETE FROM \"bench_characters\"")?;
+            client.execute("REFRESH TABLE \"bench_characters\"")?;
+        }
+        Ok(())
+    };
+    let insert_sql =
+        format!("INSERT INTO \"bench_characters\" ({COLUMNS}) VALUES ($1, $2, $3, $4, $5)");
+
+    // insert: N new rows in one commit.
+    let orm = measure(
+        o.reps,
+        &requests,
+        || {
+            clear(&client)?;
+            Ok(())
+        },
+        |()| {
+            let mut session = Session::new(client.clone());
+            session.add_all((0..n).map(model));
+            session.commit()?;
+            Ok(())
+        },
+    )?;
+    report("insert", "orm", n, orm);
+    let raw = measure(
+        o.reps,
+        &requests,
+        || {
+            clear(&client)?;
+            Ok(())
+        },
+        |()| {
+            let rows: Vec<Vec<Value>> = (0..n).map(raw_row).collect();
+            let r = client.bulk(&insert_sql, &rows)?;
+            if !r.failed_rows().is_empty() {
+                return Err("bulk insert failed".into());
+            }
+            Ok(())
+        },
+    )?;
+    report("insert", "raw", n, raw);
+    if !o.stub {
+        client.execute("REFRESH TABLE \"bench_characters\"")?;
+    }
+
+    // update_one_key: details['species'] on N loaded models.
+    let orm = measure(
+        o.reps,
+        &requests,
+        || {
+            let mut session = Session::new(client.clone());
+            let hs: Vec<_> = (0..n).map(|i| session.attach(model(i))).collect();
+            Ok((session, hs))
+        },
+        |(mut session, hs)| {
+            for h in hs {
+                session[h].details.set("species", "Betelgeusian");
+            }
+            session.commit()?;
+            Ok(())
+        },
+    )?;
+    report("update_one_key", "orm", n, orm);
+    let update_sql =
+        "UPDATE \"bench_characters\" SET \"details\"['species'] = $1 WHERE \"id\" = $2";
+    let raw = measure(
+        o.reps,
+        &requests,
+        || Ok((0..n).map(|i| format!("id-{i:08}")).collect::<Vec<_>>()),
+        |ids| {
+            let rows: Vec<Vec<Value>> = ids
+                .into_iter()
+                .map(|id| vec![json!("Betelgeusian"), Value::String(id)])
+                .collect();
+            client.bulk(update_sql, &rows)?;
+            Ok(())
+        },
+    )?;
+    report("update_one_key", "raw", n, raw);
+    if !o.stub {
+        client.execute("REFRESH TABLE \"bench_characters\"")?;
+    }
+
+    // load: N rows into models.
+    let limit = n as u64;
+    let orm = measure(
+        o.reps,
+        &requests,
+        || Ok(()),
+        |()| {
+            let mut session = Session::new(client.clone());
+            let hs = session.query::<BenchCharacter>().limit(limit).all()?;
+            if hs.len() != n {
+                return Err(format!("loaded {} rows, expected {n}", hs.len()).into());
+            }
+            Ok(())
+        },
+    )?;
+    report("load", "orm", n, orm);
+    let select_sql = format!("SELECT {COLUMNS} FROM \"bench_characters\" LIMIT {n}");
+    let raw = measure(
+        o.reps,
+        &requests,
+        || Ok(()),
+        |()| {
+            let r = client.sql(&select_sql, &[] as &[Value])?;
+            if r.rows.len() != n {
+                return Err(format!("loaded {} rows, expected {n}", r.rows.len()).into());
+            }
+            Ok(())
+        },
+    )?;
+    report("load", "raw", n, raw);
+
+    if o.memory {
+        memory(&client, n)?;
+    }
+    Ok(())
+}
+
+/// Peak heap while loading N rows into tracked models, against the JSON response size.
+fn memory(client: &Client, n: usize) -> Result<(), Box<dyn Error>> {
+    let select_sql = format!("SELECT {COLUMNS} FROM \"bench_characters\" LIMIT {n}");
+    let body_bytes = serde_json::to_vec(&json!({
+        "cols": ["id", "name", "quote", "details", "more_details"],
+        "rows": client.sql(&select_sql, &[] as &[Value])?.rows,
+        "rowcount": n,
+        "duration": 1.0
+    }))?
+    .len();
+    for (variant, load) in [("raw", false), ("orm", true)] {
+        let base = IN_USE.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let kept = if load {
+            let mut session = Session::new(client.clone());
+            let hs = session.query::<BenchCharacter>().limit(n as u64).all()?;
+            let kept = IN_USE.load(Ordering::Relaxed) - base;
+            drop((hs, session));
+            kept
+        } else {
+            let r = client.sql(&select_sql, &[] as &[Value])?;
+            let kept = IN_USE.load(Ordering::Relaxed) - base;
+            drop(r);
+            kept
+        };
+        let peak = PEAK.load(Ordering::Relaxed) - base;
+        println!(
+            "{}",
+            json!({"op": "load_memory", "variant": variant, "rows": n, "json_bytes": body_bytes,
+                   "peak_bytes": peak, "peak_ratio": (peak as f64 / body_bytes as f64 * 100.0).round() / 100.0,
+                   "retained_bytes": kept})
+        );
+    }
+    Ok(())
+}
+
+/// Starts this program as a stub server in a child process and reads its port.
+fn spawn_stub(rows: usize) -> Result<(Child, u16), Box<dyn Error>> {
+    let mut child = Command::new(std::env::current_exe()?)
+        .args(["--stub-server", &rows.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or("no stdout from the stub server")?;
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    let port = line.trim().parse()?;
+    Ok((child, port))
+}
+
+/// A minimal CrateDB stand-in: answers every request at once without looking at more than it
+/// must (bulk row count; SELECT gets a prepared body of `rows` rows).
+fn stub_server(rows: usize) -> Result<(), Box<dyn Error>> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    println!("{}", listener.local_addr()?.port());
+    std::io::stdout().flush()?;
+    let select_body = Arc::new(serde_json::to_vec(&json!({
+        "cols": ["id", "name", "quote", "details", "more_details"],
+        "rows": (0..rows).map(raw_row).collect::<Vec<_>>(),
+        "rowcount": rows,
+        "duration": 1.0
+    }))?);
+    for stream in listener.incoming() {
+        let stream = stream?;
+        let body = Arc::clone(&select_body);
+        std::thread::spawn(move || {
+            let _ = serve(stream, &body);
+        });
+    }
+    Ok(())
+}
+
+#[derive(serde::Deserialize)]
+struct StubRequest {
+    #[serde(default)]
+    stmt: String,
+    #[serde(default)]
+    bulk_args: Option<Vec<serde::de::IgnoredAny>>,
+}
+
+fn serve(stream: TcpStream, select_body: &[u8]) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut out = stream;
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line)? == 0 {
+            return Ok(());
+        }
+        let mut length = 0usize;
+        loop {
+            let mut header = String::new();
+            reader.read_line(&mut header)?;
+            let h = header.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = h.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        let answer: Vec<u8> = if request_line.starts_with("GET") || request_line.starts_with("HEAD")
+        {
+            br#"{"ok":true,"status":200,"name":"stub","cluster_name":"stub","version":{"number":"6.0.0"}}"#.to_vec()
+        } else {
+            match serde_json::from_slice::<StubRequest>(&body) {
+                Ok(StubRequest {
+                    bulk_args: Some(rows),
+                    ..
+                }) => {
+                    let results = vec![r#"{"rowcount":1}"#; rows.len()].join(",");
+                    format!(r#"{{"cols":[],"duration":1.0,"results":[{results}]}}"#).into_bytes()
+                }
+                Ok(req)
+                    if req
+                        .stmt
+                        .trim_start()
+                        .to_ascii_uppercase()
+                        .starts_with("SELECT") =>
+                {
+                    select_body.to_vec()
+                }
+                _ => br#"{"cols":[],"rows":[[]],"rowcount":1,"duration":1.0}"#.to_vec(),
+            }
+        };
+        write!(
+            out,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            answer.len()
+        )?;
+        out.write_all(&answer)?;
+        out.flush()?;
+    }
+}
