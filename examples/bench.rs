@@ -18,7 +18,7 @@ use std::error::Error;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -30,12 +30,14 @@ struct Counting;
 
 static IN_USE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// Counting is on only for `--memory` (it costs two atomic operations per allocation).
+static COUNTING: AtomicBool = AtomicBool::new(false);
 
 // SAFETY: forwards to the system allocator unchanged; only counts sizes.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
             let now = IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
             PEAK.fetch_max(now, Ordering::Relaxed);
         }
@@ -43,11 +45,13 @@ unsafe impl GlobalAlloc for Counting {
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) };
-        IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
+        if COUNTING.load(Ordering::Relaxed) {
+            IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
+        }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
             if new_size >= layout.size() {
                 let now = IN_USE.fetch_add(new_size - layout.size(), Ordering::Relaxed)
                     + (new_size - layout.size());
@@ -133,12 +137,12 @@ fn median(mut xs: Vec<f64>) -> f64 {
 }
 
 /// Runs `work` `reps` times after `prepare`, returning the median seconds and the requests per
-/// run.
-fn measure<S>(
+/// run. What `work` returns is dropped after the clock stops (teardown is not the workload).
+fn measure<S, R>(
     reps: usize,
     requests: &AtomicUsize,
     mut prepare: impl FnMut() -> Result<S, Box<dyn Error>>,
-    mut work: impl FnMut(S) -> Result<(), Box<dyn Error>>,
+    mut work: impl FnMut(S) -> Result<R, Box<dyn Error>>,
 ) -> Result<(f64, usize), Box<dyn Error>> {
     let mut times = Vec::new();
     let mut sent = 0;
@@ -146,8 +150,9 @@ fn measure<S>(
         let state = prepare()?;
         let before = requests.load(Ordering::Relaxed);
         let t = Instant::now();
-        work(state)?;
+        let result = work(state)?;
         times.push(t.elapsed().as_secs_f64());
+        drop(result);
         sent = requests.load(Ordering::Relaxed) - before;
     }
     Ok((median(times), sent))
@@ -239,7 +244,7 @@ fn workloads(o: &Options, url: &str) -> Result<(), Box<dyn Error>> {
             let mut session = Session::new(client.clone());
             session.add_all((0..n).map(model));
             session.commit()?;
-            Ok(())
+            Ok(session)
         },
     )?;
     report("insert", "orm", n, orm);
@@ -256,7 +261,7 @@ fn workloads(o: &Options, url: &str) -> Result<(), Box<dyn Error>> {
             if !r.failed_rows().is_empty() {
                 return Err("bulk insert failed".into());
             }
-            Ok(())
+            Ok(rows)
         },
     )?;
     report("insert", "raw", n, raw);
@@ -278,7 +283,7 @@ fn workloads(o: &Options, url: &str) -> Result<(), Box<dyn Error>> {
                 session[h].details.set("species", "Betelgeusian");
             }
             session.commit()?;
-            Ok(())
+            Ok(session)
         },
     )?;
     report("update_one_key", "orm", n, orm);
@@ -294,7 +299,7 @@ fn workloads(o: &Options, url: &str) -> Result<(), Box<dyn Error>> {
                 .map(|id| vec![json!("Betelgeusian"), Value::String(id)])
                 .collect();
             client.bulk(update_sql, &rows)?;
-            Ok(())
+            Ok(rows)
         },
     )?;
     report("update_one_key", "raw", n, raw);
@@ -314,7 +319,7 @@ fn workloads(o: &Options, url: &str) -> Result<(), Box<dyn Error>> {
             if hs.len() != n {
                 return Err(format!("loaded {} rows, expected {n}", hs.len()).into());
             }
-            Ok(())
+            Ok(session)
         },
     )?;
     report("load", "orm", n, orm);
@@ -328,7 +333,7 @@ fn workloads(o: &Options, url: &str) -> Result<(), Box<dyn Error>> {
             if r.rows.len() != n {
                 return Err(format!("loaded {} rows, expected {n}", r.rows.len()).into());
             }
-            Ok(())
+            Ok(r)
         },
     )?;
     report("load", "raw", n, raw);
@@ -349,6 +354,7 @@ fn memory(client: &Client, n: usize) -> Result<(), Box<dyn Error>> {
         "duration": 1.0
     }))?
     .len();
+    COUNTING.store(true, Ordering::Relaxed);
     for (variant, load) in [("raw", false), ("orm", true)] {
         let base = IN_USE.load(Ordering::Relaxed);
         PEAK.store(base, Ordering::Relaxed);
