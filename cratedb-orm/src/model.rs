@@ -118,6 +118,13 @@ pub trait CrateModel: Sized + Send + 'static {
     /// change detection: a typed comparison, nothing is encoded.
     fn column_eq(&self, other: &Self, index: usize) -> bool;
 
+    /// The keys of column `index` when it holds an OBJECT (borrowed): lets the session
+    /// diff objects key by key without encoding them. `None` otherwise.
+    fn column_object(&self, index: usize) -> Option<&serde_json::Map<String, Value>> {
+        let _ = index;
+        None
+    }
+
     /// A copy of the persisted fields (skipped fields get their default): what the session
     /// keeps as the last state known to be in the database while a model is being changed.
     fn snapshot(&self) -> Self;

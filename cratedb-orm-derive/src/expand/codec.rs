@@ -39,6 +39,12 @@ pub fn codec_fns(model: &Model) -> TokenStream {
         let eq = quote_spanned!(ty.span()=> <#ty as ::core::cmp::PartialEq>::eq);
         quote!(#i => #eq(&self.#ident, &other.#ident),)
     });
+    let object_arms = columns.iter().enumerate().map(|(i, f)| {
+        let ident = &f.ident;
+        let ty = &f.ty;
+        let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
+        quote!(#i => #crate_type::as_object(&self.#ident),)
+    });
     let snapshot_fields = model.fields.iter().map(|f| {
         let ident = &f.ident;
         let ty = &f.ty;
@@ -112,6 +118,16 @@ pub fn codec_fns(model: &Model) -> TokenStream {
             match index {
                 #(#eq_arms)*
                 _ => true,
+            }
+        }
+
+        fn column_object(
+            &self,
+            index: usize,
+        ) -> ::core::option::Option<&::cratedb_orm::__serde_json::Map<::std::string::String, ::cratedb_orm::Value>> {
+            match index {
+                #(#object_arms)*
+                _ => ::core::option::Option::None,
             }
         }
 

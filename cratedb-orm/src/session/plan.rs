@@ -188,17 +188,20 @@ impl<M: CrateModel> Table<M> {
                     ));
                     continue 'entries;
                 }
-                let new = entry.model.column_value(i);
-                match (&column.sql_type, old.column_value(i), new) {
-                    (SqlType::Object { .. }, Value::Object(o), Value::Object(n)) => {
-                        diff_objects(&o, &n, &mut Vec::new(), &mut |path, value| {
-                            shape.push((i, path.to_vec()));
-                            args.push(value);
-                        });
+                let objects = match column.sql_type {
+                    SqlType::Object { .. } => {
+                        old.column_object(i).zip(entry.model.column_object(i))
                     }
-                    (_, _, new) => {
+                    _ => None,
+                };
+                match objects {
+                    Some((o, n)) => diff_objects(o, n, &mut Vec::new(), &mut |path, value| {
+                        shape.push((i, path.to_vec()));
+                        args.push(value);
+                    }),
+                    None => {
                         shape.push((i, Vec::new()));
-                        args.push(new);
+                        args.push(entry.model.column_value(i));
                     }
                 }
             }

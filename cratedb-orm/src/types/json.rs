@@ -27,4 +27,9 @@ impl CrateType for Value {
     fn from_value(value: Value) -> Result<Self, DecodeError> {
         Ok(value)
     }
+
+    fn as_object(&self) -> Option<&serde_json::Map<String, Value>> {
+        // The inherent `Value::as_object`.
+        Value::as_object(self)
+    }
 }

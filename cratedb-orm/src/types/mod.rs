@@ -126,4 +126,10 @@ pub trait CrateType: Sized {
 
     /// Decodes a value received from CrateDB.
     fn from_value(value: Value) -> Result<Self, DecodeError>;
+
+    /// The value's keys when it is an OBJECT (borrowed, not encoded): the session diffs
+    /// objects key by key through it. `None` for every other type, or a NULL object.
+    fn as_object(&self) -> Option<&serde_json::Map<String, Value>> {
+        None
+    }
 }

@@ -278,6 +278,10 @@ impl CrateType for Object {
             other => Err(DecodeError::new("OBJECT", &other)),
         }
     }
+
+    fn as_object(&self) -> Option<&Map<String, Value>> {
+        Some(&self.0)
+    }
 }
 
 #[cfg(test)]

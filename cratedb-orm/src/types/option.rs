@@ -26,4 +26,8 @@ impl<T: CrateType> CrateType for Option<T> {
             other => T::from_value(other).map(Some),
         }
     }
+
+    fn as_object(&self) -> Option<&serde_json::Map<String, Value>> {
+        self.as_ref().and_then(T::as_object)
+    }
 }
