@@ -332,7 +332,14 @@ impl Client {
                     }
                     failures.push((node.name.clone(), reason));
                 }
-                Err(AttemptError::Final(e)) => return Err(e),
+                Err(AttemptError::Final(e)) => {
+                    // A server that cut its answer short is broken: skip it for the retry
+                    // interval. The request is not resent (the server did answer).
+                    if let Error::Protocol { message, .. } = &e {
+                        inner.pool.mark_failed(index, message);
+                    }
+                    return Err(e);
+                }
             }
         }
         failures.extend(inner.pool.inactive_reasons(&tried));
