@@ -164,6 +164,22 @@ fn format_failures(failures: &[(String, String)]) -> String {
 }
 
 impl Error {
+    /// The error for a non-2xx answer from `server` that is not a node failure, exactly as the
+    /// client reports it: [`Error::Sql`] when the body is a CrateDB error body (or a plain-text
+    /// 401), [`Error::Http`] otherwise.
+    ///
+    /// ```
+    /// use cratedb_client::Error;
+    ///
+    /// let body = br#"{"error":{"message":"DuplicateKeyException[x]","code":4091}}"#;
+    /// assert!(Error::from_http_answer("h:4200", 409, body).is_duplicate_key());
+    /// let e = Error::from_http_answer("h:4200", 413, b"");
+    /// assert!(matches!(e, Error::Http { status: 413, .. }));
+    /// ```
+    pub fn from_http_answer(server: &str, status: u16, body: &[u8]) -> Error {
+        crate::wire::error_from_answer(server, status, body)
+    }
+
     /// The CrateDB error, if this is one.
     pub fn sql_error(&self) -> Option<&SqlError> {
         match self {

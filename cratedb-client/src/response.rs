@@ -2,7 +2,9 @@
 
 use serde_json::Value;
 
-use crate::SqlError;
+use serde::de::DeserializeOwned;
+
+use crate::{row_decoder, wire, Result, SqlError};
 
 /// The answer to a regular (non-bulk) request.
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
@@ -24,6 +26,26 @@ pub struct SqlResponse {
     pub duration: f64,
 }
 
+impl SqlResponse {
+    /// Reads the body of a successful (2xx) regular answer, exactly as [`Client::sql`] does;
+    /// `server` (`host:port`) names the source in errors. A body that is not JSON, is truncated
+    /// or has the wrong shape is [`Error::Protocol`](crate::Error::Protocol).
+    ///
+    /// ```
+    /// use cratedb_client::SqlResponse;
+    ///
+    /// let r = SqlResponse::from_body("h:4200", br#"{"cols":["n"],"rows":[[1]],"rowcount":1}"#)?;
+    /// assert_eq!(r.rowcount, 1);
+    /// assert!(SqlResponse::from_body("h:4200", br#"{"cols":["n"],"rows":[[1"#).is_err());
+    /// # Ok::<(), cratedb_client::Error>(())
+    /// ```
+    ///
+    /// [`Client::sql`]: crate::Client::sql
+    pub fn from_body(server: &str, body: &[u8]) -> Result<SqlResponse> {
+        wire::parse_sql_response(server, body)
+    }
+}
+
 /// Rows deserialized into `T` (see `Client::query_as`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rows<T> {
@@ -35,6 +57,27 @@ pub struct Rows<T> {
     pub rowcount: i64,
     /// Server-side duration in milliseconds.
     pub duration: f64,
+}
+
+impl<T: DeserializeOwned> Rows<T> {
+    /// Reads the body of a successful regular answer into rows of `T`, exactly as
+    /// [`Client::query_as`](crate::Client::query_as) does: a row that does not fit is
+    /// [`Error::Decode`](crate::Error::Decode) naming the row and column, a broken body
+    /// [`Error::Protocol`](crate::Error::Protocol) naming `server`.
+    ///
+    /// ```
+    /// use cratedb_client::Rows;
+    ///
+    /// let body = br#"{"cols":["name","n"],"rows":[["a",1]],"rowcount":1}"#;
+    /// let r = Rows::<(String, i64)>::from_body("h:4200", body)?;
+    /// assert_eq!(r.rows, vec![("a".to_string(), 1)]);
+    /// let bad = br#"{"cols":["name","n"],"rows":[["a","x"]],"rowcount":1}"#;
+    /// assert!(Rows::<(String, i64)>::from_body("h:4200", bad).is_err());
+    /// # Ok::<(), cratedb_client::Error>(())
+    /// ```
+    pub fn from_body(server: &str, body: &[u8]) -> Result<Rows<T>> {
+        row_decoder::decode_rows(server, body)
+    }
 }
 
 /// The answer to a bulk request: one result per argument row, in request order.
@@ -68,6 +111,23 @@ impl BulkResult {
 }
 
 impl BulkResponse {
+    /// Reads the body of a successful bulk answer sent for `rows` argument rows, exactly as
+    /// [`Client::bulk`](crate::Client::bulk) does: a broken body, or one whose number of
+    /// results is not `rows`, is [`Error::Protocol`](crate::Error::Protocol) naming `server`.
+    ///
+    /// ```
+    /// use cratedb_client::BulkResponse;
+    ///
+    /// let body = br#"{"cols":[],"duration":1.0,"results":[{"rowcount":1},{"rowcount":-2}]}"#;
+    /// let r = BulkResponse::from_body("h:4200", body, 2)?;
+    /// assert_eq!(r.failed_rows(), vec![1]);
+    /// assert!(BulkResponse::from_body("h:4200", body, 3).is_err());
+    /// # Ok::<(), cratedb_client::Error>(())
+    /// ```
+    pub fn from_body(server: &str, body: &[u8], rows: usize) -> Result<BulkResponse> {
+        wire::parse_bulk_response(server, body, rows)
+    }
+
     /// Indexes (in request order) of the rows that failed.
     pub fn failed_rows(&self) -> Vec<usize> {
         self.results
