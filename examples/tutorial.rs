@@ -67,6 +67,11 @@ impl Steps<'_> {
     }
 }
 
+/// A result as compact JSON, the way CrateDB returns it.
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| format!("<{e}>"))
+}
+
 /// Runs the whole tutorial against `url`, writing each step to `out`.
 pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
     // Connect. The echo hook plays the part of the seed's `echo=True`.
@@ -157,7 +162,7 @@ pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
         .unwrap_or_default();
     steps.step(
         "Append {foo: 3} to more_details, commit",
-        format!("more_details['foo'] = {:?}", results.arthur_foo),
+        format!("more_details['foo'] = {}", json(&results.arthur_foo)),
     )?;
 
     // Object: change one key, then remove one key. Only that key is sent.
@@ -232,7 +237,7 @@ pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
         .all()?;
     steps.step(
         "Names and genders, ordered by name",
-        format!("{:?}", results.names_genders),
+        json(&results.names_genders),
     )?;
 
     let mut genders: Vec<Value> = session
@@ -241,17 +246,14 @@ pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
         .all()?;
     genders.sort_by_key(|v| v.to_string());
     results.genders = genders;
-    steps.step("Select details['gender']", format!("{:?}", results.genders))?;
+    steps.step("Select details['gender']", json(&results.genders))?;
 
     let male = session
         .query::<Character>()
         .filter(Character::details().key("gender").eq("male"))
         .all()?;
     results.male = male.iter().map(|&h| session[h].name.clone()).collect();
-    steps.step(
-        "Filter details['gender'] = 'male'",
-        format!("{:?}", results.male),
-    )?;
+    steps.step("Filter details['gender'] = 'male'", json(&results.male))?;
 
     let any = session
         .query::<Character>()
@@ -260,7 +262,7 @@ pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
     results.any_foo_1 = any.iter().map(|&h| session[h].name.clone()).collect();
     steps.step(
         "Filter 1 = ANY(more_details['foo'])",
-        format!("{:?}", results.any_foo_1),
+        json(&results.any_foo_1),
     )?;
 
     results.foo_by_name = session
@@ -274,7 +276,7 @@ pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
         .all()?;
     steps.step(
         "Select more_details['foo'] by name",
-        format!("{:?}", results.foo_by_name),
+        json(&results.foo_by_name),
     )?;
 
     results.count_id = session
@@ -295,7 +297,7 @@ pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
         .all()?;
     steps.step(
         "count(*) grouped by name, ordered by count desc, name",
-        format!("{:?}", results.count_by_name),
+        json(&results.count_by_name),
     )?;
 
     // Fulltext search.
@@ -304,10 +306,7 @@ pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
         .filter(match_(Character::name_ft(), "Arthur"))
         .all()?;
     results.fulltext_arthur = found.iter().map(|&h| session[h].name.clone()).collect();
-    steps.step(
-        "MATCH(name_ft, 'Arthur')",
-        format!("{:?}", results.fulltext_arthur),
-    )?;
+    steps.step("MATCH(name_ft, 'Arthur')", json(&results.fulltext_arthur))?;
 
     let scored: Vec<(Option<String>, f32)> = session
         .query::<Character>()
@@ -316,10 +315,7 @@ pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
         .order_by(score().desc())
         .all()?;
     results.space_quotes = scored.iter().map(|(name, _)| name.clone()).collect();
-    steps.step(
-        "MATCH(quote_ft, 'space') with _score",
-        format!("{scored:?}"),
-    )?;
+    steps.step("MATCH(quote_ft, 'space') with _score", json(&scored))?;
 
     Ok(results)
 }
