@@ -7,6 +7,7 @@
 //! `SELECT v FROM t WHERE id = $1`. A node can be given a [`Fault`] that wraps its answers.
 #![allow(dead_code)]
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -88,15 +89,15 @@ impl Store {
                     .and_then(|v| v.as_str())
                     .unwrap_or_default()
                     .to_string();
-                let mut rows = lock(&self.rows);
-                if rows.contains_key(&id) {
-                    Reply::error(
+                match lock(&self.rows).entry(id) {
+                    Entry::Occupied(_) => Reply::error(
                         4091,
                         "DuplicateKeyException[A document with the same primary key exists already]",
-                    )
-                } else {
-                    rows.insert(id, value);
-                    Reply::rowcount(1)
+                    ),
+                    Entry::Vacant(slot) => {
+                        slot.insert(value);
+                        Reply::rowcount(1)
+                    }
                 }
             }
             (SELECT, Some(id)) => match self.get(id) {
