@@ -22,7 +22,9 @@ use crate::{BulkResponse, ClientBuilder, Error, Result, Rows, SqlResponse};
 /// (refused, DNS, connect timeout, TLS failure) or answers 502/503/504 is marked inactive for the
 /// retry interval and the request moves to the next server. A request whose outcome is unknown
 /// (timeout or reset after it was sent) moves on only when the statement is a read
-/// (`SELECT`, `SHOW`, `EXPLAIN`, `WITH … SELECT`) or [`ClientBuilder::retry_writes`] is on.
+/// (`SELECT`, `SHOW`, `EXPLAIN`, `WITH … SELECT`) or [`ClientBuilder::retry_writes`] is on;
+/// an answer cut off mid-body (the connection broke) likewise marks the server failed and moves
+/// a read on, while any other statement reports [`Error::Protocol`] without resending.
 /// CrateDB's SQL errors are never retried. When every server fails,
 /// [`Error::AllServersFailed`] lists each server's reason.
 ///
@@ -228,6 +230,10 @@ impl Client {
                     reason,
                 })
             }
+            Err(AttemptError::Cut(e)) => {
+                inner.pool.mark_failed(index, &cut_reason(&e));
+                Err(e)
+            }
             Err(AttemptError::Final(e)) => Err(e),
         }
     }
@@ -332,18 +338,27 @@ impl Client {
                     }
                     failures.push((node.name.clone(), reason));
                 }
-                Err(AttemptError::Final(e)) => {
-                    // A server that cut its answer short is broken: skip it for the retry
-                    // interval. The request is not resent (the server did answer).
-                    if let Error::Protocol { message, .. } = &e {
-                        inner.pool.mark_failed(index, message);
+                Err(AttemptError::Cut(e)) => {
+                    let reason = cut_reason(&e);
+                    inner.pool.mark_failed(index, &reason);
+                    if !retryable {
+                        return Err(e);
                     }
-                    return Err(e);
+                    failures.push((node.name.clone(), reason));
                 }
+                Err(AttemptError::Final(e)) => return Err(e),
             }
         }
         failures.extend(inner.pool.inactive_reasons(&tried));
         Err(Error::AllServersFailed { failures })
+    }
+}
+
+/// The reason recorded for a server whose answer was cut off.
+fn cut_reason(e: &Error) -> String {
+    match e {
+        Error::Protocol { message, .. } => message.clone(),
+        other => other.to_string(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Round-robin over the servers, with inactive servers skipped for a retry interval.
 //!
-//! - Each request starts at the next server in turn and tries the active ones in order.
+//! - Each request starts at the next server in turn and tries the active ones in order; the
+//!   turns rotate over the active servers only, so the load stays even while one is skipped.
 //! - A server that fails at the node level is marked inactive (with its reason) and skipped
 //!   until the retry interval has passed; then it takes part again, and its next success
 //!   marks it active.
@@ -76,19 +77,26 @@ impl NodePool {
         if n == 0 {
             return Vec::new();
         }
-        let start = self.next.fetch_add(1, Ordering::Relaxed) % n;
+        let turn = self.next.fetch_add(1, Ordering::Relaxed);
+        let start = turn % n;
         let now = Instant::now();
         let state = self.state();
-        let eligible = |i: usize| match state.get(i) {
+        let is_eligible = |i: usize| match state.get(i) {
             Some(Some(inactive)) => now.duration_since(inactive.since) >= self.retry_interval,
             _ => true,
         };
-        let active: Vec<usize> = (0..n)
-            .map(|k| (start + k) % n)
-            .filter(|&i| eligible(i))
-            .collect();
-        if !active.is_empty() {
-            return active;
+        // Rotate over the eligible servers themselves, so that a skipped server's turns are
+        // shared by all the others instead of all going to its successor.
+        let eligible: Vec<usize> = (0..n).filter(|&i| is_eligible(i)).collect();
+        let k = eligible.len();
+        if k == n {
+            return (0..n).map(|j| (start + j) % n).collect();
+        }
+        if k > 0 {
+            let first = turn % k;
+            return (0..k)
+                .filter_map(|j| eligible.get((first + j) % k).copied())
+                .collect();
         }
         let mut all: Vec<(usize, Instant)> = state
             .iter()
@@ -180,6 +188,19 @@ mod tests {
         assert_eq!(p.plan(), vec![2, 0, 1]);
         p.mark_ok(1);
         assert!(!p.is_inactive(1));
+    }
+
+    #[test]
+    fn skipped_server_turns_are_shared() {
+        let p = pool(3, Duration::from_secs(30));
+        p.mark_failed(0, "down");
+        let mut first = [0usize; 3];
+        for _ in 0..600 {
+            if let Some(&i) = p.plan().first() {
+                first[i] += 1;
+            }
+        }
+        assert_eq!(first, [0, 300, 300]);
     }
 
     #[test]

@@ -26,6 +26,11 @@ pub(crate) enum AttemptError {
     /// The request may have reached the server (timeout or reset while waiting for the answer):
     /// its outcome is unknown.
     MaybeSent(String),
+    /// The server answered but the connection broke before the whole body arrived: a
+    /// connection-level failure after the statement ran. The server counts as failed; a read
+    /// moves on to the next server, anything else reports this error (a [`Error::Protocol`]
+    /// naming the server) and is not resent.
+    Cut(Error),
     /// Not a node failure: report as is, never retry.
     Final(Error),
 }
@@ -150,7 +155,9 @@ impl Transport {
             Err(ureq::Error::Timeout(t)) => Err(AttemptError::MaybeSent(format!(
                 "timed out ({t}) while reading the response body"
             ))),
-            Err(e) => Err(AttemptError::Final(Error::Protocol {
+            // The connection broke mid-body (also inside a gzip stream) or the body was
+            // corrupt: a node-level failure after the statement ran.
+            Err(e) => Err(AttemptError::Cut(Error::Protocol {
                 server: node.name.clone(),
                 message: format!("truncated or unreadable response body (HTTP {status}): {e}"),
             })),

@@ -20,6 +20,20 @@ fn protocol_message<T: std::fmt::Debug>(
     }
 }
 
+fn failover_message<T: std::fmt::Debug>(
+    r: cratedb_client::Result<T>,
+    server: &TestServer,
+) -> String {
+    match r {
+        Err(Error::AllServersFailed { failures }) => {
+            assert_eq!(failures.len(), 1, "{failures:?}");
+            assert_eq!(failures[0].0, server.addr());
+            failures[0].1.clone()
+        }
+        other => panic!("expected every server to fail, got {other:?}"),
+    }
+}
+
 fn setup(reply: Reply) -> (TestServer, Client) {
     let server = TestServer::with_handler(move |_| reply.clone());
     let client = Client::new(&server.url()).unwrap_or_else(|e| panic!("{e}"));
@@ -30,14 +44,16 @@ fn setup(reply: Reply) -> (TestServer, Client) {
 fn truncated_body() {
     let rows = vec![vec![json!("x".repeat(100))]; 20];
     let (server, client) = setup(Reply::truncated(Reply::rows(&["a"], rows)));
-    let m = protocol_message(client.sql("SELECT a FROM t", NO_ARGS), &server);
+    // A cut-off answer is a connection-level failure: a read moves on to the next server, and
+    // with none left the error lists this server and the cause.
+    let m = failover_message(client.sql("SELECT a FROM t", NO_ARGS), &server);
     assert!(m.contains("truncated"), "{m}");
-    let m = protocol_message(
+    let m = failover_message(
         client.query_as::<(String,), _>("SELECT a FROM t", NO_ARGS),
         &server,
     );
     assert!(m.contains("truncated"), "{m}");
-    // Also for writes: the server answered, so nothing is resent.
+    // Writes: the statement ran, so nothing is resent and the error is the protocol error.
     let m = protocol_message(client.sql("INSERT INTO t VALUES (1)", NO_ARGS), &server);
     assert!(m.contains("truncated"), "{m}");
     assert_eq!(server.request_count(), 3);

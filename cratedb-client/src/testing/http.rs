@@ -173,6 +173,22 @@ impl<S: Read + Write> Conn<S> {
         self.stream.flush()
     }
 
+    /// Writes a response head announcing `length` bytes, then only `body`.
+    pub(crate) fn write_claimed(
+        &mut self,
+        status: u16,
+        body: &[u8],
+        length: u64,
+    ) -> io::Result<()> {
+        let head = format!(
+            "HTTP/1.1 {status} {}\r\ncontent-type: application/json; charset=UTF-8\r\ncontent-length: {length}\r\n\r\n",
+            reason(status)
+        );
+        self.stream.write_all(head.as_bytes())?;
+        self.stream.write_all(body)?;
+        self.stream.flush()
+    }
+
     /// The underlying stream.
     pub(crate) fn stream_mut(&mut self) -> &mut S {
         &mut self.stream

@@ -45,6 +45,7 @@ pub(crate) enum Kind {
     Close,
     Truncated(Box<Reply>),
     Huge(usize),
+    ClaimedLength(u64, Box<Reply>),
 }
 
 /// A rendered answer: status, body, and what to do with the connection.
@@ -54,6 +55,12 @@ pub(crate) enum Action {
         status: u16,
         body: Vec<u8>,
         truncate: bool,
+    },
+    /// Announce `length` as `Content-Length`, send `body` (shorter), then close.
+    Claim {
+        status: u16,
+        body: Vec<u8>,
+        length: u64,
     },
     Close,
 }
@@ -154,6 +161,13 @@ impl Reply {
     /// connection is closed.
     pub fn truncated(reply: Reply) -> Reply {
         Reply(Kind::Truncated(Box::new(reply)))
+    }
+
+    /// `reply` announced with `Content-Length: length` (e.g. 2 GB) while only its real body is
+    /// sent, then the connection is closed: a client must refuse or fail without reserving
+    /// `length` bytes.
+    pub fn claimed_length(length: u64, reply: Reply) -> Reply {
+        Reply(Kind::ClaimedLength(length, Box::new(reply)))
     }
 
     /// A valid result set of at least `bytes` bytes (one text column).
@@ -260,6 +274,20 @@ impl Reply {
                         body,
                         truncate: true,
                     },
+                    other => other,
+                };
+                (delay, action)
+            }
+            Kind::ClaimedLength(length, reply) => {
+                let (delay, action) = reply.render(request);
+                let action = match action {
+                    Action::Send { status, body, .. } | Action::Claim { status, body, .. } => {
+                        Action::Claim {
+                            status,
+                            body,
+                            length: *length,
+                        }
+                    }
                     Action::Close => Action::Close,
                 };
                 (delay, action)

@@ -352,13 +352,22 @@ fn serve_http<S: Read + Write>(mut conn: Conn<S>, shared: &Shared) {
         if let Some(delay) = delay {
             std::thread::sleep(delay);
         }
-        let Action::Send {
-            status,
-            body,
-            truncate,
-        } = action
-        else {
-            return;
+        let (status, body, truncate) = match action {
+            Action::Send {
+                status,
+                body,
+                truncate,
+            } => (status, body, truncate),
+            Action::Claim {
+                status,
+                body,
+                length,
+            } => {
+                let _ = conn.write_claimed(status, &body, length);
+                let _ = conn.stream_mut().flush();
+                return;
+            }
+            Action::Close => return,
         };
         let accepts_gzip = request
             .header("accept-encoding")
