@@ -36,6 +36,12 @@ pub(crate) fn decode_rows<T: DeserializeOwned>(server: &str, body: &[u8]) -> Res
         .and_then(|rows| de.end().map(|()| rows));
     match result {
         Ok(rows) => Ok(rows),
+        // A body cut short or not JSON is the server's fault, even when it breaks inside a
+        // row: a protocol error naming the server, not a decode error.
+        Err(e) if !e.is_data() => Err(Error::Protocol {
+            server: server.to_string(),
+            message: parse_failure(body, &e),
+        }),
         Err(e) => match failure.into_inner() {
             Some(f) => {
                 let column_name = f.column.and_then(|c| cols.borrow().get(c).cloned());
@@ -249,6 +255,20 @@ mod tests {
     struct Person {
         name: String,
         age: Option<i64>,
+    }
+
+    #[test]
+    fn body_cut_inside_a_row_is_a_protocol_error() {
+        for body in [
+            &br#"{"cols":["v"],"rows":[["x"#[..],
+            br#"{"cols":["v"],"rows":[["a","#,
+            br#"{"cols":["v"],"rows":[[<"#,
+        ] {
+            match decode_rows::<(String,)>("h:1", body) {
+                Err(Error::Protocol { server, .. }) => assert_eq!(server, "h:1"),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

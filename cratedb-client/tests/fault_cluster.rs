@@ -18,6 +18,7 @@ use serde_json::json;
 const WRITES: u64 = 10_000;
 const WORKERS: usize = 4;
 const RETRY_INTERVAL: Duration = Duration::from_millis(200);
+const WRITES_VS_HANG: u64 = 18;
 
 /// What the workers saw.
 #[derive(Default)]
@@ -212,15 +213,15 @@ fn kill_one_then_two_nodes_during_ten_thousand_writes() {
 fn writes_are_sent_twice_only_when_opted_in() {
     for retry_writes in [false, true] {
         let cluster = Cluster::start(3);
-        cluster.set_fault(0, Fault::Hang(Duration::from_millis(600)));
+        cluster.set_fault(0, Fault::Hang(Duration::from_millis(900)));
         let client = cluster.client(
             Duration::from_millis(1),
-            Duration::from_millis(150),
+            Duration::from_millis(300),
             retry_writes,
         );
         let mut outcomes = Tally::default();
         let started = Instant::now();
-        for id in 0..30u64 {
+        for id in 0..WRITES_VS_HANG {
             match client.sql(INSERT, &[json!(id), json!(format!("v{id}"))]) {
                 Ok(_) => outcomes.add("ok"),
                 Err(e) => {
@@ -247,7 +248,11 @@ fn writes_are_sent_twice_only_when_opted_in() {
             cluster.spread(),
             started.elapsed()
         );
-        assert_eq!(cluster.store.len(), 30, "every write landed once");
+        assert_eq!(
+            cluster.store.len(),
+            WRITES_VS_HANG as usize,
+            "every write landed once"
+        );
         if retry_writes {
             assert!(!duplicates.is_empty(), "the opt-in resends writes");
             assert!(duplicates.values().all(|&n| n == 2));
@@ -256,7 +261,10 @@ fn writes_are_sent_twice_only_when_opted_in() {
         } else {
             assert!(duplicates.is_empty(), "writes resent: {duplicates:?}");
             assert!(outcomes.get("connection") > 0);
-            assert_eq!(outcomes.get("ok") + outcomes.get("connection"), 30);
+            assert_eq!(
+                outcomes.get("ok") + outcomes.get("connection"),
+                WRITES_VS_HANG as usize
+            );
         }
     }
 }

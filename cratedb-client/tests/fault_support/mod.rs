@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
-use cratedb_client::testing::{Reply, SqlRequest, TestServer};
+use cratedb_client::testing::{BulkRow, Reply, SqlRequest, TestServer};
 use cratedb_client::{Client, Error};
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// The write statement of the simulated table.
 pub const INSERT: &str = "INSERT INTO t (id, v) VALUES ($1, $2)";
@@ -79,32 +79,56 @@ impl Store {
     }
 
     fn execute(&self, request: &SqlRequest) -> Reply {
+        if let Some(rows) = &request.bulk_args {
+            if request.stmt != INSERT {
+                return Reply::error(4000, "SQLParseException[statement not simulated]");
+            }
+            let results = rows
+                .iter()
+                .map(|args| match self.insert(args) {
+                    Ok(()) => BulkRow::Ok(1),
+                    Err((code, message)) => BulkRow::Error(code, message.to_string()),
+                })
+                .collect();
+            return Reply::bulk_results(results);
+        }
+        match self.insert_or_select(request) {
+            Ok(reply) => reply,
+            Err((code, message)) => Reply::error(code, message),
+        }
+    }
+
+    fn insert(&self, args: &[Value]) -> Result<(), (i64, &'static str)> {
+        let Some(id) = args.first().and_then(Value::as_u64) else {
+            return Err((4000, "SQLParseException[id is not a number]"));
+        };
+        *lock(&self.received).entry(id).or_insert(0) += 1;
+        let value = args
+            .get(1)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        match lock(&self.rows).entry(id) {
+            Entry::Occupied(_) => Err((
+                4091,
+                "DuplicateKeyException[A document with the same primary key exists already]",
+            )),
+            Entry::Vacant(slot) => {
+                slot.insert(value);
+                Ok(())
+            }
+        }
+    }
+
+    fn insert_or_select(&self, request: &SqlRequest) -> Result<Reply, (i64, &'static str)> {
         let id = request.args.first().and_then(|v| v.as_u64());
         match (request.stmt.as_str(), id) {
-            (INSERT, Some(id)) => {
-                *lock(&self.received).entry(id).or_insert(0) += 1;
-                let value = request
-                    .args
-                    .get(1)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string();
-                match lock(&self.rows).entry(id) {
-                    Entry::Occupied(_) => Reply::error(
-                        4091,
-                        "DuplicateKeyException[A document with the same primary key exists already]",
-                    ),
-                    Entry::Vacant(slot) => {
-                        slot.insert(value);
-                        Reply::rowcount(1)
-                    }
-                }
-            }
-            (SELECT, Some(id)) => match self.get(id) {
+            (INSERT, Some(_)) => self.insert(&request.args).map(|()| Reply::rowcount(1)),
+            (SELECT, Some(id)) => Ok(match self.get(id) {
                 Some(v) => Reply::rows(&["v"], vec![vec![json!(v)]]),
                 None => Reply::rows(&["v"], Vec::new()),
-            },
-            _ => Reply::error(4000, "SQLParseException[statement not simulated]"),
+            }),
+            _ => Err((4000, "SQLParseException[statement not simulated]")),
         }
     }
 }
