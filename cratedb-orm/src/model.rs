@@ -125,6 +125,16 @@ pub trait CrateModel: Sized + Send + 'static {
         None
     }
 
+    /// Writes column `index`'s wire value straight into a serializer (what
+    /// [`column_value`](CrateModel::column_value) returns, without building it).
+    fn serialize_column<S: serde::Serializer>(
+        &self,
+        index: usize,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&self.column_value(index), serializer)
+    }
+
     /// A copy of the persisted fields (skipped fields get their default): what the session
     /// keeps as the last state known to be in the database while a model is being changed.
     fn snapshot(&self) -> Self;

@@ -45,6 +45,12 @@ pub fn codec_fns(model: &Model) -> TokenStream {
         let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
         quote!(#i => #crate_type::as_object(&self.#ident),)
     });
+    let serialize_arms = columns.iter().enumerate().map(|(i, f)| {
+        let ident = &f.ident;
+        let ty = &f.ty;
+        let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
+        quote!(#i => #crate_type::serialize_wire(&self.#ident, serializer),)
+    });
     let snapshot_fields = model.fields.iter().map(|f| {
         let ident = &f.ident;
         let ty = &f.ty;
@@ -128,6 +134,17 @@ pub fn codec_fns(model: &Model) -> TokenStream {
             match index {
                 #(#object_arms)*
                 _ => ::core::option::Option::None,
+            }
+        }
+
+        fn serialize_column<S: ::cratedb_orm::__Serializer>(
+            &self,
+            index: usize,
+            serializer: S,
+        ) -> ::core::result::Result<S::Ok, S::Error> {
+            match index {
+                #(#serialize_arms)*
+                _ => serializer.serialize_unit(),
             }
         }
 

@@ -34,6 +34,7 @@ mod commit_error;
 mod diff;
 mod handle;
 mod key;
+mod model_rows;
 mod plan;
 mod statement;
 mod table;
@@ -221,7 +222,15 @@ impl Session {
     /// The requests the next commit would send, without sending anything.
     pub fn pending_statements(&self) -> Vec<Statement> {
         let (batches, _) = self.plan();
-        batches.into_iter().map(|b| b.statement).collect()
+        batches
+            .into_iter()
+            .map(|mut b| {
+                if let Some(table) = self.tables.get(b.table) {
+                    table.materialize(&mut b);
+                }
+                b.statement
+            })
+            .collect()
     }
 
     fn plan(&self) -> (Vec<Batch>, Report) {
@@ -246,7 +255,11 @@ impl Session {
             let outcome = if stop.is_some() {
                 Outcome::NotAttempted
             } else {
-                match send(&self.client, &batch.statement) {
+                let sent = match self.tables.get(batch.table) {
+                    Some(table) => table.send(&batch, &self.client),
+                    None => continue,
+                };
+                match sent {
                     Ok(outcome) => outcome,
                     Err(e) => {
                         let outcome = match e.sql_error() {
@@ -392,13 +405,6 @@ fn select_by_key(meta: &TableMeta, key: Vec<Value>) -> (String, Vec<Value>) {
             .param(value);
     }
     w.finish()
-}
-
-fn send(client: &Client, statement: &Statement) -> cratedb_client::Result<Outcome> {
-    match &statement.args {
-        StatementArgs::Bulk(rows) => client.bulk(&statement.sql, rows).map(Outcome::Bulk),
-        StatementArgs::Single(args) => client.sql(&statement.sql, args).map(Outcome::Sql),
-    }
 }
 
 impl<M: CrateModel> Index<Handle<M>> for Session {

@@ -45,6 +45,9 @@ pub(crate) struct Batch {
     pub shape: Shape,
     /// Entry index per row.
     pub targets: Vec<usize>,
+    /// For a bulk INSERT: the columns whose values are serialized straight from the target
+    /// models when the request is sent (the statement's `args` stay empty until then).
+    pub from_models: Option<Vec<usize>>,
 }
 
 /// Rows of one statement shape, collected while planning.
@@ -94,50 +97,48 @@ impl<M: CrateModel> Table<M> {
         let writable: Vec<usize> = (0..meta.columns.len())
             .filter(|&i| meta.columns.get(i).is_some_and(|c| !c.is_read_only()))
             .collect();
-        let has_defaults = meta.columns.iter().any(|c| c.server_default.is_some());
+        let defaults: Vec<usize> = writable
+            .iter()
+            .copied()
+            .filter(|&i| {
+                meta.columns
+                    .get(i)
+                    .is_some_and(|c| c.server_default.is_some())
+            })
+            .collect();
+        let new = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.state == State::New);
+        // A NULL in a server-default column is left out, so the server fills it in: group the
+        // rows by the columns they insert.
         let mut groups: Groups<Vec<usize>> = Groups::new();
-        for (index, entry) in self.entries.iter().enumerate() {
-            if entry.state != State::New {
-                continue;
-            }
-            let mut values = entry.model.to_values();
-            // A NULL in a server-default column is left out, so the server fills it in.
-            let columns = if has_defaults {
-                writable
+        if defaults.is_empty() {
+            let group = groups.of(writable.clone());
+            group.targets.extend(new.map(|(index, _)| index));
+        } else {
+            for (index, entry) in new {
+                let columns = writable
                     .iter()
                     .copied()
-                    .filter(|&i| {
-                        let server_fills = meta
-                            .columns
-                            .get(i)
-                            .is_some_and(|c| c.server_default.is_some())
-                            && values.get(i).is_none_or(Value::is_null);
-                        !server_fills
-                    })
-                    .collect()
-            } else {
-                writable.clone()
-            };
-            let row = if columns.len() == values.len() {
-                values
-            } else {
-                columns
-                    .iter()
-                    .map(|&i| values.get_mut(i).map(std::mem::take).unwrap_or(Value::Null))
-                    .collect()
-            };
-            let group = groups.of(columns);
-            group.targets.push(index);
-            group.rows.push(row);
+                    .filter(|&i| !(defaults.contains(&i) && entry.model.column_value(i).is_null()))
+                    .collect();
+                groups.of(columns).targets.push(index);
+            }
         }
         let server_made = meta.versioned || meta.columns.iter().any(|c| c.is_read_only());
-        for (columns, Group { targets, rows }) in groups.groups {
-            let defaults_left_out = meta
-                .columns
-                .iter()
-                .enumerate()
-                .any(|(i, c)| c.server_default.is_some() && !columns.contains(&i));
+        for (columns, Group { targets, .. }) in groups.groups {
+            if targets.is_empty() {
+                continue;
+            }
+            let defaults_left_out = defaults.iter().any(|i| !columns.contains(i));
             if server_made || defaults_left_out {
+                let rows = targets
+                    .iter()
+                    .filter_map(|&t| self.entries.get(t))
+                    .map(|e| columns.iter().map(|&i| e.model.column_value(i)).collect())
+                    .collect();
                 plan_insert_returning(meta, table, limits, columns, targets, rows, out);
             } else {
                 let sql = insert_head(meta, &columns, |w, n| {
@@ -150,7 +151,21 @@ impl<M: CrateModel> Table<M> {
                     }
                     w.push(")");
                 });
-                push_bulk(out, table, WriteKind::Insert, &sql, limits, targets, rows);
+                let size = limits.batch_size.max(1);
+                for chunk in targets.chunks(size) {
+                    out.push(Batch {
+                        table,
+                        kind: WriteKind::Insert,
+                        statement: Statement {
+                            sql: sql.clone(),
+                            args: StatementArgs::Bulk(Vec::new()),
+                            rows: chunk.len(),
+                        },
+                        shape: Shape::Bulk,
+                        targets: chunk.to_vec(),
+                        from_models: Some(columns.clone()),
+                    });
+                }
             }
         }
     }
@@ -223,6 +238,7 @@ impl<M: CrateModel> Table<M> {
                     },
                     shape: Shape::Versioned,
                     targets: vec![index],
+                    from_models: None,
                 });
                 continue;
             }
@@ -365,6 +381,7 @@ fn push_bulk(
             },
             shape: Shape::Bulk,
             targets: targets.by_ref().take(size).collect(),
+            from_models: None,
         });
     }
 }
@@ -436,6 +453,7 @@ fn plan_insert_returning(
                 columns: columns.clone(),
             },
             targets: targets.by_ref().take(count).collect(),
+            from_models: None,
         });
     }
 }

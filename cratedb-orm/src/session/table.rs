@@ -9,8 +9,11 @@ use serde_json::Value;
 use super::apply::{Outcome, Report};
 use super::commit_error::{RowFailure, RowFailureCause, WriteKind};
 use super::key::identity_key;
+use super::model_rows::ModelRows;
 use super::plan::{Batch, Limits};
+use super::statement::StatementArgs;
 use crate::model::{CrateModel, RowLayout};
+use cratedb_client::Client;
 
 /// Where a tracked model stands relative to the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +81,10 @@ pub(crate) trait ErasedTable: Send {
     fn plan(&self, table: usize, limits: Limits, out: &mut Vec<Batch>, report: &mut Report);
     fn apply(&mut self, batch: Batch, outcome: Outcome, report: &mut Report);
     fn rollback(&mut self);
+    /// Sends a planned batch.
+    fn send(&self, batch: &Batch, client: &Client) -> cratedb_client::Result<Outcome>;
+    /// Fills in the arguments a batch takes from the models at send time (for display).
+    fn materialize(&self, batch: &mut Batch);
 }
 
 /// The tracked models of type `M`.
@@ -280,5 +287,38 @@ impl<M: CrateModel> ErasedTable for Table<M> {
         for index in 0..self.entries.len() {
             self.expire(index);
         }
+    }
+
+    fn send(&self, batch: &Batch, client: &Client) -> cratedb_client::Result<Outcome> {
+        let statement = &batch.statement;
+        match (&batch.from_models, &statement.args) {
+            (Some(columns), _) => {
+                let rows = ModelRows {
+                    entries: &self.entries,
+                    targets: &batch.targets,
+                    columns,
+                };
+                client.bulk(&statement.sql, &rows).map(Outcome::Bulk)
+            }
+            (None, StatementArgs::Bulk(rows)) => {
+                client.bulk(&statement.sql, rows).map(Outcome::Bulk)
+            }
+            (None, StatementArgs::Single(args)) => {
+                client.sql(&statement.sql, args).map(Outcome::Sql)
+            }
+        }
+    }
+
+    fn materialize(&self, batch: &mut Batch) {
+        let Some(columns) = &batch.from_models else {
+            return;
+        };
+        let rows = batch
+            .targets
+            .iter()
+            .filter_map(|&t| self.entries.get(t))
+            .map(|e| columns.iter().map(|&i| e.model.column_value(i)).collect())
+            .collect();
+        batch.statement.args = StatementArgs::Bulk(rows);
     }
 }

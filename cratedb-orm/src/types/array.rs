@@ -38,6 +38,10 @@ impl<T: CrateType> CrateType for Vec<T> {
             }),
         }
     }
+
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter().map(super::Wire))
+    }
 }
 
 #[cfg(test)]

@@ -77,6 +77,14 @@ impl CrateType for f64 {
     fn from_value(value: Value) -> Result<Self, DecodeError> {
         value_to_f64(&value).ok_or_else(|| DecodeError::new("DOUBLE PRECISION (f64)", &value))
     }
+
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.is_finite() {
+            s.serialize_f64(*self)
+        } else {
+            serde::Serialize::serialize(&self.to_value(), s)
+        }
+    }
 }
 
 impl CrateType for f32 {

@@ -32,4 +32,8 @@ impl CrateType for Value {
         // The inherent `Value::as_object`.
         Value::as_object(self)
     }
+
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(self, s)
+    }
 }

@@ -132,4 +132,20 @@ pub trait CrateType: Sized {
     fn as_object(&self) -> Option<&serde_json::Map<String, Value>> {
         None
     }
+
+    /// Writes the wire value (what [`to_value`](CrateType::to_value) returns) straight into a
+    /// serializer, without building a `Value`: how the session streams bulk inserts.
+    fn serialize_wire<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&self.to_value(), serializer)
+    }
+}
+
+/// A [`CrateType`] value as its wire form, for `serde` (`Wire(&value)` serializes like
+/// `value.to_value()`).
+pub struct Wire<'a, T>(pub &'a T);
+
+impl<T: CrateType> serde::Serialize for Wire<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_wire(serializer)
+    }
 }

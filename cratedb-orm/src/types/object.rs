@@ -282,6 +282,10 @@ impl CrateType for Object {
     fn as_object(&self) -> Option<&Map<String, Value>> {
         Some(&self.0)
     }
+
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&self.0, s)
+    }
 }
 
 #[cfg(test)]

@@ -161,6 +161,10 @@ impl CrateType for ObjectArray {
             })
             .collect()
     }
+
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|o| &o.0))
+    }
 }
 
 #[cfg(test)]

@@ -30,4 +30,11 @@ impl<T: CrateType> CrateType for Option<T> {
     fn as_object(&self) -> Option<&serde_json::Map<String, Value>> {
         self.as_ref().and_then(T::as_object)
     }
+
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Some(v) => v.serialize_wire(s),
+            None => s.serialize_none(),
+        }
+    }
 }

@@ -21,6 +21,10 @@ impl CrateType for String {
             other => Err(DecodeError::new("TEXT", &other)),
         }
     }
+
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self)
+    }
 }
 
 impl CrateType for bool {
@@ -40,6 +44,10 @@ impl CrateType for bool {
             other => Err(DecodeError::new("BOOLEAN", &other)),
         }
     }
+
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bool(*self)
+    }
 }
 
 /// Integers travel as exact JSON integers (never via `f64`), so a BIGINT beyond 2^53 keeps
@@ -55,6 +63,10 @@ macro_rules! integer_type {
 
             fn to_value(&self) -> Value {
                 Value::from(*self)
+            }
+
+            fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                serde::Serialize::serialize(self, s)
             }
 
             fn from_value(value: Value) -> Result<Self, DecodeError> {
