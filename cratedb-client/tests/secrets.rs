@@ -122,3 +122,52 @@ fn echo_shows_statements_not_arguments() {
     assert_clean(&seen[0]);
     assert!(seen[0].contains("UPDATE users SET password = $1"));
 }
+
+/// Percent-encodes everything but unreserved characters.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 300,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Any password, in any well-formed or broken URL: never in `Debug` of the URL, the builder
+    /// or the client, nor in any error message — neither decoded nor percent-encoded.
+    #[test]
+    fn random_passwords_never_shown(
+        secret in "[A-Za-z0-9!#$%&'()*+,/:;=?@\\[\\]_~-]{10,24}",
+        tail in proptest::sample::select(vec![
+            ":4200", ":0", ":99999", ":abc", ":4200,", ":4200/?sslmode=nope", ":4200/?what=1",
+            ":4200/?ssl=maybe", ":4200,h2:x", "", ":4200/?schema=doc&ssl=true",
+        ]),
+    ) {
+        let encoded = encode(&secret);
+        let url = format!("crate://admin:{encoded}@h1{tail}");
+        let mut shown = vec![format!("{:?}", ConnectionUrl::parse(&url))];
+        let builder = Client::builder().url(&url);
+        shown.push(format!("{builder:?}"));
+        match builder.build() {
+            Ok(client) => shown.push(format!("{client:?}")),
+            Err(e) => shown.push(format!("{e} {e:?}")),
+        }
+        match Client::builder().url(&url).jwt(secret.as_str()).build() {
+            Ok(client) => shown.push(format!("{client:?}")),
+            Err(e) => shown.push(format!("{e} {e:?}")),
+        }
+        for text in shown {
+            proptest::prop_assert!(!text.contains(&secret), "{}", text);
+            proptest::prop_assert!(!text.contains(&encoded), "{}", text);
+        }
+    }
+}

@@ -2,6 +2,9 @@
 //! seed-corpus replay test (`cratedb-client/tests/fuzz_corpus.rs`). Each function takes any bytes
 //! and panics only when the library misbehaves.
 
+// Each fuzz target uses one of these checks.
+#![allow(dead_code)]
+
 use cratedb_client::{BulkResponse, Client, ConnectionUrl, Error, Rows, SqlResponse};
 use serde_json::Value;
 
