@@ -161,10 +161,8 @@ fn values_that_do_not_fit_name_the_column() {
     );
 }
 
-/// Known gap (owner: `cratedb-orm/src/types/geo_point.rs`): a GEO_POINT decodes from NaN or
-/// out-of-range coordinates instead of failing. Run with `--ignored` once fixed.
+/// A GEO_POINT must be finite and in range.
 #[test]
-#[ignore = "GeoPoint accepts NaN and out-of-range coordinates (types/geo_point.rs)"]
 fn geo_points_must_be_finite_and_in_range() {
     for value in [
         json!(["NaN", 1.0]),

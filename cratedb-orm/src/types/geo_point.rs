@@ -140,8 +140,13 @@ impl CrateType for GeoPoint {
             Value::String(text) => GeoPoint::from_wkt(text),
             _ => None,
         };
-        point.ok_or_else(|| {
-            DecodeError::new("GEO_POINT ([lon, lat], GeoJSON Point or WKT POINT)", &value)
+        // CrateDB never stores or returns NaN or out-of-range coordinates: such a value is not
+        // a GEO_POINT.
+        point.filter(GeoPoint::is_valid).ok_or_else(|| {
+            DecodeError::new(
+                "GEO_POINT ([lon, lat] with -180 <= lon <= 180 and -90 <= lat <= 90, GeoJSON Point or WKT POINT)",
+                &value,
+            )
         })
     }
 }
