@@ -162,6 +162,11 @@ impl Client {
 
     /// Node information (`GET /`) from one server, with failover.
     pub fn server_info(&self) -> Result<ServerInfo> {
+        self.server_info_unredacted()
+            .map_err(|e| e.redacted(&self.inner.config.redact))
+    }
+
+    fn server_info_unredacted(&self) -> Result<ServerInfo> {
         let (node, answer) = self.send(Request::Root, true)?;
         let server = self.node_name(node);
         if !(200..300).contains(&answer.status) {
@@ -178,7 +183,10 @@ impl Client {
     /// configuration order.
     pub fn servers_info(&self) -> Vec<Result<ServerInfo>> {
         (0..self.inner.pool.nodes().len())
-            .map(|i| self.info_of(i))
+            .map(|i| {
+                self.info_of(i)
+                    .map_err(|e| e.redacted(&self.inner.config.redact))
+            })
             .collect()
     }
 
@@ -272,6 +280,7 @@ impl Client {
                     ))
                 }
             });
+        let result = result.map_err(|e| e.redacted(&self.inner.config.redact));
         if let Some(echo) = &self.inner.config.echo {
             echo.call(&EchoEvent {
                 statement: stmt,

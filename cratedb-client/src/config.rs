@@ -114,6 +114,9 @@ pub(crate) struct Config {
     pub(crate) auth: Auth,
     /// The full `Authorization` header value.
     pub(crate) authorization: Option<Secret>,
+    /// Texts that must never appear in an error (password, token, encoded credentials):
+    /// a server that echoes them back has them redacted.
+    pub(crate) redact: Vec<Secret>,
     pub(crate) schema: Option<String>,
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
@@ -409,6 +412,7 @@ impl ClientBuilder {
             ca_certs.extend(read_ca_file(path)?);
         }
 
+        let mut redact = Vec::new();
         let (auth, authorization) = match (&self.jwt, &self.username) {
             (Some(_), Some(_)) => {
                 return Err(config_error(
@@ -422,6 +426,7 @@ impl ClientBuilder {
                         "the JWT token is empty or contains whitespace or non-ASCII characters",
                     ));
                 }
+                redact.push(token.clone());
                 (Auth::Bearer, Some(Secret::new(format!("Bearer {t}"))))
             }
             (None, Some(user)) => {
@@ -435,6 +440,10 @@ impl ClientBuilder {
                 }
                 let password = self.password.as_ref().map(Secret::expose).unwrap_or("");
                 let encoded = base64_encode(format!("{user}:{password}").as_bytes());
+                redact.push(Secret::new(encoded.clone()));
+                if let Some(p) = &self.password {
+                    redact.push(p.clone());
+                }
                 (
                     Auth::Basic {
                         username: user.clone(),
@@ -476,6 +485,7 @@ impl ClientBuilder {
             ca_certs,
             auth,
             authorization,
+            redact,
             schema: self.schema,
             connect_timeout: self.connect_timeout,
             timeout: self.timeout,

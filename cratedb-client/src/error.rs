@@ -163,6 +163,19 @@ fn format_failures(failures: &[(String, String)]) -> String {
         .join("; ")
 }
 
+/// Shorter secrets are not redacted: replacing every `ab` in a message would garble it and
+/// reveal more than it hides.
+const MIN_REDACTED_LEN: usize = 4;
+
+fn scrub(text: &mut String, secrets: &[crate::Secret]) {
+    for secret in secrets {
+        let s = secret.expose();
+        if s.len() >= MIN_REDACTED_LEN && text.contains(s) {
+            *text = text.replace(s, "<redacted>");
+        }
+    }
+}
+
 impl Error {
     /// The error for a non-2xx answer from `server` that is not a node failure, exactly as the
     /// client reports it: [`Error::Sql`] when the body is a CrateDB error body (or a plain-text
@@ -178,6 +191,52 @@ impl Error {
     /// ```
     pub fn from_http_answer(server: &str, status: u16, body: &[u8]) -> Error {
         crate::wire::error_from_answer(server, status, body)
+    }
+
+    /// The same error with every occurrence of a secret (password, token, encoded
+    /// credentials) replaced by `<redacted>` — for messages that carry text a server sent.
+    pub(crate) fn redacted(mut self, secrets: &[crate::Secret]) -> Error {
+        if secrets.is_empty() {
+            return self;
+        }
+        match &mut self {
+            Error::Sql { server, error, .. } => {
+                scrub(server, secrets);
+                scrub(&mut error.message, secrets);
+            }
+            Error::Connection { server, reason } => {
+                scrub(server, secrets);
+                scrub(reason, secrets);
+            }
+            Error::AllServersFailed { failures } => {
+                for (server, reason) in failures {
+                    scrub(server, secrets);
+                    scrub(reason, secrets);
+                }
+            }
+            Error::Protocol { server, message }
+            | Error::Http {
+                server, message, ..
+            } => {
+                scrub(server, secrets);
+                scrub(message, secrets);
+            }
+            Error::BodyTooLarge { server, .. } => scrub(server, secrets),
+            Error::InvalidUrl { message }
+            | Error::InvalidConfig { message }
+            | Error::InvalidArgs { message } => scrub(message, secrets),
+            Error::Decode {
+                column_name,
+                message,
+                ..
+            } => {
+                if let Some(name) = column_name {
+                    scrub(name, secrets);
+                }
+                scrub(message, secrets);
+            }
+        }
+        self
     }
 
     /// The CrateDB error, if this is one.
@@ -196,5 +255,33 @@ impl Error {
     /// An optimistic concurrency conflict (4092).
     pub fn is_version_conflict(&self) -> bool {
         self.sql_error().is_some_and(SqlError::is_version_conflict)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+    use crate::Secret;
+
+    #[test]
+    fn redacted_replaces_secrets_in_every_text() {
+        let secrets = [Secret::new("hunter22"), Secret::new("ab")];
+        let e = Error::AllServersFailed {
+            failures: vec![("h:1".into(), "said hunter22 and ab".into())],
+        }
+        .redacted(&secrets);
+        // Too-short secrets are left alone rather than garbling the message.
+        assert_eq!(
+            e.to_string(),
+            "all CrateDB servers failed: h:1: said <redacted> and ab"
+        );
+        let e = Error::Decode {
+            row: 0,
+            column: Some(0),
+            column_name: Some("hunter22".into()),
+            message: "x".into(),
+        }
+        .redacted(&secrets);
+        assert!(!format!("{e:?}").contains("hunter22"));
     }
 }
