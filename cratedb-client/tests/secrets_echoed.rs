@@ -11,6 +11,9 @@ const PASSWORD: &str = "pw-S3cr3t-9f8e7d";
 const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.tok-S3cr3t-1a2b3c.sig";
 const NO_ARGS: &[Value] = &[];
 
+/// Builds a client for a test server.
+type ClientMaker = Box<dyn Fn(&TestServer) -> cratedb_client::ClientBuilder>;
+
 fn assert_clean(text: &str) {
     assert!(!text.contains(PASSWORD), "password leaked: {text}");
     assert!(!text.contains("S3cr3t"), "secret leaked: {text}");
@@ -46,10 +49,7 @@ fn echoing_replies(auth: &str) -> Vec<Reply> {
 
 #[test]
 fn credentials_echoed_by_a_server_are_redacted_from_errors() {
-    let builders: Vec<(
-        &str,
-        Box<dyn Fn(&TestServer) -> cratedb_client::ClientBuilder>,
-    )> = vec![
+    let builders: Vec<(&str, ClientMaker)> = vec![
         (
             "basic",
             Box::new(|s: &TestServer| {
