@@ -34,7 +34,7 @@ fn each_type_names_what_it_expected() {
         (error::<ObjectArray>(json!({})), "ARRAY(OBJECT)", "{}"),
         (
             error::<GeoPoint>(json!([1])),
-            "GEO_POINT ([lon, lat], GeoJSON Point or WKT POINT)",
+            "GEO_POINT ([lon, lat] with -180 <= lon <= 180 and -90 <= lat <= 90, GeoJSON Point or WKT POINT)",
             "[1]",
         ),
         (

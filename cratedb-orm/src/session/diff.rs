@@ -11,17 +11,18 @@ pub fn diff_objects(
     path: &mut Vec<String>,
     emit: &mut dyn FnMut(&[String], Value),
 ) {
+    // The usual case — the new object is an edited copy with the same keys in the same order —
+    // needs no key lookups.
+    if old.len() == new.len() && old.keys().zip(new.keys()).all(|(a, b)| a == b) {
+        for ((key, o), n) in old.iter().zip(new.values()) {
+            diff_value(key, o, n, path, emit);
+        }
+        return;
+    }
     for (key, n) in new {
         match old.get(key) {
-            Some(o) if o == n => {}
-            Some(Value::Object(o)) if n.is_object() => {
-                if let Value::Object(n) = n {
-                    path.push(key.clone());
-                    diff_objects(o, n, path, emit);
-                    path.pop();
-                }
-            }
-            _ => {
+            Some(o) => diff_value(key, o, n, path, emit),
+            None => {
                 path.push(key.clone());
                 emit(path, n.clone());
                 path.pop();
@@ -35,6 +36,25 @@ pub fn diff_objects(
             path.pop();
         }
     }
+}
+
+/// The assignments for one key present on both sides.
+fn diff_value(
+    key: &str,
+    old: &Value,
+    new: &Value,
+    path: &mut Vec<String>,
+    emit: &mut dyn FnMut(&[String], Value),
+) {
+    if old == new {
+        return;
+    }
+    path.push(key.to_string());
+    match (old, new) {
+        (Value::Object(o), Value::Object(n)) => diff_objects(o, n, path, emit),
+        _ => emit(path, new.clone()),
+    }
+    path.pop();
 }
 
 /// Applies key assignments to an object the way CrateDB applies `SET "col"['a']['b'] = v`:

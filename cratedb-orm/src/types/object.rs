@@ -27,8 +27,24 @@ use super::{describe_value, CrateType, DecodeError, SqlType, TypeClass};
 /// assert_eq!(details.remove("species"), Some("human".into()));
 /// assert_eq!(details.keys().collect::<Vec<_>>(), ["gender", "address", "age"]);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Object(pub Map<String, Value>);
+
+impl PartialEq for Object {
+    /// Equal when they hold the same keys with equal values, in any order. Objects whose keys
+    /// are in the same order (the usual case: one is a copy of the other) are compared pair
+    /// by pair, without looking keys up.
+    fn eq(&self, other: &Self) -> bool {
+        if self.0.len() != other.0.len() {
+            return false;
+        }
+        let mut pairs = self.0.iter().zip(other.0.iter());
+        if pairs.all(|((ka, va), (kb, vb))| ka == kb && va == vb) {
+            return true;
+        }
+        self.0 == other.0
+    }
+}
 
 /// The value read for a missing key.
 static NULL: Value = Value::Null;
