@@ -25,9 +25,32 @@
 //! rows that already landed).
 //!
 //! ```
-//! # use cratedb_orm::session::Statement;
-//! // See the crate docs for a full example with a model.
+//! use cratedb_orm::{object, Client, CrateModel, Object, Session};
+//!
+//! #[derive(CrateModel, Debug, Default)]
+//! #[cratedb(table = "characters")]
+//! struct Character {
+//!     #[cratedb(primary_key)]
+//!     id: String,
+//!     name: String,
+//!     details: Object,
+//! }
+//!
+//! let mut session = Session::new(Client::new("crate://localhost:4200")?); // does not connect
+//! let arthur = session.attach(Character {
+//!     id: "a1".into(),
+//!     name: "Arthur Dent".into(),
+//!     details: object! { "species": "human" },
+//! });
+//! session[arthur].details.set("species", "Betelgeusian");
+//! let next = session.pending_statements();
+//! assert_eq!(next[0].sql, r#"UPDATE "characters" SET "details"['species'] = $1 WHERE "id" = $2"#);
+//! assert!(session.is_pending(arthur));
+//! # Ok::<(), cratedb_orm::Error>(())
 //! ```
+//!
+//! Generated columns are computed by CrateDB: after an UPDATE of the columns they derive from,
+//! the model holds the old value until [`reload`](Session::reload).
 
 mod apply;
 mod commit_error;
