@@ -202,6 +202,7 @@ impl Client {
                         lowest = Some(info.version);
                     }
                 }
+                Err(Error::Connection { reason, .. }) => failures.push((self.node_name(i), reason)),
                 Err(e) => failures.push((self.node_name(i), e.to_string())),
             }
         }
