@@ -12,6 +12,21 @@ const PASSWORD: &str = "pw-S3cr3t-9f8e7d";
 const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.tok-S3cr3t-1a2b3c.sig";
 const NO_ARGS: &[Value] = &[];
 
+/// A client whose echo hook records each event (`Display` and `Debug`).
+fn echo_recorded(builder: cratedb_client::ClientBuilder) -> (Client, Arc<Mutex<Vec<String>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let client = builder
+        .echo(move |e| {
+            if let Ok(mut v) = sink.lock() {
+                v.push(format!("{e} {e:?}"));
+            }
+        })
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    (client, seen)
+}
+
 fn assert_clean(text: &str) {
     assert!(!text.contains(PASSWORD), "password leaked: {text}");
     assert!(!text.contains("S3cr3t"), "secret leaked: {text}");
@@ -103,17 +118,9 @@ fn request_errors() {
 #[test]
 fn echo_shows_statements_not_arguments() {
     let server = TestServer::start();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&seen);
-    let client = Client::builder()
-        .url(&format!("crate://admin:{PASSWORD}@{}", server.addr()))
-        .echo(move |e| {
-            if let Ok(mut v) = sink.lock() {
-                v.push(format!("{e} {e:?}"));
-            }
-        })
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (client, seen) = echo_recorded(
+        Client::builder().url(&format!("crate://admin:{PASSWORD}@{}", server.addr())),
+    );
     client
         .sql("UPDATE users SET password = $1", &[PASSWORD])
         .unwrap_or_else(|e| panic!("{e}"));
@@ -243,18 +250,7 @@ fn credentials_echoed_by_a_server_are_redacted_from_errors() {
 #[test]
 fn echo_and_debug_with_a_jwt() {
     let server = TestServer::start();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&seen);
-    let client = Client::builder()
-        .server(&server.addr())
-        .jwt(TOKEN)
-        .echo(move |e| {
-            if let Ok(mut v) = sink.lock() {
-                v.push(format!("{e} {e:?}"));
-            }
-        })
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (client, seen) = echo_recorded(Client::builder().server(&server.addr()).jwt(TOKEN));
     client
         .sql("SELECT $1", &[TOKEN])
         .unwrap_or_else(|e| panic!("{e}"));
