@@ -13,7 +13,7 @@ use crate::server_info::{parse_server_info, ServerInfo, ServerVersion};
 use crate::statement::is_read;
 use crate::transport::{Answer, AttemptError, Transport};
 use crate::{row_decoder, wire};
-use crate::{BulkResponse, ClientBuilder, Error, Result, Rows, SqlResponse};
+use crate::{BulkResponse, ClientBuilder, Error, Result, ResultInfo, RowSink, Rows, SqlResponse};
 
 /// A CrateDB client over HTTP. Cheap to clone (clones share the connection pool and the
 /// servers' health); `Send + Sync`.
@@ -119,6 +119,43 @@ impl Client {
         let body = wire::sql_body(stmt, args)?;
         self.run(stmt, &body, is_read(stmt), None, |server, body| {
             row_decoder::decode_rows(server, body)
+        })
+    }
+
+    /// Runs a query and passes each result row to `sink` as the body is parsed: the way to
+    /// read large results into your own types without holding a `serde_json::Value` per row
+    /// (the ORM loads models this way). Failover and errors are as for [`Client::sql`]; a row
+    /// the sink rejects is [`Error::Decode`] naming the row and column.
+    ///
+    /// ```no_run
+    /// use cratedb_client::{Client, RowSink};
+    /// use serde::de::SeqAccess;
+    ///
+    /// struct Names(Vec<String>);
+    ///
+    /// impl RowSink for Names {
+    ///     fn columns(&mut self, _cols: &[String]) {}
+    ///     fn row<'de, A: SeqAccess<'de>>(&mut self, mut row: A) -> Result<(), A::Error> {
+    ///         self.0.extend(row.next_element::<String>()?);
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let client = Client::new("crate://localhost:4200")?;
+    /// let mut names = Names(Vec::new());
+    /// let info = client.query_with("SELECT name FROM characters", &[] as &[i32], &mut names)?;
+    /// assert_eq!(info.rows, names.0.len());
+    /// # Ok::<(), cratedb_client::Error>(())
+    /// ```
+    pub fn query_with<S: RowSink, A: Serialize + ?Sized>(
+        &self,
+        stmt: &str,
+        args: &A,
+        sink: &mut S,
+    ) -> Result<ResultInfo> {
+        let body = wire::sql_body(stmt, args)?;
+        self.run(stmt, &body, is_read(stmt), None, |server, body| {
+            row_decoder::decode_into(server, body, sink)
         })
     }
 

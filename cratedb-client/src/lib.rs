@@ -77,6 +77,7 @@ pub use config::{
 pub use echo::EchoEvent;
 pub use error::{Error, Result, SqlError};
 pub use response::{BulkResponse, BulkResult, Rows, SqlResponse};
+pub use row_decoder::{ResultInfo, RowSink};
 pub use secret::Secret;
 pub use server_info::{ServerInfo, ServerVersion};
 pub use url::{ConnectionUrl, ServerAddr, SslMode, DEFAULT_HOST, DEFAULT_PORT};

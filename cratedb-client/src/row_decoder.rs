@@ -7,8 +7,11 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::value::SeqAccessDeserializer;
-use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    Deserialize, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde::Deserializer;
+use serde_json::value::RawValue;
 
 use crate::wire::parse_failure;
 use crate::{Error, Result, Rows};
@@ -24,34 +27,77 @@ struct Failure {
 /// Parses `body` into rows of `T`. Empty rows (`[]`, which DML answers carry) are skipped.
 pub(crate) fn decode_rows<T: DeserializeOwned>(server: &str, body: &[u8]) -> Result<Rows<T>> {
     let failure = RefCell::new(None);
-    let cols = RefCell::new(Vec::new());
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let seed = ResponseSeed::<T> {
+    let mut target = TypedRows::<T> {
         failure: &failure,
-        cols: &cols,
         _t: PhantomData,
     };
-    let result = seed
-        .deserialize(&mut de)
-        .and_then(|rows| de.end().map(|()| rows));
+    let (cols, rows, rowcount, duration) = parse_response(server, body, &mut target, &failure)?;
+    let rows = rows.unwrap_or_default();
+    let rowcount = rowcount.unwrap_or(rows.len() as i64);
+    Ok(Rows {
+        cols,
+        rows,
+        rowcount,
+        duration,
+    })
+}
+
+/// Parses `body`, passing each row to `sink` as it is read (see
+/// [`Client::query_with`](crate::Client::query_with)).
+pub(crate) fn decode_into<S: RowSink>(
+    server: &str,
+    body: &[u8],
+    sink: &mut S,
+) -> Result<ResultInfo> {
+    let failure = RefCell::new(None);
+    let mut target = SinkRows {
+        sink,
+        failure: &failure,
+        cols_seen: false,
+        early: Vec::new(),
+        count: 0,
+    };
+    let (cols, _, rowcount, duration) = parse_response(server, body, &mut target, &failure)?;
+    let count = target.count;
+    Ok(ResultInfo {
+        cols,
+        rows: count,
+        rowcount: rowcount.unwrap_or(count as i64),
+        duration,
+    })
+}
+
+/// Parses a regular answer, the `"rows"` array read by `target`; maps failures to the
+/// client's errors (a cut or malformed body is the server's fault: [`Error::Protocol`]).
+fn parse_response<R: RowsTarget>(
+    server: &str,
+    body: &[u8],
+    target: &mut R,
+    failure: &RefCell<Option<Failure>>,
+) -> Result<(Vec<String>, Option<R::Rows>, Option<i64>, f64)> {
+    let names = RefCell::new(Vec::new());
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let result = ResponseSeed {
+        target,
+        names: &names,
+    }
+    .deserialize(&mut de)
+    .and_then(|parsed| de.end().map(|()| parsed));
     match result {
-        Ok(rows) => Ok(rows),
+        Ok(parsed) => Ok(parsed),
         // A body cut short or not JSON is the server's fault, even when it breaks inside a
         // row: a protocol error naming the server, not a decode error.
         Err(e) if !e.is_data() => Err(Error::Protocol {
             server: server.to_string(),
             message: parse_failure(body, &e),
         }),
-        Err(e) => match failure.into_inner() {
-            Some(f) => {
-                let column_name = f.column.and_then(|c| cols.borrow().get(c).cloned());
-                Err(Error::Decode {
-                    row: f.row,
-                    column: f.column,
-                    column_name,
-                    message: f.message,
-                })
-            }
+        Err(e) => match failure.take() {
+            Some(f) => Err(Error::Decode {
+                row: f.row,
+                column: f.column,
+                column_name: f.column.and_then(|c| names.borrow().get(c).cloned()),
+                message: f.message,
+            }),
             None => Err(Error::Protocol {
                 server: server.to_string(),
                 message: parse_failure(body, &e),
@@ -60,40 +106,100 @@ pub(crate) fn decode_rows<T: DeserializeOwned>(server: &str, body: &[u8]) -> Res
     }
 }
 
-struct ResponseSeed<'c, T> {
-    failure: &'c RefCell<Option<Failure>>,
-    cols: &'c RefCell<Vec<String>>,
-    _t: PhantomData<fn() -> T>,
+/// Receives the rows of a result one by one, as the response body is parsed: no
+/// `serde_json::Value` per row, no `Vec` of rows. See [`Client::query_with`](crate::Client::query_with).
+///
+/// ```
+/// use cratedb_client::RowSink;
+/// use serde::de::SeqAccess;
+///
+/// /// Sums the first column of every row.
+/// #[derive(Default)]
+/// struct Sum(i64);
+///
+/// impl RowSink for Sum {
+///     fn columns(&mut self, _cols: &[String]) {}
+///     fn row<'de, A: SeqAccess<'de>>(&mut self, mut row: A) -> Result<(), A::Error> {
+///         self.0 += row.next_element::<i64>()?.unwrap_or(0);
+///         while row.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+///         Ok(())
+///     }
+/// }
+/// ```
+pub trait RowSink {
+    /// The result's column names; called once, before the first row.
+    fn columns(&mut self, cols: &[String]);
+
+    /// Reads one row: `row` yields its values in the order of the columns. Values the sink
+    /// does not read are skipped. An error fails the request with
+    /// [`Error::Decode`](crate::Error::Decode) naming the row and the column being read.
+    fn row<'de, A: SeqAccess<'de>>(&mut self, row: A) -> std::result::Result<(), A::Error>;
 }
 
-impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for ResponseSeed<'_, T> {
-    type Value = Rows<T>;
+/// What [`Client::query_with`](crate::Client::query_with) returns besides the rows it passed
+/// to the sink.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResultInfo {
+    /// Column names.
+    pub cols: Vec<String>,
+    /// Rows passed to the sink.
+    pub rows: usize,
+    /// Rows returned or affected, as the server reports it.
+    pub rowcount: i64,
+    /// Server-side duration in milliseconds.
+    pub duration: f64,
+}
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Rows<T>, D::Error> {
+/// Reads the `"rows"` array of a response.
+trait RowsTarget {
+    type Rows;
+    /// The `"cols"` array, when it is read.
+    fn columns(&mut self, cols: &[String]);
+    fn rows<'de, D: Deserializer<'de>>(
+        &mut self,
+        d: D,
+    ) -> std::result::Result<Self::Rows, D::Error>;
+    /// The end of the response object.
+    fn finish<E: serde::de::Error>(&mut self, cols: &[String]) -> std::result::Result<(), E>;
+}
+
+struct ResponseSeed<'n, 't, R> {
+    target: &'t mut R,
+    /// The column names, once read (to name a failed row's column).
+    names: &'n RefCell<Vec<String>>,
+}
+
+impl<'de, R: RowsTarget> DeserializeSeed<'de> for ResponseSeed<'_, '_, R> {
+    type Value = (Vec<String>, Option<R::Rows>, Option<i64>, f64);
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de, T: DeserializeOwned> Visitor<'de> for ResponseSeed<'_, T> {
-    type Value = Rows<T>;
+impl<'de, R: RowsTarget> Visitor<'de> for ResponseSeed<'_, '_, R> {
+    type Value = (Vec<String>, Option<R::Rows>, Option<i64>, f64);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a CrateDB response object")
     }
 
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> std::result::Result<Rows<T>, M::Error> {
-        let mut rows = Vec::new();
+    fn visit_map<M: MapAccess<'de>>(
+        mut self,
+        mut map: M,
+    ) -> std::result::Result<Self::Value, M::Error> {
+        let mut cols = Vec::new();
+        let mut rows = None;
         let mut rowcount = None;
         let mut duration = 0.0;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match key.as_ref() {
-                "cols" => *self.cols.borrow_mut() = map.next_value()?,
-                "rows" => {
-                    rows = map.next_value_seed(RowsSeed::<T> {
-                        failure: self.failure,
-                        _t: PhantomData,
-                    })?
+                "cols" => {
+                    cols = map.next_value()?;
+                    self.target.columns(&cols);
+                    self.names.borrow_mut().clone_from(&cols);
                 }
+                "rows" => rows = Some(map.next_value_seed(TargetSeed(&mut *self.target))?),
                 "rowcount" => rowcount = Some(map.next_value()?),
                 "duration" => duration = map.next_value()?,
                 _ => {
@@ -101,13 +207,161 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for ResponseSeed<'_, T> {
                 }
             }
         }
-        let rowcount = rowcount.unwrap_or(rows.len() as i64);
-        Ok(Rows {
-            cols: self.cols.borrow().clone(),
-            rows,
-            rowcount,
-            duration,
+        self.target.finish(&cols)?;
+        Ok((cols, rows, rowcount, duration))
+    }
+}
+
+/// Hands the `"rows"` value to a target.
+struct TargetSeed<'t, R>(&'t mut R);
+
+impl<'de, R: RowsTarget> DeserializeSeed<'de> for TargetSeed<'_, R> {
+    type Value = R::Rows;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<R::Rows, D::Error> {
+        self.0.rows(d)
+    }
+}
+
+/// Rows decoded into `Vec<T>`.
+struct TypedRows<'c, T> {
+    failure: &'c RefCell<Option<Failure>>,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> RowsTarget for TypedRows<'_, T> {
+    type Rows = Vec<T>;
+
+    fn columns(&mut self, _cols: &[String]) {}
+
+    fn rows<'de, D: Deserializer<'de>>(&mut self, d: D) -> std::result::Result<Vec<T>, D::Error> {
+        d.deserialize_seq(RowsSeed::<T> {
+            failure: self.failure,
+            _t: PhantomData,
         })
+    }
+
+    fn finish<E: serde::de::Error>(&mut self, _cols: &[String]) -> std::result::Result<(), E> {
+        Ok(())
+    }
+}
+
+/// Rows passed to a [`RowSink`]. Rows that come before the column names (CrateDB sends the
+/// names first) are kept as raw JSON and passed on once the names are known.
+struct SinkRows<'s, 'c, S> {
+    sink: &'s mut S,
+    failure: &'c RefCell<Option<Failure>>,
+    cols_seen: bool,
+    early: Vec<Box<RawValue>>,
+    count: usize,
+}
+
+impl<S: RowSink> SinkRows<'_, '_, S> {
+    /// Passes one row (a JSON array deserializer) to the sink, recording a failure.
+    fn pass<'de, D: Deserializer<'de>>(&mut self, d: D) -> std::result::Result<(), D::Error> {
+        let row = self.count;
+        self.count += 1;
+        d.deserialize_seq(SinkRowVisitor {
+            sink: &mut *self.sink,
+            failure: self.failure,
+            row,
+        })
+    }
+}
+
+impl<S: RowSink> RowsTarget for SinkRows<'_, '_, S> {
+    type Rows = usize;
+
+    fn columns(&mut self, cols: &[String]) {
+        self.sink.columns(cols);
+        self.cols_seen = true;
+    }
+
+    fn rows<'de, D: Deserializer<'de>>(&mut self, d: D) -> std::result::Result<usize, D::Error> {
+        if self.cols_seen {
+            d.deserialize_seq(SinkRowsVisitor(self))?;
+        } else {
+            self.early = Deserialize::deserialize(d)?;
+        }
+        Ok(self.count)
+    }
+
+    fn finish<E: serde::de::Error>(&mut self, cols: &[String]) -> std::result::Result<(), E> {
+        if !self.cols_seen {
+            self.columns(cols);
+        }
+        if !self.early.is_empty() {
+            for raw in std::mem::take(&mut self.early) {
+                let mut de = serde_json::Deserializer::from_str(raw.get());
+                self.pass(&mut de).map_err(E::custom)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct SinkRowsVisitor<'a, 's, 'c, S>(&'a mut SinkRows<'s, 'c, S>);
+
+impl<'de, S: RowSink> Visitor<'de> for SinkRowsVisitor<'_, '_, '_, S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of rows")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while seq.next_element_seed(SinkRowSeed(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+}
+
+struct SinkRowSeed<'a, 's, 'c, S>(&'a mut SinkRows<'s, 'c, S>);
+
+impl<'de, S: RowSink> DeserializeSeed<'de> for SinkRowSeed<'_, '_, '_, S> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        self.0.pass(d)
+    }
+}
+
+struct SinkRowVisitor<'s, 'c, S> {
+    sink: &'s mut S,
+    failure: &'c RefCell<Option<Failure>>,
+    row: usize,
+}
+
+impl<'de, S: RowSink> Visitor<'de> for SinkRowVisitor<'_, '_, S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a row (an array of column values)")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<(), A::Error> {
+        let mut counting = CountingSeq {
+            inner: seq,
+            index: 0,
+            ended_at: None,
+        };
+        match self.sink.row(&mut counting) {
+            Ok(()) => {
+                // Skip what the sink left unread.
+                while counting.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(())
+            }
+            Err(e) => {
+                let mut failure = self.failure.borrow_mut();
+                if failure.is_none() {
+                    *failure = Some(Failure {
+                        row: self.row,
+                        column: Some(counting.ended_at.unwrap_or(counting.index)),
+                        message: e.to_string(),
+                    });
+                }
+                Err(e)
+            }
+        }
     }
 }
 
@@ -354,5 +608,101 @@ mod tests {
         assert!(matches!(e, Some(Error::Protocol { .. })), "{e:?}");
         let e = decode_rows::<(i64,)>("h:1", b"[1]").err();
         assert!(matches!(e, Some(Error::Protocol { .. })), "{e:?}");
+    }
+
+    /// Collects `(name, age)` rows, and the column names it was given.
+    #[derive(Default)]
+    struct Collect {
+        cols: Vec<String>,
+        rows: Vec<(String, Option<i64>)>,
+    }
+
+    impl RowSink for Collect {
+        fn columns(&mut self, cols: &[String]) {
+            self.cols = cols.to_vec();
+        }
+
+        fn row<'de, A: SeqAccess<'de>>(&mut self, mut row: A) -> std::result::Result<(), A::Error> {
+            let name = row.next_element::<String>()?.unwrap_or_default();
+            let age = row.next_element::<Option<i64>>()?.flatten();
+            self.rows.push((name, age));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn sink_gets_columns_then_rows() {
+        let body = br#"{"cols":["name","age","extra"],"rows":[["a",1,[1,{"x":2}]],["b",null,3]],"rowcount":2,"duration":0.5}"#;
+        let mut sink = Collect::default();
+        let info = decode_into("h", body, &mut sink).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sink.cols, ["name", "age", "extra"]);
+        assert_eq!(sink.rows, [("a".into(), Some(1)), ("b".into(), None)]);
+        assert_eq!(
+            info,
+            ResultInfo {
+                cols: vec!["name".into(), "age".into(), "extra".into()],
+                rows: 2,
+                rowcount: 2,
+                duration: 0.5
+            }
+        );
+    }
+
+    #[test]
+    fn sink_rows_before_columns_are_passed_after_them() {
+        let body = br#"{"rows":[["a",1],["b",2]],"rowcount":2,"cols":["name","age"]}"#;
+        let mut sink = Collect::default();
+        let info = decode_into("h", body, &mut sink).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sink.cols, ["name", "age"]);
+        assert_eq!(sink.rows, [("a".into(), Some(1)), ("b".into(), Some(2))]);
+        assert_eq!(info.rows, 2);
+    }
+
+    #[test]
+    fn sink_errors_name_row_and_column() {
+        let body = br#"{"cols":["name","age"],"rows":[["a",1],["b","x"]],"rowcount":2}"#;
+        match decode_into("h", body, &mut Collect::default()) {
+            Err(Error::Decode {
+                row,
+                column,
+                column_name,
+                message,
+            }) => {
+                assert_eq!(
+                    (row, column, column_name.as_deref()),
+                    (1, Some(1), Some("age"))
+                );
+                assert!(message.contains("expected i64"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let body = br#"{"rows":[[1]],"cols":["name"]}"#;
+        let e = decode_into("h", body, &mut Collect::default()).err();
+        assert!(
+            matches!(
+                e,
+                Some(Error::Decode {
+                    row: 0,
+                    column: Some(0),
+                    ..
+                })
+            ),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn sink_malformed_or_cut_is_protocol() {
+        for body in [
+            &br#"{"cols":["name"],"rows":[["a"],["#[..],
+            br#"{"cols":["name"],"rows":[["a""#,
+            b"<html>",
+        ] {
+            let e = decode_into("h:1", body, &mut Collect::default()).err();
+            assert!(
+                matches!(e, Some(Error::Protocol { ref server, .. }) if server == "h:1"),
+                "{e:?}"
+            );
+        }
     }
 }
