@@ -74,7 +74,7 @@ fn parse_response<R: RowsTarget>(
     body: &[u8],
     target: &mut R,
     failure: &RefCell<Option<Failure>>,
-) -> Result<(Vec<String>, Option<R::Rows>, Option<i64>, f64)> {
+) -> Result<Parsed<R::Rows>> {
     let names = RefCell::new(Vec::new());
     let mut de = serde_json::Deserializer::from_slice(body);
     let result = ResponseSeed {
@@ -105,6 +105,10 @@ fn parse_response<R: RowsTarget>(
         },
     }
 }
+
+/// A parsed response: column names, what the target made of `"rows"`, `"rowcount"`, and
+/// `"duration"`.
+type Parsed<T> = (Vec<String>, Option<T>, Option<i64>, f64);
 
 /// Receives the rows of a result one by one, as the response body is parsed: no
 /// `serde_json::Value` per row, no `Vec` of rows. See [`Client::query_with`](crate::Client::query_with).
@@ -170,7 +174,7 @@ struct ResponseSeed<'n, 't, R> {
 }
 
 impl<'de, R: RowsTarget> DeserializeSeed<'de> for ResponseSeed<'_, '_, R> {
-    type Value = (Vec<String>, Option<R::Rows>, Option<i64>, f64);
+    type Value = Parsed<R::Rows>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
         d.deserialize_map(self)
@@ -178,14 +182,14 @@ impl<'de, R: RowsTarget> DeserializeSeed<'de> for ResponseSeed<'_, '_, R> {
 }
 
 impl<'de, R: RowsTarget> Visitor<'de> for ResponseSeed<'_, '_, R> {
-    type Value = (Vec<String>, Option<R::Rows>, Option<i64>, f64);
+    type Value = Parsed<R::Rows>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a CrateDB response object")
     }
 
     fn visit_map<M: MapAccess<'de>>(
-        mut self,
+        self,
         mut map: M,
     ) -> std::result::Result<Self::Value, M::Error> {
         let mut cols = Vec::new();
