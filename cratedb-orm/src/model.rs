@@ -107,6 +107,29 @@ pub trait CrateModel: Sized + Send + 'static {
     /// `row`; values are taken out of `row` (left as `Null`).
     fn from_row(layout: &RowLayout, row: &mut [Value]) -> crate::Result<Self>;
 
+    /// Decodes a model from one result row as the JSON parser reads it (no `Value` per
+    /// column where the field type can avoid it): how queries load models. `layout` says
+    /// which model column each position holds; the values of positions it
+    /// [keeps](RowLayout::keeps) are pushed to `kept` as `(position, value)`.
+    ///
+    /// The outer error is the parser's; a value that does not fit is the inner
+    /// [`Error::Decode`](crate::Error::Decode). The derive implements this; the default
+    /// collects the row and calls [`from_row`](CrateModel::from_row).
+    fn decode_row<'de, A: serde::de::SeqAccess<'de>>(
+        layout: &RowLayout,
+        mut row: A,
+        kept: &mut Vec<(usize, Value)>,
+    ) -> Result<crate::Result<Self>, A::Error> {
+        let mut values = Vec::new();
+        while let Some(value) = row.next_element::<Value>()? {
+            if layout.keeps(values.len()) {
+                kept.push((values.len(), value.clone()));
+            }
+            values.push(value);
+        }
+        Ok(Self::from_row(layout, &mut values))
+    }
+
     /// Sets one column (by index) from a wire value, e.g. a value read back with `RETURNING`.
     fn set_column(&mut self, index: usize, value: Value) -> crate::Result<()>;
 
@@ -160,24 +183,85 @@ impl<T: Default + PartialEq> IsUnset for T {
 /// matter and extra columns are ignored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowLayout {
+    /// Per model column: its position in the row.
     positions: Vec<Option<usize>>,
+    /// Per row position: the model column there.
+    columns: Vec<Option<usize>>,
+    /// The positions of `_seq_no` and `_primary_term`, when the result has both.
+    version: Option<(usize, usize)>,
 }
 
 impl RowLayout {
     /// Maps `meta`'s columns to their positions among the result columns `cols`.
+    /// The values of `_seq_no` and `_primary_term` are [kept](RowLayout::keeps).
     pub fn new<S: AsRef<str>>(meta: &TableMeta, cols: &[S]) -> Self {
-        let positions = meta
+        let positions: Vec<Option<usize>> = meta
             .columns
             .iter()
             .map(|c| cols.iter().position(|name| name.as_ref() == c.name))
             .collect();
-        RowLayout { positions }
+        let mut columns = vec![None; cols.len()];
+        for (index, position) in positions.iter().enumerate() {
+            if let Some(slot) = position.and_then(|p| columns.get_mut(p)) {
+                *slot = Some(index);
+            }
+        }
+        let find = |name: &str| cols.iter().position(|c| c.as_ref() == name);
+        let version = find("_seq_no").zip(find("_primary_term"));
+        RowLayout {
+            positions,
+            columns,
+            version,
+        }
     }
 
     /// The identity layout: model column `i` is at row position `i`.
     pub fn identity(meta: &TableMeta) -> Self {
+        let n = meta.columns.len();
         RowLayout {
-            positions: (0..meta.columns.len()).map(Some).collect(),
+            positions: (0..n).map(Some).collect(),
+            columns: (0..n).map(Some).collect(),
+            version: None,
+        }
+    }
+
+    /// The model column at row position `position`, if any.
+    pub fn column_at(&self, position: usize) -> Option<usize> {
+        self.columns.get(position).copied().flatten()
+    }
+
+    /// Whether the value at row position `position` (not a model column) is kept for the
+    /// caller: `_seq_no` and `_primary_term`.
+    pub fn keeps(&self, position: usize) -> bool {
+        self.version
+            .is_some_and(|(s, p)| position == s || position == p)
+    }
+
+    /// The positions of `_seq_no` and `_primary_term`, when the result has both.
+    pub fn version_positions(&self) -> Option<(usize, usize)> {
+        self.version
+    }
+
+    /// Reads the value at row position `position` that is not a model column: kept as
+    /// `(position, value)` when [`keeps`](RowLayout::keeps) says so, skipped otherwise.
+    /// `false` when the row has ended.
+    #[doc(hidden)]
+    pub fn read_other<'de, A: serde::de::SeqAccess<'de>>(
+        &self,
+        position: usize,
+        row: &mut A,
+        kept: &mut Vec<(usize, Value)>,
+    ) -> Result<bool, A::Error> {
+        if self.keeps(position) {
+            Ok(match row.next_element::<Value>()? {
+                Some(value) => {
+                    kept.push((position, value));
+                    true
+                }
+                None => false,
+            })
+        } else {
+            Ok(row.next_element::<serde::de::IgnoredAny>()?.is_some())
         }
     }
 

@@ -419,23 +419,21 @@ impl<M: CrateModel, S> Query<'_, M, S> {
 impl<M: CrateModel> Query<'_, M, Whole> {
     /// Every matching model, tracked by the session.
     pub fn all(self) -> Result<Vec<Handle<M>>> {
-        let response = self.run(&self.select)?;
-        self.session.track_rows::<M>(response)
+        let (sql, args) = self.select.to_sql();
+        self.session.load::<M>(&sql, &args)
     }
 
     /// The first matching model (`LIMIT 1`), if any.
     pub fn first(self) -> Result<Option<Handle<M>>> {
-        let select = self.select.clone().cap_limit(1);
-        let response = self.run(&select)?;
-        Ok(self.session.track_rows::<M>(response)?.into_iter().next())
+        let (sql, args) = self.select.clone().cap_limit(1).to_sql();
+        Ok(self.session.load::<M>(&sql, &args)?.into_iter().next())
     }
 
     /// The one matching model; an error ([`Error::RowCount`]) unless exactly one row
     /// matches.
     pub fn one(self) -> Result<Handle<M>> {
-        let select = self.select.clone().cap_limit(2);
-        let response = self.run(&select)?;
-        exactly_one(self.session.track_rows::<M>(response)?)
+        let (sql, args) = self.select.clone().cap_limit(2).to_sql();
+        exactly_one(self.session.load::<M>(&sql, &args)?)
     }
 }
 

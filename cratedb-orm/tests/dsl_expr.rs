@@ -439,7 +439,7 @@ fn timestamps_objects_and_json_values() {
     let mut m = serde_json::Map::new();
     m.insert("gender".into(), json!("male"));
     assert_eq!(
-        sql(Character::details().eq(Object(m))).1,
+        sql(Character::details().eq(Object::from(m))).1,
         vec![json!({"gender": "male"})]
     );
     // A serde_json::Value is an explicit, untyped escape hatch.

@@ -22,7 +22,7 @@ pub struct LiveCharacter {
 
 fn object(value: Value) -> Object {
     match value {
-        Value::Object(map) => Object(map),
+        Value::Object(map) => Object::from(map),
         _ => Object::default(),
     }
 }

@@ -88,7 +88,7 @@ fn rows_decode_into_models_by_column_name() {
             id: "a1".into(),
             name: Some("Arthur Dent".into()),
             quote: "Don't panic".into(),
-            details: Some(Object(details)),
+            details: Some(Object::from(details)),
             more_details: None,
         }]
     );

@@ -222,7 +222,7 @@ fn update_where_sets_columns_keys_and_expressions() {
     let mut m = serde_json::Map::new();
     m.insert("k".into(), json!(1));
     let (sql, _) = update_where::<Character, _>(Character::name().eq("x"))
-        .set(Character::details(), Object(m))
+        .set(Character::details(), Object::from(m))
         .to_sql()
         .ok()
         .unwrap_or_default();

@@ -42,7 +42,7 @@ fn bulk(sql: &str, rows: Vec<Vec<Value>>) -> Statement {
 
 fn obj(v: Value) -> Object {
     match v {
-        Value::Object(m) => Object(m),
+        Value::Object(m) => Object::from(m),
         _ => Object::new(),
     }
 }

@@ -61,6 +61,7 @@ pub fn codec_fns(model: &Model) -> TokenStream {
             quote!(#ident: ::core::default::Default::default(),)
         }
     });
+    let decode_row = decode_row_fn(model, &columns);
     let defaults = columns.iter().filter_map(|f| {
         let path = f.default.as_ref()?;
         let ident = &f.ident;
@@ -152,6 +153,108 @@ pub fn codec_fns(model: &Model) -> TokenStream {
             Self {
                 #(#snapshot_fields)*
             }
+        }
+
+        #decode_row
+    }
+}
+
+/// `decode_row`: each column decoded from the parser into a local as its position comes
+/// (`CrateType::deserialize_wire`), then the model built from the locals; a column the result
+/// lacks decodes as `null` (as `from_row` does).
+fn decode_row_fn(model: &Model, columns: &[&Field]) -> TokenStream {
+    let local = |i: usize| quote::format_ident!("__c{}", i);
+    let locals = columns.iter().enumerate().map(|(i, f)| {
+        let ty = &f.ty;
+        let name = local(i);
+        quote!(let mut #name: ::core::option::Option<#ty> = ::core::option::Option::None;)
+    });
+    // One seed type per column, calling the field type's `deserialize_wire` by its trait
+    // path: a field type that is not a `CrateType` reports the same error as elsewhere (one
+    // error, not one more per generic bound).
+    let seeds = columns.iter().enumerate().map(|(i, f)| {
+        let ty = &f.ty;
+        let seed = quote::format_ident!("__Seed{}", i);
+        let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
+        quote! {
+            struct #seed;
+            impl<'de> ::cratedb_orm::__DeserializeSeed<'de> for #seed {
+                type Value = ::core::result::Result<#ty, ::cratedb_orm::types::DecodeError>;
+                fn deserialize<D: ::cratedb_orm::__Deserializer<'de>>(
+                    self,
+                    d: D,
+                ) -> ::core::result::Result<Self::Value, D::Error> {
+                    #crate_type::deserialize_wire(d)
+                }
+            }
+        }
+    });
+    let arms = columns.iter().enumerate().map(|(i, f)| {
+        let name = local(i);
+        let column = &f.column;
+        let seed = quote::format_ident!("__Seed{}", i);
+        quote! {
+            ::core::option::Option::Some(#i) => match ::cratedb_orm::__SeqAccess::next_element_seed(&mut row, #seed)? {
+                ::core::option::Option::Some(::core::result::Result::Ok(v)) => {
+                    #name = ::core::option::Option::Some(v);
+                    true
+                }
+                ::core::option::Option::Some(::core::result::Result::Err(e)) => {
+                    return ::core::result::Result::Ok(::core::result::Result::Err(
+                        ::cratedb_orm::Error::decode(#column, e),
+                    ));
+                }
+                ::core::option::Option::None => false,
+            },
+        }
+    });
+    let fields = model.fields.iter().map(|f| {
+        let ident = &f.ident;
+        match columns.iter().position(|c| c.ident == f.ident) {
+            Some(i) => {
+                let name = local(i);
+                let ty = &f.ty;
+                let column = &f.column;
+                let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
+                quote! {
+                    #ident: match #name {
+                        ::core::option::Option::Some(v) => v,
+                        ::core::option::Option::None => match #crate_type::from_value(::cratedb_orm::Value::Null) {
+                            ::core::result::Result::Ok(v) => v,
+                            ::core::result::Result::Err(e) => {
+                                return ::core::result::Result::Ok(::core::result::Result::Err(
+                                    ::cratedb_orm::Error::decode(#column, e),
+                                ));
+                            }
+                        },
+                    },
+                }
+            }
+            None => quote!(#ident: ::core::default::Default::default(),),
+        }
+    });
+    quote! {
+        fn decode_row<'de, A: ::cratedb_orm::__SeqAccess<'de>>(
+            layout: &::cratedb_orm::RowLayout,
+            mut row: A,
+            kept: &mut ::std::vec::Vec<(usize, ::cratedb_orm::Value)>,
+        ) -> ::core::result::Result<::cratedb_orm::Result<Self>, A::Error> {
+            #(#seeds)*
+            #(#locals)*
+            let mut position = 0usize;
+            loop {
+                let more = match layout.column_at(position) {
+                    #(#arms)*
+                    _ => layout.read_other(position, &mut row, kept)?,
+                };
+                if !more {
+                    break;
+                }
+                position += 1;
+            }
+            ::core::result::Result::Ok(::core::result::Result::Ok(Self {
+                #(#fields)*
+            }))
         }
     }
 }

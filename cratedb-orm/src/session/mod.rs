@@ -57,6 +57,7 @@ mod commit_error;
 mod diff;
 mod handle;
 mod key;
+mod load_sink;
 mod model_rows;
 mod plan;
 mod statement;
@@ -368,8 +369,20 @@ impl Session {
             }
         }
         let (sql, args) = select_by_key(meta, key);
-        let response = self.client.sql(&sql, &args)?;
-        Ok(self.track_rows::<M>(response)?.into_iter().next())
+        Ok(self.load::<M>(&sql, &args)?.into_iter().next())
+    }
+
+    /// Runs a query and tracks its rows as models, decoded as the response is parsed. A row
+    /// that is already tracked keeps its in-session state and yields its existing handle.
+    pub(crate) fn load<M: CrateModel>(
+        &mut self,
+        sql: &str,
+        args: &[Value],
+    ) -> Result<Vec<Handle<M>>> {
+        let client = self.client.clone();
+        let mut sink = load_sink::LoadSink::new(self.table_mut::<M>());
+        let result = client.query_with(sql, args, &mut sink);
+        sink.finish(result)
     }
 
     /// Decodes the rows of `response` (by column name) into models and tracks them. A row

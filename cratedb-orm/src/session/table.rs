@@ -138,6 +138,16 @@ impl<M: CrateModel> Table<M> {
         self.push(model, State::Persistent, None, key)
     }
 
+    /// Tracks a model decoded from a result row, or returns the entry that already tracks
+    /// the same row (which keeps its in-session state; the decoded model is dropped).
+    pub fn track_loaded(&mut self, model: M, version: Option<(i64, i64)>) -> usize {
+        let key = key_of(&model);
+        if let Some(&index) = key.as_ref().and_then(|k| self.identity.get(k)) {
+            return index;
+        }
+        self.push(model, State::Persistent, version, key)
+    }
+
     /// Tracks a model loaded from the database, or returns the entry that already tracks
     /// the same row (which keeps its in-session state).
     pub fn load(

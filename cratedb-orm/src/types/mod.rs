@@ -138,6 +138,17 @@ pub trait CrateType: Sized {
     fn serialize_wire<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serde::Serialize::serialize(&self.to_value(), serializer)
     }
+
+    /// Decodes a value straight from the JSON parser (a column of a result row): what
+    /// [`from_value`](CrateType::from_value) does, without building a `Value` where the type
+    /// can avoid it (an [`Object`] keeps its text). The outer error is the parser's; a value
+    /// that does not fit the type is the inner [`DecodeError`].
+    fn deserialize_wire<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, DecodeError>, D::Error> {
+        let value: Value = serde::Deserialize::deserialize(deserializer)?;
+        Ok(Self::from_value(value))
+    }
 }
 
 /// A [`CrateType`] value as its wire form, for `serde` (`Wire(&value)` serializes like

@@ -2,7 +2,9 @@
 
 use std::fmt;
 use std::ops::Index;
+use std::sync::OnceLock;
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::{describe_value, CrateType, DecodeError, SqlType, TypeClass};
@@ -27,23 +29,71 @@ use super::{describe_value, CrateType, DecodeError, SqlType, TypeClass};
 /// assert_eq!(details.remove("species"), Some("human".into()));
 /// assert_eq!(details.keys().collect::<Vec<_>>(), ["gender", "address", "age"]);
 /// ```
-#[derive(Debug, Clone, Default)]
-pub struct Object(pub Map<String, Value>);
+///
+/// An object read from CrateDB keeps the JSON text it arrived as until it is first read
+/// (then it is parsed once) or changed: loading many rows costs little more than their text,
+/// and an unchanged object is written back verbatim.
+#[derive(Default)]
+pub struct Object {
+    /// The keys and values, once built or changed: the truth when present.
+    map: Option<Box<Map<String, Value>>>,
+    /// The JSON text as received from CrateDB (always an object), while unchanged.
+    raw: Option<Box<RawValue>>,
+    /// The parse of `raw`, made on first read.
+    parsed: OnceLock<Box<Map<String, Value>>>,
+}
 
 impl PartialEq for Object {
     /// Equal when they hold the same keys with equal values, in any order. Objects whose keys
     /// are in the same order (the usual case: one is a copy of the other) are compared pair
-    /// by pair, without looking keys up.
+    /// by pair, without looking keys up; two unchanged objects with the same text are equal
+    /// without being parsed.
     fn eq(&self, other: &Self) -> bool {
-        if self.0.len() != other.0.len() {
+        if let (None, Some(a), None, Some(b)) = (&self.map, &self.raw, &other.map, &other.raw) {
+            if a.get() == b.get() {
+                return true;
+            }
+        }
+        let (a, b) = (self.as_map(), other.as_map());
+        if a.len() != b.len() {
             return false;
         }
-        let mut pairs = self.0.iter().zip(other.0.iter());
+        let mut pairs = a.iter().zip(b.iter());
         if pairs.all(|((ka, va), (kb, vb))| ka == kb && va == vb) {
             return true;
         }
-        self.0 == other.0
+        a == b
     }
+}
+
+impl Clone for Object {
+    /// An unchanged object copies its text, not a parsed map.
+    fn clone(&self) -> Self {
+        match (&self.map, &self.raw) {
+            (Some(map), _) => Object {
+                map: Some(map.clone()),
+                raw: None,
+                parsed: OnceLock::new(),
+            },
+            (None, raw) => Object {
+                map: None,
+                raw: raw.clone(),
+                parsed: OnceLock::new(),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for Object {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Object").field(self.as_map()).finish()
+    }
+}
+
+/// The empty map, read for an object without keys.
+fn empty_map() -> &'static Map<String, Value> {
+    static EMPTY: OnceLock<Map<String, Value>> = OnceLock::new();
+    EMPTY.get_or_init(Map::new)
 }
 
 /// The value read for a missing key.
@@ -52,65 +102,104 @@ static NULL: Value = Value::Null;
 impl Object {
     /// An empty object.
     pub fn new() -> Self {
-        Object(Map::new())
+        Object::default()
+    }
+
+    /// An object from JSON text received from CrateDB, kept as text until it is read or
+    /// changed. Text that would not parse back the same way later (deep nesting, numbers
+    /// with exponents or very long) is parsed at once instead.
+    pub(crate) fn from_raw(raw: Box<RawValue>) -> Result<Self, DecodeError> {
+        let text = raw.get();
+        if !text.trim_start().starts_with('{') || !lazy_parse_is_safe(text) {
+            let value: Value = serde_json::from_str(text).map_err(|e| DecodeError {
+                expected: "OBJECT".to_owned(),
+                found: e.to_string(),
+            })?;
+            return Object::from_value(value);
+        }
+        Ok(Object {
+            map: None,
+            raw: Some(raw),
+            parsed: OnceLock::new(),
+        })
+    }
+
+    /// The keys and values, for reading (parsed on first use).
+    fn map_ref(&self) -> &Map<String, Value> {
+        match (&self.map, &self.raw) {
+            (Some(map), _) => map,
+            (None, Some(raw)) => self.parsed.get_or_init(|| Box::new(parse_raw(raw))),
+            (None, None) => empty_map(),
+        }
+    }
+
+    /// The keys and values, for changing: the text form is dropped.
+    fn map_mut(&mut self) -> &mut Map<String, Value> {
+        let raw = self.raw.take();
+        let parsed = &mut self.parsed;
+        self.map.get_or_insert_with(|| {
+            parsed
+                .take()
+                .unwrap_or_else(|| Box::new(raw.as_deref().map(parse_raw).unwrap_or_default()))
+        })
     }
 
     /// The number of keys.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.map_ref().len()
     }
 
     /// Whether there are no keys.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.map_ref().is_empty()
     }
 
     /// Whether `key` is present (also when its value is `null`).
     pub fn contains_key(&self, key: &str) -> bool {
-        self.0.contains_key(key)
+        self.map_ref().contains_key(key)
     }
 
     /// The keys, in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
-        self.0.keys().map(String::as_str)
+        self.map_ref().keys().map(String::as_str)
     }
 
     /// The key/value pairs, in order.
     pub fn iter(&self) -> serde_json::map::Iter<'_> {
-        self.0.iter()
+        self.map_ref().iter()
     }
 
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.get(key)
+        self.map_ref().get(key)
     }
 
     /// The value of `key`, mutably.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.0.get_mut(key)
+        self.map_mut().get_mut(key)
     }
 
     /// Decodes the value of `key` as `T`. A missing key reads as `null`, so
     /// `get_as::<Option<T>>` gives `Ok(None)` and `get_as::<T>` an error.
     pub fn get_as<T: CrateType>(&self, key: &str) -> Result<T, DecodeError> {
-        T::from_value(self.0.get(key).cloned().unwrap_or(Value::Null))
+        T::from_value(self.map_ref().get(key).cloned().unwrap_or(Value::Null))
     }
 
     /// Sets `key` to `value`, returning the previous value. A new key goes last.
     pub fn set(&mut self, key: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
-        self.0.insert(key.into(), value.into())
+        self.map_mut().insert(key.into(), value.into())
     }
 
     /// Removes `key`, returning its value; the other keys keep their order.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        self.0.shift_remove(key)
+        self.map_mut().shift_remove(key)
     }
 
     /// The value at a nested `path` (`&["address", "city"]`); `None` when a key is missing
     /// or an intermediate value is not an object. The empty path is not a value.
     pub fn get_path<S: AsRef<str>>(&self, path: &[S]) -> Option<&Value> {
         let (last, parents) = path.split_last()?;
-        let mut map = &self.0;
+        let mut map = self.map_ref();
         for key in parents {
             map = map.get(key.as_ref())?.as_object()?;
         }
@@ -136,7 +225,7 @@ impl Object {
         let Some((last, parents)) = path.split_last() else {
             return Err(path_error(path, "the path is empty"));
         };
-        let mut map = &mut self.0;
+        let mut map = self.map_mut();
         for (depth, key) in parents.iter().enumerate() {
             let slot = map
                 .entry(key.as_ref())
@@ -158,7 +247,7 @@ impl Object {
     /// Removes the value at a nested `path`, returning it.
     pub fn remove_path<S: AsRef<str>>(&mut self, path: &[S]) -> Option<Value> {
         let (last, parents) = path.split_last()?;
-        let mut map = &mut self.0;
+        let mut map = self.map_mut();
         for key in parents {
             map = map.get_mut(key.as_ref())?.as_object_mut()?;
         }
@@ -167,24 +256,24 @@ impl Object {
 
     /// The underlying map.
     pub fn as_map(&self) -> &Map<String, Value> {
-        &self.0
+        self.map_ref()
     }
 
     /// The underlying map, mutably.
     pub fn as_map_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.0
+        self.map_mut()
     }
 
     /// Unwraps the underlying map.
-    pub fn into_map(self) -> Map<String, Value> {
-        self.0
+    pub fn into_map(mut self) -> Map<String, Value> {
+        std::mem::take(self.map_mut())
     }
 
     #[doc(hidden)]
     /// Used by [`object!`](crate::object): the map of a JSON object, empty otherwise.
     pub fn __from_json_object(value: Value) -> Self {
         match value {
-            Value::Object(map) => Object(map),
+            Value::Object(map) => Object::from(map),
             _ => Object::new(),
         }
     }
@@ -217,19 +306,23 @@ impl Index<&str> for Object {
 
     /// The value of `key`, or `null` when missing (never panics).
     fn index(&self, key: &str) -> &Value {
-        self.0.get(key).unwrap_or(&NULL)
+        self.map_ref().get(key).unwrap_or(&NULL)
     }
 }
 
 impl From<Map<String, Value>> for Object {
     fn from(map: Map<String, Value>) -> Self {
-        Object(map)
+        Object {
+            map: Some(Box::new(map)),
+            raw: None,
+            parsed: OnceLock::new(),
+        }
     }
 }
 
 impl From<Object> for Value {
     fn from(object: Object) -> Self {
-        Value::Object(object.0)
+        Value::Object(object.into_map())
     }
 }
 
@@ -243,10 +336,10 @@ impl TryFrom<Value> for Object {
 
 impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Object {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Object(
+        Object::from(
             iter.into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
+                .collect::<Map<String, Value>>(),
         )
     }
 }
@@ -256,7 +349,7 @@ impl IntoIterator for Object {
     type IntoIter = serde_json::map::IntoIter;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        self.into_map().into_iter()
     }
 }
 
@@ -265,14 +358,17 @@ impl<'a> IntoIterator for &'a Object {
     type IntoIter = serde_json::map::Iter<'a>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.map_ref().iter()
     }
 }
 
 impl fmt::Display for Object {
     /// The object as JSON text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = serde_json::to_string(&self.0).map_err(|_| fmt::Error)?;
+        if let (None, Some(raw)) = (&self.map, &self.raw) {
+            return f.write_str(raw.get());
+        }
+        let text = serde_json::to_string(self.map_ref()).map_err(|_| fmt::Error)?;
         f.write_str(&text)
     }
 }
@@ -285,23 +381,84 @@ impl CrateType for Object {
     }
 
     fn to_value(&self) -> Value {
-        Value::Object(self.0.clone())
+        Value::Object(self.map_ref().clone())
     }
 
     fn from_value(value: Value) -> Result<Self, DecodeError> {
         match value {
-            Value::Object(map) => Ok(Object(map)),
+            Value::Object(map) => Ok(Object::from(map)),
             other => Err(DecodeError::new("OBJECT", &other)),
         }
     }
 
     fn as_object(&self) -> Option<&Map<String, Value>> {
-        Some(&self.0)
+        Some(self.map_ref())
     }
 
     fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        serde::Serialize::serialize(&self.0, s)
+        match (&self.map, &self.raw) {
+            (None, Some(raw)) => serde::Serialize::serialize(raw, s),
+            _ => serde::Serialize::serialize(self.map_ref(), s),
+        }
     }
+
+    fn deserialize_wire<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Result<Self, DecodeError>, D::Error> {
+        let raw: Box<RawValue> = serde::Deserialize::deserialize(d)?;
+        Ok(Object::from_raw(raw))
+    }
+}
+
+/// Parses text checked by [`Object::from_raw`]; it cannot fail then (an impossible failure
+/// reads as an empty object rather than a panic).
+fn parse_raw(raw: &RawValue) -> Map<String, Value> {
+    serde_json::from_str(raw.get()).unwrap_or_default()
+}
+
+/// Whether JSON text (valid, as the parser already checked it) parses later exactly as it
+/// would now: no nesting deeper than the parser's limit, no number that might not fit an
+/// `f64` (an exponent, or very many digits).
+fn lazy_parse_is_safe(text: &str) -> bool {
+    const MAX_DEPTH: usize = 100;
+    const MAX_DIGITS: usize = 300;
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut digits = 0usize;
+    for &b in text.as_bytes() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return false;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b'e' | b'E' if digits > 0 => return false,
+            _ => {}
+        }
+        if b.is_ascii_digit() || (digits > 0 && b == b'.') {
+            digits += 1;
+            if digits > MAX_DIGITS {
+                return false;
+            }
+        } else {
+            digits = 0;
+        }
+    }
+    true
 }
 
 #[cfg(test)]

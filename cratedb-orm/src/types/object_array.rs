@@ -1,8 +1,9 @@
 //! [`ObjectArray`]: CrateDB's `ARRAY(OBJECT)`.
 
+use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::{describe_value, CrateType, DecodeError, Object, SqlType, TypeClass};
+use super::{describe_value, CrateType, DecodeError, Object, SqlType, TypeClass, Wire};
 
 /// A CrateDB `ARRAY(OBJECT)` value: a list of [`Object`]s.
 ///
@@ -153,7 +154,7 @@ impl CrateType for ObjectArray {
             .into_iter()
             .enumerate()
             .map(|(i, item)| match item {
-                Value::Object(map) => Ok(Object(map)),
+                Value::Object(map) => Ok(Object::from(map)),
                 other => Err(DecodeError {
                     expected: format!("ARRAY(OBJECT) (element {i}: OBJECT)"),
                     found: describe_value(&other),
@@ -163,7 +164,37 @@ impl CrateType for ObjectArray {
     }
 
     fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|o| &o.0))
+        s.collect_seq(self.0.iter().map(Wire))
+    }
+
+    fn deserialize_wire<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Result<Self, DecodeError>, D::Error> {
+        // The text first: a value that is not an array of objects is described exactly as
+        // `from_value` describes it.
+        let raw: Box<RawValue> = serde::Deserialize::deserialize(d)?;
+        let Ok(items) = serde_json::from_str::<Vec<Box<RawValue>>>(raw.get()) else {
+            return Ok(from_text(raw.get()));
+        };
+        let mut objects = Vec::with_capacity(items.len());
+        for item in items {
+            match Object::from_raw(item) {
+                Ok(object) => objects.push(object),
+                Err(_) => return Ok(from_text(raw.get())),
+            }
+        }
+        Ok(Ok(ObjectArray(objects)))
+    }
+}
+
+/// Decodes JSON text through a `Value` (for the exact error of a value that does not fit).
+fn from_text(text: &str) -> Result<ObjectArray, DecodeError> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(value) => ObjectArray::from_value(value),
+        Err(e) => Err(DecodeError {
+            expected: "ARRAY(OBJECT)".to_owned(),
+            found: e.to_string(),
+        }),
     }
 }
 

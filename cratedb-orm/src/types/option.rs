@@ -1,5 +1,9 @@
 //! [`CrateType`] for `Option<T>`: a nullable column.
 
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::Visitor;
 use serde_json::Value;
 
 use super::{CrateType, DecodeError, SqlType, TypeClass};
@@ -36,5 +40,34 @@ impl<T: CrateType> CrateType for Option<T> {
             Some(v) => v.serialize_wire(s),
             None => s.serialize_none(),
         }
+    }
+
+    fn deserialize_wire<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Result<Self, DecodeError>, D::Error> {
+        d.deserialize_option(OptionVisitor(PhantomData))
+    }
+}
+
+/// `null` is `None`; anything else is decoded as `T`.
+struct OptionVisitor<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: CrateType> Visitor<'de> for OptionVisitor<T> {
+    type Value = Result<Option<T>, DecodeError>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value or null")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Ok(None))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Ok(None))
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        Ok(T::deserialize_wire(d)?.map(Some))
     }
 }
