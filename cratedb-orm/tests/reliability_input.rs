@@ -78,6 +78,47 @@ fn response(cols: &[&str], rows: Vec<Vec<Value>>) -> SqlResponse {
     }
 }
 
+/// Decodes rows as queries do: straight from the JSON text (`CrateModel::decode_row`).
+fn stream_decode<M: CrateModel>(cols: &[&str], rows: &[Vec<Value>]) -> Result<Vec<M>, Error> {
+    use serde::de::{Deserializer, SeqAccess, Visitor};
+    struct RowVisitor<'l, M>(&'l cratedb_orm::RowLayout, std::marker::PhantomData<M>);
+    impl<'de, M: CrateModel> Visitor<'de> for RowVisitor<'_, M> {
+        type Value = Result<M, Error>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a row")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let model = M::decode_row(self.0, &mut seq, &mut Vec::new())?;
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(model)
+        }
+    }
+    let layout = cratedb_orm::RowLayout::new(M::meta(), cols);
+    rows.iter()
+        .map(|row| {
+            let text = serde_json::to_string(row).unwrap_or_else(|e| panic!("{e}"));
+            let mut de = serde_json::Deserializer::from_str(&text);
+            de.deserialize_seq(RowVisitor::<M>(&layout, std::marker::PhantomData))
+                .unwrap_or_else(|e| panic!("parse: {e}"))
+        })
+        .collect()
+}
+
+/// Decodes rows both ways (from `Value` rows and straight from the text); they must agree.
+fn decode_both<M: CrateModel + PartialEq + std::fmt::Debug>(
+    cols: &[&str],
+    rows: Vec<Vec<Value>>,
+) -> Result<Vec<M>, Error> {
+    let streamed = stream_decode::<M>(cols, &rows);
+    let from_values = decode_models::<M>(response(cols, rows));
+    match (&streamed, &from_values) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        _ => panic!("decoders disagree: {streamed:?} vs {from_values:?}"),
+    }
+    from_values
+}
+
 /// Decodes one probe row with `column` set to `value`; returns the error's column and text.
 fn probe_error(column: &str, value: Value) -> (String, String) {
     let mut row = good_probe_row();
@@ -86,7 +127,7 @@ fn probe_error(column: &str, value: Value) -> (String, String) {
         .position(|c| *c == column)
         .unwrap_or_else(|| panic!("no column {column}"));
     row[i] = value.clone();
-    match decode_models::<Probe>(response(&PROBE_COLUMNS, vec![row])) {
+    match decode_both::<Probe>(&PROBE_COLUMNS, vec![row]) {
         Err(e @ Error::Decode { .. }) => {
             let Error::Decode { column, .. } = &e else {
                 unreachable!()
@@ -99,7 +140,7 @@ fn probe_error(column: &str, value: Value) -> (String, String) {
 
 #[test]
 fn a_good_row_decodes() {
-    let probes = decode_models::<Probe>(response(&PROBE_COLUMNS, vec![good_probe_row()]))
+    let probes = decode_both::<Probe>(&PROBE_COLUMNS, vec![good_probe_row()])
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(probes.len(), 1);
     assert_eq!(probes[0].embedding.as_slice(), &[1.0, 2.0, 3.0]);
@@ -222,7 +263,7 @@ fn seed_models_reject_ill_fitting_rows() {
         ),
     ];
     for (row, column) in bad_rows {
-        match decode_models::<Character>(response(&cols, vec![row])) {
+        match decode_both::<Character>(&cols, vec![row]) {
             Err(Error::Decode { column: c, .. }) => assert_eq!(c, column),
             other => panic!("{column}: {other:?}"),
         }
@@ -254,7 +295,7 @@ fn seed_models_reject_ill_fitting_rows() {
             "area",
         ),
     ] {
-        match decode_models::<City>(response(&cols, vec![row])) {
+        match decode_both::<City>(&cols, vec![row]) {
             Err(Error::Decode { column: c, .. }) => assert_eq!(c, column),
             other => panic!("{column}: {other:?}"),
         }

@@ -18,8 +18,26 @@ fn wire<T: CrateType>(value: &T) -> T {
     T::from_value(back).expect("decodes")
 }
 
+/// Serializes as the session does and decodes as queries do (straight from the text).
+fn wire_stream<T: CrateType>(value: &T) -> T {
+    let text = serde_json::to_string(&cratedb_orm::types::Wire(value)).expect("JSON text");
+    let mut de = serde_json::Deserializer::from_str(&text);
+    T::deserialize_wire(&mut de)
+        .expect("valid JSON")
+        .expect("decodes")
+}
+
 fn assert_round_trip<T: CrateType + PartialEq + Debug>(value: T) {
     assert_eq!(wire(&value), value);
+    assert_eq!(wire_stream(&value), value, "streamed");
+}
+
+/// Decoding JSON text straight (`deserialize_wire`) agrees with decoding its `Value`.
+fn assert_decoders_agree<T: CrateType + PartialEq + Debug>(v: &Value) {
+    let text = serde_json::to_string(v).expect("JSON text");
+    let mut de = serde_json::Deserializer::from_str(&text);
+    let streamed = T::deserialize_wire(&mut de).expect("valid JSON");
+    assert_eq!(streamed, T::from_value(v.clone()), "{text}");
 }
 
 /// Arbitrary JSON, nested a few levels, with non-ASCII keys and text.
@@ -151,6 +169,22 @@ proptest! {
     #[test]
     fn json_values_round_trip(v in json_value()) {
         assert_round_trip(v);
+    }
+
+    #[test]
+    fn streamed_decoding_agrees_with_value_decoding(v in json_value()) {
+        assert_decoders_agree::<Object>(&v);
+        assert_decoders_agree::<ObjectArray>(&v);
+        assert_decoders_agree::<Option<Object>>(&v);
+        assert_decoders_agree::<Option<ObjectArray>>(&v);
+        assert_decoders_agree::<String>(&v);
+        assert_decoders_agree::<Option<i64>>(&v);
+        assert_decoders_agree::<f64>(&v);
+        assert_decoders_agree::<Vec<Option<i32>>>(&v);
+        assert_decoders_agree::<Value>(&v);
+        let wrapped = json!({ "k": v.clone(), "l": [v] });
+        assert_decoders_agree::<Object>(&wrapped);
+        assert_decoders_agree::<ObjectArray>(&json!([wrapped.clone(), {}]));
     }
 
     #[test]

@@ -464,6 +464,7 @@ fn lazy_parse_is_safe(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::Wire;
     use serde_json::json;
 
     #[test]
@@ -497,5 +498,86 @@ mod tests {
         let o = crate::object! { "b": 1, "a": "x\"y" };
         assert_eq!(o.to_string(), r#"{"b":1,"a":"x\"y"}"#);
         assert!(Object::from_value(json!([1])).is_err());
+    }
+
+    /// Decodes `text` as a column value, as a query does.
+    fn wire(text: &str) -> Result<Object, DecodeError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        Object::deserialize_wire(&mut de).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn received_text_is_kept_until_changed() {
+        let text = r#"{"b":1,"a":{"x":[1,2.5,"s\"}"]},"c":null}"#;
+        let o = wire(text).unwrap();
+        assert_eq!(o.to_string(), text);
+        assert!(o.map.is_none() && o.raw.is_some());
+        // Reading parses once and keeps the text.
+        assert_eq!(o["b"], json!(1));
+        assert_eq!(o.keys().collect::<Vec<_>>(), ["b", "a", "c"]);
+        assert_eq!(serde_json::to_string(&Wire(&o)).unwrap(), text);
+        // Equal to the same keys in another order, built or received.
+        let built = crate::object! { "a": {"x": [1, 2.5, "s\"}"]}, "c": null, "b": 1 };
+        assert_eq!(o, built);
+        assert_eq!(o, wire(text).unwrap());
+        assert_ne!(
+            o,
+            wire(r#"{"b":2,"a":{"x":[1,2.5,"s\"}"]},"c":null}"#).unwrap()
+        );
+        // A copy copies the text; changing drops it.
+        let mut changed = o.clone();
+        assert!(changed.raw.is_some());
+        changed.set("d", 4);
+        assert!(changed.raw.is_none());
+        assert_eq!(
+            changed.to_string(),
+            r#"{"b":1,"a":{"x":[1,2.5,"s\"}"]},"c":null,"d":4}"#
+        );
+        assert_eq!(changed.to_value()["d"], json!(4));
+        assert_ne!(o, changed);
+        let mut removed = o.clone();
+        assert_eq!(removed.remove("b"), Some(json!(1)));
+        assert_eq!(removed.into_map().len(), 2);
+    }
+
+    #[test]
+    fn text_that_might_parse_differently_later_is_parsed_at_once() {
+        let o = wire(r#"{"a":1.5e3,"b":"1e400"}"#).unwrap();
+        assert!(o.raw.is_none());
+        assert_eq!(o["a"], json!(1500.0));
+        let err = wire(r#"{"a":1e400}"#).unwrap_err();
+        assert_eq!(err.expected, "OBJECT");
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(120), "]".repeat(120));
+        assert!(
+            wire(&deep).unwrap().raw.is_none(),
+            "deep nesting is parsed at once"
+        );
+        let deeper = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
+        assert!(wire(&deeper).is_err(), "nesting beyond the parser's limit");
+        let fine = format!("{{\"a\":{}1{}}}", "[".repeat(50), "]".repeat(50));
+        assert!(wire(&fine).unwrap().raw.is_some());
+        let long = format!("{{\"a\":{}}}", "9".repeat(305));
+        assert!(wire(&long).unwrap().raw.is_none());
+    }
+
+    #[test]
+    fn received_non_objects_are_decode_errors_like_from_value() {
+        for text in ["[1]", "null", "\"x\"", "3"] {
+            let value: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                wire(text).unwrap_err(),
+                Object::from_value(value).unwrap_err()
+            );
+        }
+        let mut de = serde_json::Deserializer::from_str("null");
+        assert_eq!(
+            <Option<Object>>::deserialize_wire(&mut de).unwrap(),
+            Ok(None)
+        );
+        let mut de = serde_json::Deserializer::from_str(r#"{"a":1}"#);
+        let some = <Option<Object>>::deserialize_wire(&mut de)
+            .unwrap()
+            .unwrap();
+        assert_eq!(some, Some(crate::object! { "a": 1 }));
     }
 }

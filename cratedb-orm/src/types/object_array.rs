@@ -220,4 +220,26 @@ mod tests {
         a.push(Object::new());
         assert_eq!(a.remove(0), Some(Object::new()));
     }
+
+    #[test]
+    fn received_arrays_keep_each_object_as_text() {
+        let text = r#"[{"foo":1,"bar":10},{"foo":2}]"#;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let a = ObjectArray::deserialize_wire(&mut de).unwrap().unwrap();
+        assert_eq!(a.values_of("foo"), vec![json!(1), json!(2)]);
+        assert_eq!(
+            serde_json::to_string(&crate::types::Wire(&a)).unwrap(),
+            text
+        );
+        assert_eq!(
+            a,
+            ObjectArray::from_value(serde_json::from_str(text).unwrap()).unwrap()
+        );
+        for bad in ["[{}, 3]", "{}", "null", "[[1]]"] {
+            let mut de = serde_json::Deserializer::from_str(bad);
+            let err = ObjectArray::deserialize_wire(&mut de).unwrap().unwrap_err();
+            let value: Value = serde_json::from_str(bad).unwrap();
+            assert_eq!(err, ObjectArray::from_value(value).unwrap_err(), "{bad}");
+        }
+    }
 }
