@@ -8,7 +8,9 @@
 //!
 //! `--serve-stub` starts a loopback server in a child process that answers instantly (bulk
 //! results, or `--rows` rows of the right shape for the SELECT), so the figures are the client
-//! side alone; against `CRATEDB_URL` they include the database. One JSON object per line:
+//! side alone; against `CRATEDB_URL` they include the database. `--only
+//! insert|update_one_key|load` runs one workload (against a database, after an `insert` run
+//! has filled the table). One JSON object per line:
 //! `{"op": "insert", "variant": "orm", "rows": 10000, "requests": 1, "median_s": 0.0123}`.
 //! With `--memory` it also reports the peak heap of loading the rows into models, next to the
 //! size of the JSON response.
@@ -109,6 +111,8 @@ struct Options {
     reps: usize,
     stub: bool,
     memory: bool,
+    /// Runs only this workload (`insert`, `update_one_key`, `load`).
+    only: Option<String>,
 }
 
 fn options() -> Result<Options, Box<dyn Error>> {
@@ -117,6 +121,7 @@ fn options() -> Result<Options, Box<dyn Error>> {
         reps: 5,
         stub: false,
         memory: false,
+        only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -125,6 +130,7 @@ fn options() -> Result<Options, Box<dyn Error>> {
             "--reps" => o.reps = args.next().ok_or("--reps needs a number")?.parse()?,
             "--serve-stub" => o.stub = true,
             "--memory" => o.memory = true,
+            "--only" => o.only = Some(args.next().ok_or("--only needs a workload")?),
             other => return Err(format!("unknown argument {other:?}").into()),
         }
     }
@@ -232,111 +238,134 @@ fn workloads(o: &Options, url: &str) -> Result<(), Box<dyn Error>> {
     let insert_sql =
         format!("INSERT INTO \"bench_characters\" ({COLUMNS}) VALUES ($1, $2, $3, $4, $5)");
 
-    // insert: N new rows in one commit.
-    let orm = measure(
-        o.reps,
-        &requests,
-        || {
-            clear(&client)?;
-            Ok(())
-        },
-        |()| {
-            let mut session = Session::new(client.clone());
-            session.add_all((0..n).map(model));
-            session.commit()?;
-            Ok(session)
-        },
-    )?;
-    report("insert", "orm", n, orm);
-    let raw = measure(
-        o.reps,
-        &requests,
-        || {
-            clear(&client)?;
-            Ok(())
-        },
-        |()| {
-            let rows: Vec<Vec<Value>> = (0..n).map(raw_row).collect();
-            let r = client.bulk(&insert_sql, &rows)?;
-            if !r.failed_rows().is_empty() {
-                return Err("bulk insert failed".into());
-            }
-            Ok(rows)
-        },
-    )?;
-    report("insert", "raw", n, raw);
-    if !o.stub {
-        client.execute("REFRESH TABLE \"bench_characters\"")?;
+    let wanted = |op: &str| o.only.as_deref().is_none_or(|only| only == op);
+    if wanted("insert") {
+        // insert: N new rows in one commit.
+        let orm = measure(
+            o.reps,
+            &requests,
+            || {
+                clear(&client)?;
+                Ok(())
+            },
+            |()| {
+                let mut session = Session::new(client.clone());
+                session.add_all((0..n).map(model));
+                session.commit()?;
+                Ok(session)
+            },
+        )?;
+        report("insert", "orm", n, orm);
+        let raw = measure(
+            o.reps,
+            &requests,
+            || {
+                clear(&client)?;
+                Ok(())
+            },
+            |()| {
+                let rows: Vec<Vec<Value>> = (0..n).map(raw_row).collect();
+                let r = client.bulk(&insert_sql, &rows)?;
+                if !r.failed_rows().is_empty() {
+                    return Err("bulk insert failed".into());
+                }
+                Ok(rows)
+            },
+        )?;
+        report("insert", "raw", n, raw);
+        if !o.stub {
+            client.execute("REFRESH TABLE \"bench_characters\"")?;
+        }
     }
-
-    // update_one_key: details['species'] on N loaded models.
-    let orm = measure(
-        o.reps,
-        &requests,
-        || {
-            let mut session = Session::new(client.clone());
-            let hs: Vec<_> = (0..n).map(|i| session.attach(model(i))).collect();
-            Ok((session, hs))
-        },
-        |(mut session, hs)| {
-            for h in hs {
-                session[h].details.set("species", "Betelgeusian");
-            }
-            session.commit()?;
-            Ok(session)
-        },
-    )?;
-    report("update_one_key", "orm", n, orm);
-    let update_sql =
-        "UPDATE \"bench_characters\" SET \"details\"['species'] = $1 WHERE \"id\" = $2";
-    let raw = measure(
-        o.reps,
-        &requests,
-        || Ok((0..n).map(|i| format!("id-{i:08}")).collect::<Vec<_>>()),
-        |ids| {
-            let rows: Vec<Vec<Value>> = ids
-                .into_iter()
-                .map(|id| vec![json!("Betelgeusian"), Value::String(id)])
-                .collect();
-            client.bulk(update_sql, &rows)?;
-            Ok(rows)
-        },
-    )?;
-    report("update_one_key", "raw", n, raw);
-    if !o.stub {
-        client.execute("REFRESH TABLE \"bench_characters\"")?;
+    if wanted("update_one_key") {
+        // update_one_key: details['species'] on N loaded models.
+        let orm = measure(
+            o.reps,
+            &requests,
+            || {
+                let mut session = Session::new(client.clone());
+                let hs: Vec<_> = (0..n).map(|i| session.attach(model(i))).collect();
+                Ok((session, hs))
+            },
+            |(mut session, hs)| {
+                for h in hs {
+                    session.set_key(h, BenchCharacter::details(), &["species"], "Betelgeusian")?;
+                }
+                session.commit()?;
+                Ok(session)
+            },
+        )?;
+        report("update_one_key", "orm", n, orm);
+        // The same through `&mut` access: the session keeps a copy of each model and compares.
+        let orm_mut = measure(
+            o.reps,
+            &requests,
+            || {
+                let mut session = Session::new(client.clone());
+                let hs: Vec<_> = (0..n).map(|i| session.attach(model(i))).collect();
+                Ok((session, hs))
+            },
+            |(mut session, hs)| {
+                for h in hs {
+                    session[h].details.set("species", "Betelgeusian");
+                }
+                session.commit()?;
+                Ok(session)
+            },
+        )?;
+        report("update_one_key", "orm_get_mut", n, orm_mut);
+        let update_sql =
+            "UPDATE \"bench_characters\" SET \"details\"['species'] = $1 WHERE \"id\" = $2";
+        let raw = measure(
+            o.reps,
+            &requests,
+            || Ok((0..n).map(|i| format!("id-{i:08}")).collect::<Vec<_>>()),
+            |ids| {
+                let rows: Vec<Vec<Value>> = ids
+                    .into_iter()
+                    .map(|id| vec![json!("Betelgeusian"), Value::String(id)])
+                    .collect();
+                client.bulk(update_sql, &rows)?;
+                Ok(rows)
+            },
+        )?;
+        report("update_one_key", "raw", n, raw);
+        if !o.stub {
+            client.execute("REFRESH TABLE \"bench_characters\"")?;
+        }
     }
-
-    // load: N rows into models.
-    let limit = n as u64;
-    let orm = measure(
-        o.reps,
-        &requests,
-        || Ok(()),
-        |()| {
-            let mut session = Session::new(client.clone());
-            let hs = session.query::<BenchCharacter>().limit(limit).all()?;
-            if hs.len() != n {
-                return Err(format!("loaded {} rows, expected {n}", hs.len()).into());
-            }
-            Ok(session)
-        },
-    )?;
-    report("load", "orm", n, orm);
-    let select_sql = format!("SELECT {COLUMNS} FROM \"bench_characters\" LIMIT {n}");
-    let raw = measure(
-        o.reps,
-        &requests,
-        || Ok(()),
-        |()| {
-            let r = client.sql(&select_sql, &[] as &[Value])?;
-            if r.rows.len() != n {
-                return Err(format!("loaded {} rows, expected {n}", r.rows.len()).into());
-            }
-            Ok(r)
-        },
-    )?;
-    report("load", "raw", n, raw);
+    if wanted("load") {
+        // load: N rows into models.
+        let limit = n as u64;
+        let orm = measure(
+            o.reps,
+            &requests,
+            || Ok(()),
+            |()| {
+                let mut session = Session::new(client.clone());
+                let hs = session.query::<BenchCharacter>().limit(limit).all()?;
+                if hs.len() != n {
+                    return Err(format!("loaded {} rows, expected {n}", hs.len()).into());
+                }
+                Ok(session)
+            },
+        )?;
+        report("load", "orm", n, orm);
+        let select_sql = format!("SELECT {COLUMNS} FROM \"bench_characters\" LIMIT {n}");
+        let raw = measure(
+            o.reps,
+            &requests,
+            || Ok(()),
+            |()| {
+                let r = client.sql(&select_sql, &[] as &[Value])?;
+                if r.rows.len() != n {
+                    return Err(format!("loaded {} rows, expected {n}", r.rows.len()).into());
+                }
+                Ok(r)
+            },
+        )?;
+        report("load", "raw", n, raw);
+    }
 
     if o.memory {
         memory(&client, n)?;

@@ -148,6 +148,13 @@ pub trait CrateModel: Sized + Send + 'static {
         None
     }
 
+    /// Column `index` as an [`Object`](crate::Object) to change in place, when it holds one
+    /// (not NULL). `None` otherwise.
+    fn column_object_mut(&mut self, index: usize) -> Option<&mut crate::Object> {
+        let _ = index;
+        None
+    }
+
     /// Writes column `index`'s wire value straight into a serializer (what
     /// [`column_value`](CrateModel::column_value) returns, without building it).
     fn serialize_column<S: serde::Serializer>(

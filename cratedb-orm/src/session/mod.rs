@@ -60,6 +60,7 @@ mod key;
 mod load_sink;
 mod model_rows;
 mod plan;
+mod recorded;
 mod statement;
 mod table;
 
@@ -80,8 +81,10 @@ use apply::{Outcome, Report};
 use plan::{Batch, Limits};
 use table::{ErasedTable, State, Table};
 
+use crate::expr::kind::{self, ExprType};
+use crate::expr::Column;
 use crate::sql::SqlWriter;
-use crate::{CrateModel, Error, Result, RowLayout, TableMeta};
+use crate::{CrateModel, CrateType, Error, Result, RowLayout, TableMeta};
 
 /// A unit of work over a [`Client`]: tracks added and loaded models and writes their changes
 /// on [`commit`](Session::commit).
@@ -209,6 +212,81 @@ impl Session {
         self.table_mut::<M>().touch(handle.index)
     }
 
+    /// Sets one column of a tracked model and records the change: the next commit writes
+    /// exactly `SET "column" = $1` for it, without a copy of the model kept to compare
+    /// against (the cheapest way to change many loaded models; see the
+    /// [module docs](self)). Otherwise the same as assigning through
+    /// [`get_mut`](Session::get_mut); [`rollback`](Session::rollback) puts the old value back.
+    ///
+    /// # Errors
+    /// [`Error::Encode`] for a primary-key column of a model in the database, a read-only
+    /// (generated or fetched) column, a value that does not fit, or a handle of another
+    /// session. Nothing changes then.
+    pub fn set<M: CrateModel, T: CrateType>(
+        &mut self,
+        handle: Handle<M>,
+        column: Column<M, T>,
+        value: impl Into<T>,
+    ) -> Result<()> {
+        let index = column_index::<M>(column.name())?;
+        let value = value.into().to_value();
+        self.table_mut::<M>()
+            .set_path::<&str>(handle.index, index, &[], value)
+    }
+
+    /// Sets the value at a key path of an OBJECT column of a tracked model (`&["species"]`,
+    /// or `&["address", "city"]` for a nested key) and records the change: the next commit
+    /// writes exactly `SET "details"['species'] = $1` for it, without a copy of the model
+    /// kept to compare against. Missing intermediate objects are created; a NULL object
+    /// becomes one holding the path (and the whole column is written).
+    ///
+    /// ```
+    /// use cratedb_orm::{object, Client, CrateModel, Object, Session};
+    ///
+    /// #[derive(CrateModel, Debug, Default)]
+    /// #[cratedb(table = "characters")]
+    /// struct Character {
+    ///     #[cratedb(primary_key)]
+    ///     id: String,
+    ///     details: Object,
+    /// }
+    ///
+    /// let mut session = Session::new(Client::new("crate://localhost:4200")?); // does not connect
+    /// let arthur = session.attach(Character { id: "a1".into(), details: object! { "species": "human" } });
+    /// session.set_key(arthur, Character::details(), &["species"], "Betelgeusian")?;
+    /// assert_eq!(session[arthur].details["species"], "Betelgeusian");
+    /// let next = session.pending_statements();
+    /// assert_eq!(next[0].sql, r#"UPDATE "characters" SET "details"['species'] = $1 WHERE "id" = $2"#);
+    /// # Ok::<(), cratedb_orm::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Encode`] when the path is empty or crosses a value that is not an object,
+    /// or as for [`set`](Session::set). Nothing changes then.
+    pub fn set_key<M, T, S, V>(
+        &mut self,
+        handle: Handle<M>,
+        column: Column<M, T>,
+        path: &[S],
+        value: V,
+    ) -> Result<()>
+    where
+        M: CrateModel,
+        T: ExprType<Kind = kind::Object>,
+        S: AsRef<str>,
+        V: Into<Value>,
+    {
+        if path.is_empty() {
+            return Err(Error::Encode {
+                column: column.name().to_owned(),
+                message: "the key path is empty".to_owned(),
+            });
+        }
+        let index = column_index::<M>(column.name())?;
+        self.table_mut::<M>()
+            .set_path(handle.index, index, path, value.into())
+    }
+
     /// Whether the model is tracked and in the database (inserted or loaded, not deleted).
     pub fn is_persistent<M: CrateModel>(&self, handle: Handle<M>) -> bool {
         self.state(handle) == Some(State::Persistent)
@@ -302,6 +380,9 @@ impl Session {
             if let Some(table) = self.tables.get_mut(batch.table) {
                 table.apply(batch, outcome, &mut report);
             }
+        }
+        for table in &mut self.tables {
+            table.committed();
         }
         let cause = stop.or(first_sql_error);
         if report.failures.is_empty() && cause.is_none() {
@@ -406,6 +487,18 @@ impl Session {
         self.client.sql(&sql, &[] as &[Value])?;
         Ok(())
     }
+}
+
+/// The index of the column named `name` in `M`'s metadata.
+fn column_index<M: CrateModel>(name: &str) -> Result<usize> {
+    M::meta()
+        .columns
+        .iter()
+        .position(|c| c.name == name)
+        .ok_or_else(|| Error::Encode {
+            column: name.to_owned(),
+            message: format!("no such column in {}", M::meta().model),
+        })
 }
 
 fn unreachable_table<M>() -> ! {

@@ -7,8 +7,9 @@ use std::hash::Hash;
 use serde_json::Value;
 
 use super::apply::Report;
-use super::commit_error::{RowFailureCause, WriteKind};
+use super::commit_error::{RowFailure, RowFailureCause, WriteKind};
 use super::diff::diff_objects;
+use super::recorded::Recorded;
 use super::statement::{Statement, StatementArgs};
 use super::table::{identity_values, State, Table};
 use crate::model::{CrateModel, TableMeta};
@@ -45,16 +46,25 @@ pub(crate) struct Batch {
     pub shape: Shape,
     /// Entry index per row.
     pub targets: Vec<usize>,
-    /// For a bulk INSERT: the columns whose values are serialized straight from the target
-    /// models when the request is sent (the statement's `args` stay empty until then).
-    pub from_models: Option<Vec<usize>>,
+    /// For a bulk INSERT or UPDATE: what is serialized straight from the target models when
+    /// the request is sent (the statement's `args` stay empty until then).
+    pub from_models: Option<FromModels>,
+}
+
+/// The argument rows of a bulk request, taken from the target models at send time.
+#[derive(Debug, Clone)]
+pub(crate) enum FromModels {
+    /// An INSERT: these columns' values.
+    Insert(Vec<usize>),
+    /// An UPDATE: the value at each assignment's path in the model, then the identity
+    /// values of the model's database state.
+    Update(UpdateShape),
 }
 
 /// Rows of one statement shape, collected while planning.
 #[derive(Default)]
 struct Group {
     targets: Vec<usize>,
-    rows: Vec<Vec<Value>>,
 }
 
 /// Groups in first-seen order, keyed by statement shape.
@@ -73,21 +83,36 @@ impl<K: Hash + Eq + Clone> Groups<K> {
 
     /// The group of `key`, created empty on first use.
     fn of(&mut self, key: K) -> &mut Group {
-        let g = match self.index.get(&key) {
+        let g = self.index_of(key);
+        self.at(g)
+    }
+
+    /// The index of the group of `key`, created empty on first use.
+    fn index_of(&mut self, key: K) -> usize {
+        match self.index.get(&key) {
             Some(&g) => g,
             None => {
                 self.index.insert(key.clone(), self.groups.len());
                 self.groups.push((key, Group::default()));
                 self.groups.len() - 1
             }
-        };
+        }
+    }
+
+    /// The group at `g` (an index from [`index_of`](Groups::index_of)).
+    fn at(&mut self, g: usize) -> &mut Group {
         &mut self.groups[g].1
+    }
+
+    /// The key of the group at `g`.
+    fn shape(&self, g: usize) -> &K {
+        &self.groups[g].0
     }
 }
 
 /// The assignments of one UPDATE: `(column index, subscript path)` in order; the shape that
 /// groups UPDATEs into one bulk request.
-type UpdateShape = Vec<(usize, Vec<String>)>;
+pub(crate) type UpdateShape = Vec<(usize, Vec<String>)>;
 
 impl<M: CrateModel> Table<M> {
     /// New models: one bulk INSERT per column set, or multi-row INSERT … RETURNING when the
@@ -163,7 +188,7 @@ impl<M: CrateModel> Table<M> {
                         },
                         shape: Shape::Bulk,
                         targets: chunk.to_vec(),
-                        from_models: Some(columns.clone()),
+                        from_models: Some(FromModels::Insert(columns.clone())),
                     });
                 }
             }
@@ -182,49 +207,41 @@ impl<M: CrateModel> Table<M> {
         let meta = M::meta();
         let ids = meta.identity_columns();
         let mut groups: Groups<UpdateShape> = Groups::new();
-        'entries: for (index, entry) in self.entries.iter().enumerate() {
-            let (State::Persistent, Some(old)) = (entry.state, &entry.saved) else {
+        // Rows changed only through `Session::set`/`set_key` find their group by mask.
+        let mut by_mask: HashMap<u64, usize> = HashMap::new();
+        let mut last_mask: Option<(u64, usize)> = None;
+        for (index, entry) in self.entries.iter().enumerate() {
+            if entry.state != State::Persistent || (entry.saved.is_none() && entry.dirty == 0) {
                 continue;
+            }
+            let g = match &entry.saved {
+                None => match last_mask {
+                    Some((mask, g)) if mask == entry.dirty => g,
+                    _ => {
+                        let g = *by_mask.entry(entry.dirty).or_insert_with(|| {
+                            groups.index_of(self.recorded_shape(entry.dirty, &[]))
+                        });
+                        last_mask = Some((entry.dirty, g));
+                        g
+                    }
+                },
+                Some(saved) => match self.diff_update(index, saved, &entry.model, entry.dirty) {
+                    Ok(shape) if shape.is_empty() => continue,
+                    Ok(shape) => groups.index_of(shape),
+                    Err(failure) => {
+                        report.failures.push(failure);
+                        continue;
+                    }
+                },
             };
-            let mut shape = UpdateShape::new();
-            let mut args = Vec::new();
-            for (i, column) in meta.columns.iter().enumerate() {
-                if column.is_read_only() || entry.model.column_eq(old, i) {
-                    continue;
-                }
-                if column.primary_key {
-                    report.failures.push(self.failure(
-                        index,
-                        WriteKind::Update,
-                        RowFailureCause::Invalid(format!(
-                            "primary-key column {:?} cannot be updated (delete and re-add the row)",
-                            column.name
-                        )),
-                    ));
-                    continue 'entries;
-                }
-                let objects = match column.sql_type {
-                    SqlType::Object { .. } => {
-                        old.column_object(i).zip(entry.model.column_object(i))
-                    }
-                    _ => None,
-                };
-                match objects {
-                    Some((o, n)) => diff_objects(o, n, &mut Vec::new(), &mut |path, value| {
-                        shape.push((i, path.to_vec()));
-                        args.push(value);
-                    }),
-                    None => {
-                        shape.push((i, Vec::new()));
-                        args.push(entry.model.column_value(i));
-                    }
-                }
-            }
-            if shape.is_empty() {
-                continue;
-            }
-            args.extend(ids.iter().map(|&i| old.column_value(i)));
             if meta.versioned {
+                let shape = groups.shape(g);
+                let mut args: Vec<Value> = shape
+                    .iter()
+                    .map(|(i, keys)| value_at(&entry.model, *i, keys))
+                    .collect();
+                let old = entry.in_database();
+                args.extend(ids.iter().map(|&i| old.column_value(i)));
                 let (seq, term) = entry.version.unwrap_or((-1, -1));
                 args.push(Value::from(seq));
                 args.push(Value::from(term));
@@ -232,7 +249,7 @@ impl<M: CrateModel> Table<M> {
                     table,
                     kind: WriteKind::Update,
                     statement: Statement {
-                        sql: update_sql(meta, &shape, &ids, true),
+                        sql: update_sql(meta, shape, &ids, true),
                         args: StatementArgs::Single(args),
                         rows: 1,
                     },
@@ -242,14 +259,84 @@ impl<M: CrateModel> Table<M> {
                 });
                 continue;
             }
-            let group = groups.of(shape);
-            group.targets.push(index);
-            group.rows.push(args);
+            groups.at(g).targets.push(index);
         }
-        for (shape, Group { targets, rows }) in groups.groups {
+        for (shape, Group { targets }) in groups.groups {
+            if targets.is_empty() {
+                continue;
+            }
             let sql = update_sql(meta, &shape, &ids, false);
-            push_bulk(out, table, WriteKind::Update, &sql, limits, targets, rows);
+            for chunk in targets.chunks(limits.batch_size.max(1)) {
+                out.push(Batch {
+                    table,
+                    kind: WriteKind::Update,
+                    statement: Statement {
+                        sql: sql.clone(),
+                        args: StatementArgs::Bulk(Vec::new()),
+                        rows: chunk.len(),
+                    },
+                    shape: Shape::Bulk,
+                    targets: chunk.to_vec(),
+                    from_models: Some(FromModels::Update(shape.clone())),
+                });
+            }
         }
+    }
+
+    /// The assignments for a model changed since its kept database state `saved`: changed
+    /// columns, changed keys of OBJECT columns, then recorded paths not already covered. A
+    /// changed primary key is a failure of the row.
+    fn diff_update(
+        &self,
+        index: usize,
+        saved: &M,
+        model: &M,
+        dirty: u64,
+    ) -> Result<UpdateShape, RowFailure> {
+        let meta = M::meta();
+        let mut shape = UpdateShape::new();
+        for (i, column) in meta.columns.iter().enumerate() {
+            if column.is_read_only() || model.column_eq(saved, i) {
+                continue;
+            }
+            if column.primary_key {
+                return Err(self.failure(
+                    index,
+                    WriteKind::Update,
+                    RowFailureCause::Invalid(format!(
+                        "primary-key column {:?} cannot be updated (delete and re-add the row)",
+                        column.name
+                    )),
+                ));
+            }
+            let objects = match column.sql_type {
+                SqlType::Object { .. } => saved.column_object(i).zip(model.column_object(i)),
+                _ => None,
+            };
+            match objects {
+                Some((o, n)) => diff_objects(o, n, &mut Vec::new(), &mut |path, _| {
+                    shape.push((i, path.to_vec()));
+                }),
+                None => shape.push((i, Vec::new())),
+            }
+        }
+        let recorded = self.recorded_shape(dirty, &shape);
+        shape.extend(recorded);
+        Ok(shape)
+    }
+
+    /// The recorded paths of `mask` (in id order) that `shape` does not already assign
+    /// (neither the path nor its whole column).
+    fn recorded_shape(&self, mask: u64, shape: &[(usize, Vec<String>)]) -> UpdateShape {
+        Recorded::ids(mask)
+            .filter_map(|id| self.recorded.path(id))
+            .filter(|p| {
+                !shape
+                    .iter()
+                    .any(|(i, keys)| *i == p.column && (keys.is_empty() || *keys == p.keys))
+            })
+            .map(|p| (p.column, p.keys.clone()))
+            .collect()
     }
 
     /// Deleted models: one bulk DELETE.
@@ -314,6 +401,30 @@ fn where_identity(
             .push(" AND \"_primary_term\" = ")
             .placeholder(n + 1);
     }
+}
+
+/// The model's current value at an assignment's path (`NULL` for a missing key).
+pub(crate) fn value_at<M: CrateModel>(model: &M, column: usize, keys: &[String]) -> Value {
+    if keys.is_empty() {
+        return model.column_value(column);
+    }
+    key_value_at(model, column, keys)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// The value at a non-empty key path inside OBJECT column `column`, if there is one.
+pub(crate) fn key_value_at<'m, M: CrateModel>(
+    model: &'m M,
+    column: usize,
+    keys: &[String],
+) -> Option<&'m Value> {
+    let (last, parents) = keys.split_last()?;
+    let mut map = model.column_object(column)?;
+    for key in parents {
+        map = map.get(key)?.as_object()?;
+    }
+    map.get(last)
 }
 
 /// `UPDATE "t" SET "a" = $1, "obj"['k'] = $2 WHERE "id" = $3 …`.

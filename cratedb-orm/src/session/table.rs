@@ -9,10 +9,12 @@ use serde_json::Value;
 use super::apply::{Outcome, Report};
 use super::commit_error::{RowFailure, RowFailureCause, WriteKind};
 use super::key::identity_key;
-use super::model_rows::ModelRows;
-use super::plan::{Batch, Limits};
+use super::model_rows::{ModelRows, UpdateRows};
+use super::plan::{value_at, Batch, FromModels, Limits};
+use super::recorded::{Path, Recorded};
 use super::statement::StatementArgs;
 use crate::model::{CrateModel, RowLayout};
+use crate::Object;
 use cratedb_client::Client;
 
 /// Where a tracked model stands relative to the database.
@@ -39,6 +41,9 @@ pub(crate) struct Entry<M> {
     pub version: Option<(i64, i64)>,
     /// The key under which the entry is in the identity map.
     pub key: Option<String>,
+    /// The paths changed through `Session::set`/`set_key` (a bit per path id of the table's
+    /// [`Recorded`]), written by the next commit.
+    pub dirty: u64,
 }
 
 impl<M: CrateModel> Entry<M> {
@@ -49,6 +54,9 @@ impl<M: CrateModel> Entry<M> {
 
     /// Whether some written column differs from the database state.
     pub fn is_changed(&self) -> bool {
+        if self.dirty != 0 {
+            return true;
+        }
         let Some(old) = &self.saved else { return false };
         let meta = M::meta();
         (0..meta.columns.len()).any(|i| {
@@ -81,6 +89,8 @@ pub(crate) trait ErasedTable: Send {
     fn plan(&self, table: usize, limits: Limits, out: &mut Vec<Batch>, report: &mut Report);
     fn apply(&mut self, batch: Batch, outcome: Outcome, report: &mut Report);
     fn rollback(&mut self);
+    /// Called after every batch of a commit was applied.
+    fn committed(&mut self);
     /// Sends a planned batch.
     fn send(&self, batch: &Batch, client: &Client) -> cratedb_client::Result<Outcome>;
     /// Fills in the arguments a batch takes from the models at send time (for display).
@@ -91,6 +101,8 @@ pub(crate) trait ErasedTable: Send {
 pub(crate) struct Table<M> {
     pub entries: Vec<Entry<M>>,
     pub identity: HashMap<String, usize>,
+    /// Changes recorded by `Session::set`/`set_key`.
+    pub recorded: Recorded,
 }
 
 impl<M: CrateModel> Table<M> {
@@ -98,6 +110,7 @@ impl<M: CrateModel> Table<M> {
         Table {
             entries: Vec::new(),
             identity: HashMap::new(),
+            recorded: Recorded::default(),
         }
     }
 
@@ -124,6 +137,7 @@ impl<M: CrateModel> Table<M> {
             saved: None,
             version,
             key,
+            dirty: 0,
         });
         index
     }
@@ -185,9 +199,11 @@ impl<M: CrateModel> Table<M> {
     ) -> crate::Result<()> {
         let version = version_of(version_pos, row);
         let model = M::from_row(layout, row)?;
+        self.recorded.forget(index);
         if let Some(entry) = self.entries.get_mut(index) {
             entry.model = model;
             entry.saved = None;
+            entry.dirty = 0;
             entry.version = version;
             entry.state = State::Persistent;
         }
@@ -205,6 +221,30 @@ impl<M: CrateModel> Table<M> {
 
     /// Drops the pending changes of one entry (a new model is no longer tracked).
     pub fn expire(&mut self, index: usize) {
+        self.restore_saved(index);
+        for (path, old) in self.recorded.take(index) {
+            self.undo(index, path, old);
+        }
+        if let Some(entry) = self.entries.get_mut(index) {
+            entry.dirty = 0;
+        }
+    }
+
+    /// Drops every pending change.
+    pub fn expire_all(&mut self) {
+        for index in 0..self.entries.len() {
+            self.restore_saved(index);
+        }
+        for (index, path, old) in self.recorded.take_all() {
+            self.undo(index, path, old);
+        }
+        for entry in &mut self.entries {
+            entry.dirty = 0;
+        }
+    }
+
+    /// Puts back the database state kept on first mutable borrow.
+    fn restore_saved(&mut self, index: usize) {
         let Some(entry) = self.entries.get_mut(index) else {
             return;
         };
@@ -218,6 +258,110 @@ impl<M: CrateModel> Table<M> {
             }
             State::Detached => {}
         }
+    }
+
+    /// Puts back the value a recorded change replaced.
+    fn undo(&mut self, index: usize, path: u8, old: Option<Value>) {
+        let Some(Path { column, keys }) = self.recorded.path(path).cloned() else {
+            return;
+        };
+        let Some(entry) = self.entries.get_mut(index) else {
+            return;
+        };
+        if entry.dirty & (1 << path) == 0 {
+            return;
+        }
+        // Putting back a value the model held cannot fail to fit it; a failure leaves the
+        // newer value in place.
+        if keys.is_empty() {
+            let _ = entry.model.set_column(column, old.unwrap_or(Value::Null));
+        } else if let Some(object) = entry.model.column_object_mut(column) {
+            match old {
+                Some(v) => {
+                    let _ = object.set_path(&keys, v);
+                }
+                None => {
+                    object.remove_path(&keys);
+                }
+            }
+        }
+    }
+
+    /// Sets column `column` (with `keys`: the value at that key path inside the OBJECT
+    /// column) of entry `index` to `value`, recording the change for the next commit.
+    pub fn set_path<S: AsRef<str>>(
+        &mut self,
+        index: usize,
+        column: usize,
+        keys: &[S],
+        value: Value,
+    ) -> crate::Result<()> {
+        let meta = M::meta();
+        let name = meta.columns.get(column).map_or("", |c| c.name);
+        let refuse = |message: &str| {
+            Err(crate::Error::Encode {
+                column: name.to_owned(),
+                message: message.to_owned(),
+            })
+        };
+        let Some(entry) = self.entries.get_mut(index) else {
+            return refuse("the handle is not of this session");
+        };
+        match meta.columns.get(column) {
+            None => return refuse("no such column"),
+            Some(c) if c.is_read_only() => {
+                return refuse("the column is read-only (generated or fetched by the server)")
+            }
+            Some(c) if c.primary_key && entry.state != State::New => {
+                return refuse("a primary-key column cannot be updated (delete and re-add the row)")
+            }
+            Some(_) => {}
+        }
+        let whole = keys.is_empty() || entry.model.column_object_mut(column).is_none();
+        let record =
+            matches!(entry.state, State::Persistent | State::Deleted) && entry.saved.is_none();
+        let id = match (record, whole) {
+            (false, _) => None,
+            (true, true) => self.recorded.intern::<&str>(column, &[]),
+            (true, false) => self.recorded.intern(column, keys),
+        };
+        if record && id.is_none() {
+            // Too many distinct paths to record: compare with a copy instead.
+            entry.saved = Some(entry.model.snapshot());
+        }
+        let old = if whole {
+            let old = entry.model.column_value(column);
+            let new = if keys.is_empty() {
+                value
+            } else {
+                // A NULL object: the whole column becomes an object holding the path.
+                let mut object = Object::new();
+                object.set_path(keys, value)?;
+                Value::from(object)
+            };
+            entry.model.set_column(column, new)?;
+            Some(old)
+        } else {
+            match entry.model.column_object_mut(column) {
+                Some(object) => object.set_path(keys, value)?,
+                None => None,
+            }
+        };
+        if let Some(id) = id {
+            let bit = 1u64 << id;
+            if entry.dirty & bit == 0 {
+                entry.dirty |= bit;
+                self.recorded.remember(index, id, old);
+            }
+        }
+        Ok(())
+    }
+
+    /// After a commit: forgets the replaced values of entries no longer changed.
+    pub fn committed(&mut self) {
+        let entries = &self.entries;
+        self.recorded
+            .retain(|index| entries.get(index).is_some_and(|e| e.dirty != 0));
     }
 
     /// A failure record for one entry.
@@ -241,6 +385,7 @@ impl<M: CrateModel> Table<M> {
             return;
         };
         entry.saved = None;
+        entry.dirty = 0;
         match kind {
             WriteKind::Delete => {
                 entry.state = State::Detached;
@@ -294,19 +439,30 @@ impl<M: CrateModel> ErasedTable for Table<M> {
     }
 
     fn rollback(&mut self) {
-        for index in 0..self.entries.len() {
-            self.expire(index);
-        }
+        self.expire_all();
+    }
+
+    fn committed(&mut self) {
+        Table::committed(self);
     }
 
     fn send(&self, batch: &Batch, client: &Client) -> cratedb_client::Result<Outcome> {
         let statement = &batch.statement;
         match (&batch.from_models, &statement.args) {
-            (Some(columns), _) => {
+            (Some(FromModels::Insert(columns)), _) => {
                 let rows = ModelRows {
                     entries: &self.entries,
                     targets: &batch.targets,
                     columns,
+                };
+                client.bulk(&statement.sql, &rows).map(Outcome::Bulk)
+            }
+            (Some(FromModels::Update(shape)), _) => {
+                let rows = UpdateRows {
+                    entries: &self.entries,
+                    targets: &batch.targets,
+                    shape,
+                    ids: &M::meta().identity_columns(),
                 };
                 client.bulk(&statement.sql, &rows).map(Outcome::Bulk)
             }
@@ -320,15 +476,29 @@ impl<M: CrateModel> ErasedTable for Table<M> {
     }
 
     fn materialize(&self, batch: &mut Batch) {
-        let Some(columns) = &batch.from_models else {
-            return;
+        let ids = M::meta().identity_columns();
+        let rows = match &batch.from_models {
+            None => return,
+            Some(FromModels::Insert(columns)) => batch
+                .targets
+                .iter()
+                .filter_map(|&t| self.entries.get(t))
+                .map(|e| columns.iter().map(|&i| e.model.column_value(i)).collect())
+                .collect(),
+            Some(FromModels::Update(shape)) => batch
+                .targets
+                .iter()
+                .filter_map(|&t| self.entries.get(t))
+                .map(|e| {
+                    let old = e.in_database();
+                    shape
+                        .iter()
+                        .map(|(i, keys)| value_at(&e.model, *i, keys))
+                        .chain(ids.iter().map(|&i| old.column_value(i)))
+                        .collect()
+                })
+                .collect(),
         };
-        let rows = batch
-            .targets
-            .iter()
-            .filter_map(|&t| self.entries.get(t))
-            .map(|e| columns.iter().map(|&i| e.model.column_value(i)).collect())
-            .collect();
         batch.statement.args = StatementArgs::Bulk(rows);
     }
 }

@@ -133,6 +133,12 @@ pub trait CrateType: Sized {
         None
     }
 
+    /// The value as an [`Object`] to change in place, when it is one (`None` for every other
+    /// type, or a NULL object): how [`Session::set_key`](crate::Session::set_key) changes one key.
+    fn object_mut(&mut self) -> Option<&mut Object> {
+        None
+    }
+
     /// Writes the wire value (what [`to_value`](CrateType::to_value) returns) straight into a
     /// serializer, without building a `Value`: how the session streams bulk inserts.
     fn serialize_wire<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -241,7 +241,12 @@ impl Object {
                 }
             };
         }
-        Ok(map.insert(last.as_ref().to_owned(), value.into()))
+        let value = value.into();
+        // An existing key is replaced in place (no new key string).
+        if let Some(slot) = map.get_mut(last.as_ref()) {
+            return Ok(Some(std::mem::replace(slot, value)));
+        }
+        Ok(map.insert(last.as_ref().to_owned(), value))
     }
 
     /// Removes the value at a nested `path`, returning it.
@@ -393,6 +398,10 @@ impl CrateType for Object {
 
     fn as_object(&self) -> Option<&Map<String, Value>> {
         Some(self.map_ref())
+    }
+
+    fn object_mut(&mut self) -> Option<&mut Object> {
+        Some(self)
     }
 
     fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

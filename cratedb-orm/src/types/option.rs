@@ -35,6 +35,10 @@ impl<T: CrateType> CrateType for Option<T> {
         self.as_ref().and_then(T::as_object)
     }
 
+    fn object_mut(&mut self) -> Option<&mut super::Object> {
+        self.as_mut().and_then(T::object_mut)
+    }
+
     fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Some(v) => v.serialize_wire(s),
