@@ -59,7 +59,7 @@ proptest! {
     #[test]
     fn applying_the_diff_to_a_yields_b(a in object(), b in object()) {
         let mut updates = Vec::new();
-        diff_objects(&a, &b, &mut Vec::new(), &mut |p, v| updates.push((p.to_vec(), v)));
+        diff_objects(&a, &b, &mut Vec::new(), &mut |p, v| updates.push((p.to_vec(), v.clone())));
         let mut target = Value::Object(a.clone());
         for (path, value) in &updates {
             apply_path(&mut target, path, value.clone());

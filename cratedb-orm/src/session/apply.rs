@@ -182,7 +182,7 @@ impl<M: CrateModel> Table<M> {
                         }
                     }
                 }
-                entry.version = version;
+                entry.set_version(version);
             }
             self.landed(index, WriteKind::Insert, report);
             if let Some(e) = err {
@@ -210,7 +210,7 @@ impl<M: CrateModel> Table<M> {
                 continue;
             }
             if let Some(entry) = self.entries.get_mut(index) {
-                entry.version = row.and_then(|r| version_of(version_pos, r));
+                entry.set_version(row.and_then(|r| version_of(version_pos, r)));
             }
             self.landed(index, batch.kind, report);
         }

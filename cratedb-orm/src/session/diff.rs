@@ -2,14 +2,17 @@
 
 use serde_json::{Map, Value};
 
+use crate::types::lookup;
+
 /// Calls `emit(path, value)` for every key that differs between two objects: changed or
 /// added keys with their new value, deleted keys with `Null`; nested objects on both sides
-/// are descended into.
+/// are descended into. The value is borrowed: a caller that only needs the paths copies
+/// nothing.
 pub fn diff_objects(
     old: &Map<String, Value>,
     new: &Map<String, Value>,
     path: &mut Vec<String>,
-    emit: &mut dyn FnMut(&[String], Value),
+    emit: &mut dyn FnMut(&[String], &Value),
 ) {
     // The usual case — the new object is an edited copy with the same keys in the same order —
     // needs no key lookups.
@@ -20,19 +23,19 @@ pub fn diff_objects(
         return;
     }
     for (key, n) in new {
-        match old.get(key) {
+        match lookup(old, key) {
             Some(o) => diff_value(key, o, n, path, emit),
             None => {
                 path.push(key.clone());
-                emit(path, n.clone());
+                emit(path, n);
                 path.pop();
             }
         }
     }
     for key in old.keys() {
-        if !new.contains_key(key) {
+        if lookup(new, key).is_none() {
             path.push(key.clone());
-            emit(path, Value::Null);
+            emit(path, &Value::Null);
             path.pop();
         }
     }
@@ -44,7 +47,7 @@ fn diff_value(
     old: &Value,
     new: &Value,
     path: &mut Vec<String>,
-    emit: &mut dyn FnMut(&[String], Value),
+    emit: &mut dyn FnMut(&[String], &Value),
 ) {
     if old == new {
         return;
@@ -52,7 +55,7 @@ fn diff_value(
     path.push(key.to_string());
     match (old, new) {
         (Value::Object(o), Value::Object(n)) => diff_objects(o, n, path, emit),
-        _ => emit(path, new.clone()),
+        _ => emit(path, new),
     }
     path.pop();
 }
@@ -94,7 +97,7 @@ mod tests {
         };
         let mut out = Vec::new();
         diff_objects(&o, &n, &mut Vec::new(), &mut |p, v| {
-            out.push((p.to_vec(), v))
+            out.push((p.to_vec(), v.clone()))
         });
         out
     }

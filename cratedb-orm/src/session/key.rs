@@ -74,6 +74,9 @@ key_tuple!(A, B);
 key_tuple!(A, B, C);
 key_tuple!(A, B, C, D);
 
+/// Between the values of a composite identity-map key.
+pub(crate) const KEY_SEPARATOR: char = '\u{1f}';
+
 /// The identity-map key of a row: its identity values as compact JSON text, or `None` when
 /// any of them is still unknown (`Null`, e.g. a server-generated `_id` before insert).
 pub(crate) fn identity_key<'a>(values: impl IntoIterator<Item = &'a Value>) -> Option<String> {
@@ -83,7 +86,7 @@ pub(crate) fn identity_key<'a>(values: impl IntoIterator<Item = &'a Value>) -> O
             return None;
         }
         if n > 0 {
-            key.push('\u{1f}');
+            key.push(KEY_SEPARATOR);
         }
         key.push_str(&v.to_string());
     }

@@ -65,7 +65,6 @@ mod statement;
 mod table;
 
 use std::any::TypeId;
-use std::collections::HashMap;
 use std::ops::{Index, IndexMut};
 
 use cratedb_client::{Client, SqlResponse};
@@ -94,7 +93,9 @@ use crate::{CrateModel, CrateType, Error, Result, RowLayout, TableMeta};
 pub struct Session {
     client: Client,
     tables: Vec<Box<dyn ErasedTable>>,
-    by_type: HashMap<TypeId, usize>,
+    /// The model type of each table, in `tables` order (a session has few tables: a scan
+    /// beats hashing on every access).
+    by_type: Vec<TypeId>,
     limits: Limits,
 }
 
@@ -121,7 +122,7 @@ impl Session {
         Session {
             client,
             tables: Vec::new(),
-            by_type: HashMap::new(),
+            by_type: Vec::new(),
             limits: Limits {
                 batch_size: DEFAULT_BATCH_SIZE,
                 max_statement_len: DEFAULT_MAX_STATEMENT_LEN,
@@ -146,19 +147,23 @@ impl Session {
         &self.client
     }
 
+    fn table_index<M: CrateModel>(&self) -> Option<usize> {
+        let id = TypeId::of::<M>();
+        self.by_type.iter().position(|t| *t == id)
+    }
+
     fn table<M: CrateModel>(&self) -> Option<&Table<M>> {
-        let &t = self.by_type.get(&TypeId::of::<M>())?;
+        let t = self.table_index::<M>()?;
         self.tables.get(t)?.as_any().downcast_ref()
     }
 
     fn table_mut<M: CrateModel>(&mut self) -> &mut Table<M> {
-        let t = match self.by_type.get(&TypeId::of::<M>()) {
-            Some(&t) => t,
+        let t = match self.table_index::<M>() {
+            Some(t) => t,
             None => {
                 self.tables.push(Box::new(Table::<M>::new()));
-                let t = self.tables.len() - 1;
-                self.by_type.insert(TypeId::of::<M>(), t);
-                t
+                self.by_type.push(TypeId::of::<M>());
+                self.tables.len() - 1
             }
         };
         // The slot at `t` holds a `Table<M>` by construction of `by_type`.
@@ -381,8 +386,9 @@ impl Session {
                 table.apply(batch, outcome, &mut report);
             }
         }
+        let all_landed = report.failures.is_empty() && stop.is_none() && first_sql_error.is_none();
         for table in &mut self.tables {
-            table.committed();
+            table.committed(all_landed);
         }
         let cause = stop.or(first_sql_error);
         if report.failures.is_empty() && cause.is_none() {

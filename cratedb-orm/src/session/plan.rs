@@ -14,6 +14,7 @@ use super::statement::{Statement, StatementArgs};
 use super::table::{identity_values, State, Table};
 use crate::model::{CrateModel, TableMeta};
 use crate::sql::SqlWriter;
+use crate::types::lookup;
 use crate::types::SqlType;
 
 /// Limits that shape the requests of a commit.
@@ -242,7 +243,7 @@ impl<M: CrateModel> Table<M> {
                     .collect();
                 let old = entry.in_database();
                 args.extend(ids.iter().map(|&i| old.column_value(i)));
-                let (seq, term) = entry.version.unwrap_or((-1, -1));
+                let (seq, term) = entry.version().unwrap_or((-1, -1));
                 args.push(Value::from(seq));
                 args.push(Value::from(term));
                 out.push(Batch {
@@ -351,7 +352,7 @@ impl<M: CrateModel> Table<M> {
             }
             let mut args = identity_values(entry.in_database());
             if meta.versioned {
-                let (seq, term) = entry.version.unwrap_or((-1, -1));
+                let (seq, term) = entry.version().unwrap_or((-1, -1));
                 args.push(Value::from(seq));
                 args.push(Value::from(term));
             }
@@ -422,9 +423,9 @@ pub(crate) fn key_value_at<'m, M: CrateModel>(
     let (last, parents) = keys.split_last()?;
     let mut map = model.column_object(column)?;
     for key in parents {
-        map = map.get(key)?.as_object()?;
+        map = lookup(map, key)?.as_object()?;
     }
-    map.get(last)
+    lookup(map, last)
 }
 
 /// `UPDATE "t" SET "a" = $1, "obj"['k'] = $2 WHERE "id" = $3 …`.

@@ -73,6 +73,11 @@ impl Recorded {
         self.undo.retain(|u| u.entry != entry);
     }
 
+    /// Forgets every replaced value (all changes landed).
+    pub fn clear(&mut self) {
+        self.undo.clear();
+    }
+
     /// Forgets the replaced values of every entry for which `keep` is false.
     pub fn retain(&mut self, mut keep: impl FnMut(usize) -> bool) {
         self.undo.retain(|u| keep(u.entry));

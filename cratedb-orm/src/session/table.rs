@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::apply::{Outcome, Report};
 use super::commit_error::{RowFailure, RowFailureCause, WriteKind};
-use super::key::identity_key;
+use super::key::{identity_key, KEY_SEPARATOR};
 use super::model_rows::{ModelRows, UpdateRows};
 use super::plan::{value_at, Batch, FromModels, Limits};
 use super::recorded::{Path, Recorded};
@@ -35,12 +35,14 @@ pub(crate) struct Entry<M> {
     pub model: M,
     pub state: State,
     /// The last state known to be in the database, kept from the moment the model is
-    /// borrowed mutably (copy on write); `None` while the model equals the database.
-    pub saved: Option<M>,
-    /// `(_seq_no, _primary_term)` for versioned models.
-    pub version: Option<(i64, i64)>,
-    /// The key under which the entry is in the identity map.
-    pub key: Option<String>,
+    /// borrowed mutably (copy on write); `None` while the model equals the database. Boxed:
+    /// most entries never have one, and a loaded result holds many entries.
+    pub saved: Option<Box<M>>,
+    /// `(_seq_no, _primary_term)` for versioned models (boxed for the same reason).
+    version: Option<Box<(i64, i64)>>,
+    /// Whether the entry is in the identity map, under the key of its database state
+    /// ([`key_of`]`(`[`in_database`](Entry::in_database)`)`; the key is not stored twice).
+    pub keyed: bool,
     /// The paths changed through `Session::set`/`set_key` (a bit per path id of the table's
     /// [`Recorded`]), written by the next commit.
     pub dirty: u64,
@@ -49,7 +51,17 @@ pub(crate) struct Entry<M> {
 impl<M: CrateModel> Entry<M> {
     /// The model as it is in the database (for a new model: as it is).
     pub fn in_database(&self) -> &M {
-        self.saved.as_ref().unwrap_or(&self.model)
+        self.saved.as_deref().unwrap_or(&self.model)
+    }
+
+    /// `(_seq_no, _primary_term)`, for a versioned model read or written by this session.
+    pub fn version(&self) -> Option<(i64, i64)> {
+        self.version.as_deref().copied()
+    }
+
+    /// Records the version the database returned.
+    pub fn set_version(&mut self, version: Option<(i64, i64)>) {
+        self.version = version.map(Box::new);
     }
 
     /// Whether some written column differs from the database state.
@@ -75,11 +87,32 @@ pub(crate) fn identity_values<M: CrateModel>(model: &M) -> Vec<Value> {
 }
 
 /// The identity-map key of a model, when every identity value is known.
+///
+/// The same text as [`identity_key`] of the identity values, written straight from the model
+/// (no `Value`s built): this runs once per tracked row.
 pub(crate) fn key_of<M: CrateModel>(model: &M) -> Option<String> {
-    if M::meta().identity_columns().is_empty() {
-        return None;
+    let meta = M::meta();
+    let id_column;
+    let ids: &[usize] = if !meta.primary_key.is_empty() {
+        &meta.primary_key
+    } else {
+        id_column = [meta.column_index("_id")?];
+        &id_column
+    };
+    let mut key = Vec::with_capacity(24);
+    for (n, &i) in ids.iter().enumerate() {
+        if n > 0 {
+            key.extend_from_slice(KEY_SEPARATOR.encode_utf8(&mut [0; 4]).as_bytes());
+        }
+        let start = key.len();
+        model
+            .serialize_column(i, &mut serde_json::Serializer::new(&mut key))
+            .ok()?;
+        if key.get(start..) == Some(b"null".as_slice()) {
+            return None;
+        }
     }
-    identity_key(identity_values(model).iter())
+    String::from_utf8(key).ok()
 }
 
 /// Type-erased access to a [`Table`], so a session can hold tables of every model type.
@@ -89,8 +122,9 @@ pub(crate) trait ErasedTable: Send {
     fn plan(&self, table: usize, limits: Limits, out: &mut Vec<Batch>, report: &mut Report);
     fn apply(&mut self, batch: Batch, outcome: Outcome, report: &mut Report);
     fn rollback(&mut self);
-    /// Called after every batch of a commit was applied.
-    fn committed(&mut self);
+    /// Called after every batch of a commit was applied; `all_landed` when every planned
+    /// row was written.
+    fn committed(&mut self, all_landed: bool);
     /// Sends a planned batch.
     fn send(&self, batch: &Batch, client: &Client) -> cratedb_client::Result<Outcome>;
     /// Fills in the arguments a batch takes from the models at send time (for display).
@@ -128,15 +162,16 @@ impl<M: CrateModel> Table<M> {
         key: Option<String>,
     ) -> usize {
         let index = self.entries.len();
-        if let Some(k) = &key {
-            self.identity.insert(k.clone(), index);
+        let keyed = key.is_some();
+        if let Some(k) = key {
+            self.identity.insert(k, index);
         }
         self.entries.push(Entry {
             model,
             state,
             saved: None,
-            version,
-            key,
+            version: version.map(Box::new),
+            keyed,
             dirty: 0,
         });
         index
@@ -204,7 +239,7 @@ impl<M: CrateModel> Table<M> {
             entry.model = model;
             entry.saved = None;
             entry.dirty = 0;
-            entry.version = version;
+            entry.set_version(version);
             entry.state = State::Persistent;
         }
         Ok(())
@@ -214,7 +249,7 @@ impl<M: CrateModel> Table<M> {
     pub fn touch(&mut self, index: usize) -> Option<&mut M> {
         let entry = self.entries.get_mut(index)?;
         if matches!(entry.state, State::Persistent | State::Deleted) && entry.saved.is_none() {
-            entry.saved = Some(entry.model.snapshot());
+            entry.saved = Some(Box::new(entry.model.snapshot()));
         }
         Some(&mut entry.model)
     }
@@ -252,7 +287,7 @@ impl<M: CrateModel> Table<M> {
             State::New => entry.state = State::Detached,
             State::Persistent | State::Deleted => {
                 if let Some(old) = entry.saved.take() {
-                    entry.model = old;
+                    entry.model = *old;
                 }
                 entry.state = State::Persistent;
             }
@@ -327,7 +362,7 @@ impl<M: CrateModel> Table<M> {
         };
         if record && id.is_none() {
             // Too many distinct paths to record: compare with a copy instead.
-            entry.saved = Some(entry.model.snapshot());
+            entry.saved = Some(Box::new(entry.model.snapshot()));
         }
         let old = if whole {
             let old = entry.model.column_value(column);
@@ -358,7 +393,12 @@ impl<M: CrateModel> Table<M> {
     }
 
     /// After a commit: forgets the replaced values of entries no longer changed.
-    pub fn committed(&mut self) {
+    pub fn committed(&mut self, all_landed: bool) {
+        if all_landed {
+            // Every changed entry was planned, and every planned row landed.
+            self.recorded.clear();
+            return;
+        }
         let entries = &self.entries;
         self.recorded
             .retain(|index| entries.get(index).is_some_and(|e| e.dirty != 0));
@@ -369,7 +409,7 @@ impl<M: CrateModel> Table<M> {
         let key = self
             .entries
             .get(index)
-            .and_then(|e| e.key.clone().or_else(|| key_of(&e.model)));
+            .and_then(|e| key_of(e.in_database()));
         RowFailure {
             model: M::meta().model,
             key,
@@ -384,21 +424,22 @@ impl<M: CrateModel> Table<M> {
         let Some(entry) = self.entries.get_mut(index) else {
             return;
         };
+        if kind == WriteKind::Delete && std::mem::take(&mut entry.keyed) {
+            // The key of the database state, before that state is dropped.
+            if let Some(k) = key_of(entry.in_database()) {
+                self.identity.remove(&k);
+            }
+        }
         entry.saved = None;
         entry.dirty = 0;
         match kind {
-            WriteKind::Delete => {
-                entry.state = State::Detached;
-                if let Some(k) = entry.key.take() {
-                    self.identity.remove(&k);
-                }
-            }
+            WriteKind::Delete => entry.state = State::Detached,
             WriteKind::Insert | WriteKind::Update => {
                 entry.state = State::Persistent;
-                if entry.key.is_none() {
+                if !entry.keyed {
                     if let Some(k) = key_of(&entry.model) {
-                        self.identity.entry(k.clone()).or_insert(index);
-                        entry.key = Some(k);
+                        self.identity.entry(k).or_insert(index);
+                        entry.keyed = true;
                     }
                 }
             }
@@ -442,8 +483,8 @@ impl<M: CrateModel> ErasedTable for Table<M> {
         self.expire_all();
     }
 
-    fn committed(&mut self) {
-        Table::committed(self);
+    fn committed(&mut self, all_landed: bool) {
+        Table::committed(self, all_landed);
     }
 
     fn send(&self, batch: &Batch, client: &Client) -> cratedb_client::Result<Outcome> {
@@ -500,5 +541,55 @@ impl<M: CrateModel> ErasedTable for Table<M> {
                 .collect(),
         };
         batch.statement.args = StatementArgs::Bulk(rows);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CrateModel;
+
+    #[derive(CrateModel, Debug, Clone, Default, PartialEq)]
+    #[cratedb(table = "pairs")]
+    struct Pair {
+        #[cratedb(primary_key)]
+        name: String,
+        #[cratedb(primary_key)]
+        n: i64,
+        other: Option<f64>,
+    }
+
+    #[derive(CrateModel, Debug, Clone, Default, PartialEq)]
+    #[cratedb(table = "logs")]
+    struct Log {
+        #[cratedb(column = "_id", fetched)]
+        id: Option<String>,
+        message: String,
+    }
+
+    #[test]
+    fn key_of_is_identity_key_of_the_identity_values() {
+        for (name, n) in [
+            ("a", 1),
+            ("quote \" and \\ and \u{1f} é", -7),
+            ("", i64::MAX),
+        ] {
+            let model = Pair {
+                name: name.into(),
+                n,
+                other: Some(0.5),
+            };
+            assert_eq!(key_of(&model), identity_key(identity_values(&model).iter()));
+        }
+        let unsaved = Log {
+            id: None,
+            message: "m".into(),
+        };
+        assert_eq!(key_of(&unsaved), None);
+        let saved = Log {
+            id: Some("x1".into()),
+            ..unsaved
+        };
+        assert_eq!(key_of(&saved).as_deref(), Some("\"x1\""));
     }
 }

@@ -26,6 +26,7 @@ mod vector;
 
 pub use geo_point::GeoPoint;
 pub use geo_shape::GeoShape;
+pub(crate) use object::lookup;
 pub use object::Object;
 pub use object_array::ObjectArray;
 pub use sql_type::{ObjectPolicy, SqlType};
