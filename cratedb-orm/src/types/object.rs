@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::ops::Index;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -35,8 +35,10 @@ use super::{describe_value, CrateType, DecodeError, SqlType, TypeClass};
 /// and an unchanged object is written back verbatim.
 #[derive(Default)]
 pub struct Object {
-    /// The keys and values, once built or changed: the truth when present.
-    map: Option<Box<Map<String, Value>>>,
+    /// The keys and values, once built or changed: the truth when present. Shared with the
+    /// object's copies until one of them changes it (copy on write): the session's copy of
+    /// a model's database state costs a reference count, not a map.
+    map: Option<Arc<Map<String, Value>>>,
     /// The JSON text as received from CrateDB (always an object), while unchanged.
     raw: Option<Box<RawValue>>,
     /// The parse of `raw`, made on first read.
@@ -49,6 +51,11 @@ impl PartialEq for Object {
     /// by pair, without looking keys up; two unchanged objects with the same text are equal
     /// without being parsed.
     fn eq(&self, other: &Self) -> bool {
+        if let (Some(a), Some(b)) = (&self.map, &other.map) {
+            if Arc::ptr_eq(a, b) {
+                return true;
+            }
+        }
         if let (None, Some(a), None, Some(b)) = (&self.map, &self.raw, &other.map, &other.raw) {
             if a.get() == b.get() {
                 return true;
@@ -67,11 +74,12 @@ impl PartialEq for Object {
 }
 
 impl Clone for Object {
-    /// An unchanged object copies its text, not a parsed map.
+    /// An unchanged received object copies its text, not a parsed map; a built or changed
+    /// one shares its map until either copy changes.
     fn clone(&self) -> Self {
         match (&self.map, &self.raw) {
             (Some(map), _) => Object {
-                map: Some(map.clone()),
+                map: Some(Arc::clone(map)),
                 raw: None,
                 parsed: OnceLock::new(),
             },
@@ -157,15 +165,18 @@ impl Object {
         }
     }
 
-    /// The keys and values, for changing: the text form is dropped.
+    /// The keys and values, for changing: the text form is dropped, and a map shared with
+    /// a copy is copied first.
     fn map_mut(&mut self) -> &mut Map<String, Value> {
         let raw = self.raw.take();
         let parsed = &mut self.parsed;
-        self.map.get_or_insert_with(|| {
-            parsed
-                .take()
-                .unwrap_or_else(|| Box::new(raw.as_deref().map(parse_raw).unwrap_or_default()))
-        })
+        let map = self.map.get_or_insert_with(|| {
+            Arc::new(match parsed.take() {
+                Some(map) => *map,
+                None => raw.as_deref().map(parse_raw).unwrap_or_default(),
+            })
+        });
+        Arc::make_mut(map)
     }
 
     /// The number of keys.
@@ -342,7 +353,7 @@ impl Index<&str> for Object {
 impl From<Map<String, Value>> for Object {
     fn from(map: Map<String, Value>) -> Self {
         Object {
-            map: Some(Box::new(map)),
+            map: Some(Arc::new(map)),
             raw: None,
             parsed: OnceLock::new(),
         }
@@ -499,6 +510,27 @@ mod tests {
     use super::*;
     use crate::types::Wire;
     use serde_json::json;
+
+    #[test]
+    fn copies_share_the_map_until_one_changes() {
+        let original = crate::object! { "species": "human", "age": 42 };
+        let mut copy = original.clone();
+        let shared = |a: &Object, b: &Object| match (&a.map, &b.map) {
+            (Some(x), Some(y)) => Arc::ptr_eq(x, y),
+            _ => false,
+        };
+        assert!(shared(&original, &copy));
+        assert_eq!(original, copy);
+        copy.set("species", "Betelgeusian");
+        assert!(!shared(&original, &copy));
+        assert_eq!(original["species"], "human");
+        assert_eq!(copy["species"], "Betelgeusian");
+        assert_ne!(original, copy);
+        // Changing the only holder of a map changes it in place.
+        let before = copy.map.as_ref().map(Arc::as_ptr);
+        copy.set("age", 43);
+        assert_eq!(copy.map.as_ref().map(Arc::as_ptr), before);
+    }
 
     #[test]
     fn set_path_never_overwrites_a_non_object() {
