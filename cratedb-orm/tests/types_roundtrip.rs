@@ -161,7 +161,7 @@ proptest! {
     #[test]
     fn objects_round_trip(o in object(), more in prop::collection::vec(object(), 0..4)) {
         assert_round_trip(o.clone());
-        assert_round_trip(ObjectArray(more));
+        assert_round_trip(ObjectArray::from(more));
         let back = wire(&o);
         prop_assert_eq!(back.keys().collect::<Vec<_>>(), o.keys().collect::<Vec<_>>(), "key order kept");
     }
