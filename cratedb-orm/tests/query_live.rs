@@ -43,7 +43,7 @@ fn seed(client: &Client) {
             name: Some("Arthur Dent".into()),
             quote: "Don't panic".into(),
             details: Some(object(json!({"gender": "male", "species": "human"}))),
-            more_details: Some(ObjectArray(vec![
+            more_details: Some(ObjectArray::from(vec![
                 object(json!({"foo": 1, "bar": 10})),
                 object(json!({"foo": 2})),
                 object(json!({"foo": 3})),

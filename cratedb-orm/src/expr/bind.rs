@@ -286,7 +286,7 @@ mod tests {
         let mut m = Map::new();
         m.insert("foo".into(), json!(1));
         assert_eq!(
-            types::ObjectArray(vec![types::Object::from(m)]).to_sql_value(),
+            types::ObjectArray::from(vec![types::Object::from(m)]).to_sql_value(),
             json!([{"foo": 1}])
         );
     }

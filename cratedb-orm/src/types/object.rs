@@ -463,7 +463,7 @@ fn parse_raw(raw: &RawValue) -> Map<String, Value> {
 /// Whether JSON text (valid, as the parser already checked it) parses later exactly as it
 /// would now: no nesting deeper than the parser's limit, no number that might not fit an
 /// `f64` (an exponent, or very many digits).
-fn lazy_parse_is_safe(text: &str) -> bool {
+pub(crate) fn lazy_parse_is_safe(text: &str) -> bool {
     const MAX_DEPTH: usize = 100;
     const MAX_DIGITS: usize = 300;
     let mut depth = 0usize;
