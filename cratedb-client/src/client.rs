@@ -85,11 +85,10 @@ impl Client {
     /// `&[json!(1)]`, `&("a", 2)`, `&Vec<Value>`, …). Placeholders are `$1…$n` or `?`.
     pub fn sql<A: Serialize + ?Sized>(&self, stmt: &str, args: &A) -> Result<SqlResponse> {
         let body = wire::sql_body(stmt, args)?;
-        let read = is_read(stmt);
         self.run(
             stmt,
             &body,
-            read,
+            is_read(stmt),
             None,
             BodyRead::Contiguous,
             |server, body| wire::parse_sql_response(server, &body.into_vec()),
@@ -125,11 +124,10 @@ impl Client {
         args: &A,
     ) -> Result<Rows<T>> {
         let body = wire::sql_body(stmt, args)?;
-        let read = is_read(stmt);
         self.run(
             stmt,
             &body,
-            read,
+            is_read(stmt),
             None,
             BodyRead::Contiguous,
             |server, body| row_decoder::decode_rows(server, &body.into_vec()),
@@ -173,11 +171,10 @@ impl Client {
         sink: &mut S,
     ) -> Result<ResultInfo> {
         let body = wire::sql_body(stmt, args)?;
-        let read = is_read(stmt);
         self.run(
             stmt,
             &body,
-            read,
+            is_read(stmt),
             None,
             BodyRead::Chunked,
             |server, body| row_decoder::decode_into(server, body, sink),
