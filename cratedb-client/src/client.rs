@@ -6,12 +6,13 @@ use std::time::Instant;
 
 use serde::{de::DeserializeOwned, Serialize};
 
+use crate::body_chunks::BodyChunks;
 use crate::config::{Auth, Config};
 use crate::echo::EchoEvent;
 use crate::node_pool::NodePool;
 use crate::server_info::{parse_server_info, ServerInfo, ServerVersion};
 use crate::statement::is_read;
-use crate::transport::{Answer, AttemptError, Transport};
+use crate::transport::{Answer, AttemptError, BodyRead, Transport};
 use crate::{row_decoder, wire};
 use crate::{BulkResponse, ClientBuilder, Error, Result, ResultInfo, RowSink, Rows, SqlResponse};
 
@@ -51,7 +52,8 @@ struct Inner {
 /// Which request to send.
 #[derive(Clone, Copy)]
 enum Request<'a> {
-    Sql(&'a [u8]),
+    /// `POST /_sql` with this body, a 2xx answer read as said.
+    Sql(&'a [u8], BodyRead),
     Root,
 }
 
@@ -83,9 +85,14 @@ impl Client {
     /// `&[json!(1)]`, `&("a", 2)`, `&Vec<Value>`, …). Placeholders are `$1…$n` or `?`.
     pub fn sql<A: Serialize + ?Sized>(&self, stmt: &str, args: &A) -> Result<SqlResponse> {
         let body = wire::sql_body(stmt, args)?;
-        self.run(stmt, &body, is_read(stmt), None, |server, body| {
-            wire::parse_sql_response(server, body)
-        })
+        self.run(
+            stmt,
+            &body,
+            is_read(stmt),
+            None,
+            BodyRead::Contiguous,
+            |server, body| wire::parse_sql_response(server, &body.into_vec()),
+        )
     }
 
     /// Runs one statement without parameters (DDL, `REFRESH TABLE`, …).
@@ -117,15 +124,25 @@ impl Client {
         args: &A,
     ) -> Result<Rows<T>> {
         let body = wire::sql_body(stmt, args)?;
-        self.run(stmt, &body, is_read(stmt), None, |server, body| {
-            row_decoder::decode_rows(server, body)
-        })
+        self.run(
+            stmt,
+            &body,
+            is_read(stmt),
+            None,
+            BodyRead::Contiguous,
+            |server, body| row_decoder::decode_rows(server, &body.into_vec()),
+        )
     }
 
     /// Runs a query and passes each result row to `sink` as the body is parsed: the way to
     /// read large results into your own types without holding a `serde_json::Value` per row
     /// (the ORM loads models this way). Failover and errors are as for [`Client::sql`]; a row
     /// the sink rejects is [`Error::Decode`] naming the row and column.
+    ///
+    /// The whole answer is received before the first row reaches the sink. A large answer
+    /// (over 4 MiB) is received in chunks, and each chunk is freed as soon as it has been
+    /// parsed: the peak memory is about the larger of the body and what the sink keeps, not
+    /// their sum.
     ///
     /// ```no_run
     /// use cratedb_client::{Client, RowSink};
@@ -154,9 +171,14 @@ impl Client {
         sink: &mut S,
     ) -> Result<ResultInfo> {
         let body = wire::sql_body(stmt, args)?;
-        self.run(stmt, &body, is_read(stmt), None, |server, body| {
-            row_decoder::decode_into(server, body, sink)
-        })
+        self.run(
+            stmt,
+            &body,
+            is_read(stmt),
+            None,
+            BodyRead::Chunked,
+            |server, body| row_decoder::decode_into(server, body, sink),
+        )
     }
 
     /// Runs one INSERT/UPDATE/DELETE with many argument rows (`bulk_args` serializes to an
@@ -165,9 +187,14 @@ impl Client {
     /// (syntax, types) fails the whole request with [`Error::Sql`].
     pub fn bulk<A: Serialize + ?Sized>(&self, stmt: &str, bulk_args: &A) -> Result<BulkResponse> {
         let (body, rows) = wire::bulk_body(stmt, bulk_args)?;
-        self.run(stmt, &body, false, Some(rows), |server, body| {
-            wire::parse_bulk_response(server, body, rows)
-        })
+        self.run(
+            stmt,
+            &body,
+            false,
+            Some(rows),
+            BodyRead::Contiguous,
+            |server, body| wire::parse_bulk_response(server, &body.into_vec(), rows),
+        )
     }
 
     /// The schema sent as `Default-Schema`, if configured.
@@ -206,14 +233,11 @@ impl Client {
     fn server_info_unredacted(&self) -> Result<ServerInfo> {
         let (node, answer) = self.send(Request::Root, true)?;
         let server = self.node_name(node);
+        let body = answer.body.into_vec();
         if !(200..300).contains(&answer.status) {
-            return Err(wire::error_from_answer(
-                &server,
-                answer.status,
-                &answer.body,
-            ));
+            return Err(wire::error_from_answer(&server, answer.status, &body));
         }
-        parse_server_info(&server, &answer.body)
+        parse_server_info(&server, &body)
     }
 
     /// Node information from every server, each asked directly (no failover), in
@@ -253,7 +277,7 @@ impl Client {
         })?;
         match inner.transport.get_root(node) {
             Ok(answer) if matches!(answer.status, 502..=504) => {
-                let reason = wire::node_failure_reason(answer.status, &answer.body);
+                let reason = wire::node_failure_reason(answer.status, &answer.body.into_vec());
                 inner.pool.mark_failed(index, &reason);
                 Err(Error::Connection {
                     server: node.name.clone(),
@@ -263,11 +287,11 @@ impl Client {
             Ok(answer) if !(200..300).contains(&answer.status) => Err(wire::error_from_answer(
                 &node.name,
                 answer.status,
-                &answer.body,
+                &answer.body.into_vec(),
             )),
             Ok(answer) => {
                 inner.pool.mark_ok(index);
-                parse_server_info(&node.name, &answer.body)
+                parse_server_info(&node.name, &answer.body.into_vec())
             }
             Err(AttemptError::NotSent(reason) | AttemptError::MaybeSent(reason)) => {
                 inner.pool.mark_failed(index, &reason);
@@ -292,29 +316,31 @@ impl Client {
             .unwrap_or_default()
     }
 
-    /// Sends a `POST /_sql`, maps error answers, parses a success with `parse`, and echoes.
+    /// Sends a `POST /_sql`, maps error answers, parses a success (its body read as
+    /// `body_read` says) with `parse`, and echoes.
     fn run<T>(
         &self,
         stmt: &str,
         body: &[u8],
         read: bool,
         bulk_rows: Option<usize>,
-        parse: impl FnOnce(&str, &[u8]) -> Result<T>,
+        body_read: BodyRead,
+        parse: impl FnOnce(&str, BodyChunks) -> Result<T>,
     ) -> Result<T> {
         let started = Instant::now();
         let retryable = read || self.inner.config.retry_writes;
         let mut last_server = String::new();
         let result = self
-            .send_tracking(Request::Sql(body), retryable, &mut last_server)
+            .send_tracking(Request::Sql(body, body_read), retryable, &mut last_server)
             .and_then(|(node, answer)| {
                 let server = self.node_name(node);
                 if (200..300).contains(&answer.status) {
-                    parse(&server, &answer.body)
+                    parse(&server, answer.body)
                 } else {
                     Err(wire::error_from_answer(
                         &server,
                         answer.status,
-                        &answer.body,
+                        &answer.body.into_vec(),
                     ))
                 }
             });
@@ -355,12 +381,12 @@ impl Client {
             tried.push(index);
             last_server.clone_from(&node.name);
             let attempt = match request {
-                Request::Sql(body) => inner.transport.post_sql(node, body),
+                Request::Sql(body, read) => inner.transport.post_sql(node, body, read),
                 Request::Root => inner.transport.get_root(node),
             };
             match attempt {
                 Ok(answer) if matches!(answer.status, 502..=504) => {
-                    let reason = wire::node_failure_reason(answer.status, &answer.body);
+                    let reason = wire::node_failure_reason(answer.status, &answer.body.into_vec());
                     inner.pool.mark_failed(index, &reason);
                     failures.push((node.name.clone(), reason));
                 }

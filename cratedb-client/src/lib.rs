@@ -52,6 +52,7 @@
 //! # Ok::<(), cratedb_client::Error>(())
 //! ```
 
+mod body_chunks;
 mod client;
 mod config;
 mod echo;

@@ -13,7 +13,8 @@ use serde::de::{
 use serde::Deserializer;
 use serde_json::value::RawValue;
 
-use crate::wire::parse_failure;
+use crate::body_chunks::{BodyChunks, CONTIGUOUS_MAX};
+use crate::wire::{parse_failure, parse_failure_of, PARSE_FAILURE_HEAD};
 use crate::{Error, Result, Rows};
 
 /// Where and why a row failed to decode.
@@ -31,7 +32,13 @@ pub(crate) fn decode_rows<T: DeserializeOwned>(server: &str, body: &[u8]) -> Res
         failure: &failure,
         _t: PhantomData,
     };
-    let (cols, rows, rowcount, duration) = parse_response(server, body, &mut target, &failure)?;
+    let (cols, rows, rowcount, duration) = parse_response(
+        server,
+        serde_json::Deserializer::from_slice(body),
+        |e| parse_failure(body, e),
+        &mut target,
+        &failure,
+    )?;
     let rows = rows.unwrap_or_default();
     let rowcount = rowcount.unwrap_or(rows.len() as i64);
     Ok(Rows {
@@ -43,10 +50,55 @@ pub(crate) fn decode_rows<T: DeserializeOwned>(server: &str, body: &[u8]) -> Res
 }
 
 /// Parses `body`, passing each row to `sink` as it is read (see
-/// [`Client::query_with`](crate::Client::query_with)).
+/// [`Client::query_with`](crate::Client::query_with)). A body of more than [`CONTIGUOUS_MAX`]
+/// bytes is parsed through a reader that gives each chunk back once it has been read, so
+/// the body's memory shrinks as the sink's grows.
 pub(crate) fn decode_into<S: RowSink>(
     server: &str,
-    body: &[u8],
+    body: BodyChunks,
+    sink: &mut S,
+) -> Result<ResultInfo> {
+    if body.len() <= CONTIGUOUS_MAX {
+        decode_slice_into(server, &body.into_vec(), sink)
+    } else {
+        decode_chunks_into(server, body, sink)
+    }
+}
+
+/// [`decode_into`] from one buffer.
+fn decode_slice_into<S: RowSink>(server: &str, body: &[u8], sink: &mut S) -> Result<ResultInfo> {
+    sink_rows(
+        server,
+        serde_json::Deserializer::from_slice(body),
+        |e| parse_failure(body, e),
+        sink,
+    )
+}
+
+/// [`decode_into`] through a [`ConsumingReader`](crate::body_chunks::ConsumingReader)
+/// (buffered: serde_json reads byte by byte). A failure is described from a copy of the
+/// body's first bytes, as [`parse_failure`] would describe the whole body.
+fn decode_chunks_into<S: RowSink>(
+    server: &str,
+    body: BodyChunks,
+    sink: &mut S,
+) -> Result<ResultInfo> {
+    let len = body.len();
+    let head = body.head(PARSE_FAILURE_HEAD);
+    let reader = std::io::BufReader::new(body.into_reader());
+    sink_rows(
+        server,
+        serde_json::Deserializer::from_reader(reader),
+        |e| parse_failure_of(len, &head, e),
+        sink,
+    )
+}
+
+/// Parses a regular answer from `de`, passing each row to `sink`.
+fn sink_rows<'de, R: serde_json::de::Read<'de>, S: RowSink>(
+    server: &str,
+    de: serde_json::Deserializer<R>,
+    describe: impl Fn(&serde_json::Error) -> String,
     sink: &mut S,
 ) -> Result<ResultInfo> {
     let failure = RefCell::new(None);
@@ -57,7 +109,8 @@ pub(crate) fn decode_into<S: RowSink>(
         early: Vec::new(),
         count: 0,
     };
-    let (cols, _, rowcount, duration) = parse_response(server, body, &mut target, &failure)?;
+    let (cols, _, rowcount, duration) =
+        parse_response(server, de, describe, &mut target, &failure)?;
     let count = target.count;
     Ok(ResultInfo {
         cols,
@@ -67,16 +120,17 @@ pub(crate) fn decode_into<S: RowSink>(
     })
 }
 
-/// Parses a regular answer, the `"rows"` array read by `target`; maps failures to the
-/// client's errors (a cut or malformed body is the server's fault: [`Error::Protocol`]).
-fn parse_response<R: RowsTarget>(
+/// Parses a regular answer from `de`, the `"rows"` array read by `target`; maps failures to
+/// the client's errors (a cut or malformed body is the server's fault: [`Error::Protocol`],
+/// its message from `describe`).
+fn parse_response<'de, R: serde_json::de::Read<'de>, T: RowsTarget>(
     server: &str,
-    body: &[u8],
-    target: &mut R,
+    mut de: serde_json::Deserializer<R>,
+    describe: impl Fn(&serde_json::Error) -> String,
+    target: &mut T,
     failure: &RefCell<Option<Failure>>,
-) -> Result<Parsed<R::Rows>> {
+) -> Result<Parsed<T::Rows>> {
     let names = RefCell::new(Vec::new());
-    let mut de = serde_json::Deserializer::from_slice(body);
     let result = ResponseSeed {
         target,
         names: &names,
@@ -89,7 +143,7 @@ fn parse_response<R: RowsTarget>(
         // row: a protocol error naming the server, not a decode error.
         Err(e) if !e.is_data() => Err(Error::Protocol {
             server: server.to_string(),
-            message: parse_failure(body, &e),
+            message: describe(&e),
         }),
         Err(e) => match failure.take() {
             Some(f) => Err(Error::Decode {
@@ -100,7 +154,7 @@ fn parse_response<R: RowsTarget>(
             }),
             None => Err(Error::Protocol {
                 server: server.to_string(),
-                message: parse_failure(body, &e),
+                message: describe(&e),
             }),
         },
     }
@@ -137,6 +191,9 @@ pub trait RowSink {
     /// Reads one row: `row` yields its values in the order of the columns. Values the sink
     /// does not read are skipped. An error fails the request with
     /// [`Error::Decode`](crate::Error::Decode) naming the row and the column being read.
+    ///
+    /// Read values as owned types (`String`, `Cow<str>`, `Box<RawValue>`, …): a large
+    /// answer is parsed from a reader, which cannot lend `&'de str` or `&'de RawValue`.
     fn row<'de, A: SeqAccess<'de>>(&mut self, row: A) -> std::result::Result<(), A::Error>;
 }
 
@@ -634,79 +691,162 @@ mod tests {
         }
     }
 
+    /// Both ways [`decode_into`] parses: from one buffer, and through the consuming reader
+    /// (here over 3-byte chunks, so that tokens straddle chunks).
+    const WAYS: [Decode; 2] = [decode_slice_into, decode_split_into];
+
+    type Decode = fn(&str, &[u8], &mut Collect) -> Result<ResultInfo>;
+
+    fn split(body: &[u8]) -> BodyChunks {
+        BodyChunks::from_chunks(body.chunks(3).map(<[u8]>::to_vec))
+    }
+
+    fn decode_split_into(server: &str, body: &[u8], sink: &mut Collect) -> Result<ResultInfo> {
+        decode_chunks_into(server, split(body), sink)
+    }
+
     #[test]
     fn sink_gets_columns_then_rows() {
-        let body = br#"{"cols":["name","age","extra"],"rows":[["a",1,[1,{"x":2}]],["b",null,3]],"rowcount":2,"duration":0.5}"#;
-        let mut sink = Collect::default();
-        let info = decode_into("h", body, &mut sink).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(sink.cols, ["name", "age", "extra"]);
-        assert_eq!(sink.rows, [("a".into(), Some(1)), ("b".into(), None)]);
-        assert_eq!(
-            info,
-            ResultInfo {
-                cols: vec!["name".into(), "age".into(), "extra".into()],
-                rows: 2,
-                rowcount: 2,
-                duration: 0.5
-            }
-        );
+        for decode in WAYS {
+            let body = br#"{"cols":["name","age","extra"],"rows":[["a",1,[1,{"x":2}]],["b",null,3]],"rowcount":2,"duration":0.5}"#;
+            let mut sink = Collect::default();
+            let info = decode("h", body, &mut sink).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(sink.cols, ["name", "age", "extra"]);
+            assert_eq!(sink.rows, [("a".into(), Some(1)), ("b".into(), None)]);
+            assert_eq!(
+                info,
+                ResultInfo {
+                    cols: vec!["name".into(), "age".into(), "extra".into()],
+                    rows: 2,
+                    rowcount: 2,
+                    duration: 0.5
+                }
+            );
+        }
     }
 
     #[test]
     fn sink_rows_before_columns_are_passed_after_them() {
-        let body = br#"{"rows":[["a",1],["b",2]],"rowcount":2,"cols":["name","age"]}"#;
-        let mut sink = Collect::default();
-        let info = decode_into("h", body, &mut sink).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(sink.cols, ["name", "age"]);
-        assert_eq!(sink.rows, [("a".into(), Some(1)), ("b".into(), Some(2))]);
-        assert_eq!(info.rows, 2);
+        for decode in WAYS {
+            let body = br#"{"rows":[["a",1],["b",2]],"rowcount":2,"cols":["name","age"]}"#;
+            let mut sink = Collect::default();
+            let info = decode("h", body, &mut sink).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(sink.cols, ["name", "age"]);
+            assert_eq!(sink.rows, [("a".into(), Some(1)), ("b".into(), Some(2))]);
+            assert_eq!(info.rows, 2);
+        }
     }
 
     #[test]
     fn sink_errors_name_row_and_column() {
-        let body = br#"{"cols":["name","age"],"rows":[["a",1],["b","x"]],"rowcount":2}"#;
-        match decode_into("h", body, &mut Collect::default()) {
-            Err(Error::Decode {
-                row,
-                column,
-                column_name,
-                message,
-            }) => {
-                assert_eq!(
-                    (row, column, column_name.as_deref()),
-                    (1, Some(1), Some("age"))
-                );
-                assert!(message.contains("expected i64"), "{message}");
+        for decode in WAYS {
+            let body = br#"{"cols":["name","age"],"rows":[["a",1],["b","x"]],"rowcount":2}"#;
+            match decode("h", body, &mut Collect::default()) {
+                Err(Error::Decode {
+                    row,
+                    column,
+                    column_name,
+                    message,
+                }) => {
+                    assert_eq!(
+                        (row, column, column_name.as_deref()),
+                        (1, Some(1), Some("age"))
+                    );
+                    assert!(message.contains("expected i64"), "{message}");
+                }
+                other => panic!("{other:?}"),
             }
-            other => panic!("{other:?}"),
+            let body = br#"{"rows":[[1]],"cols":["name"]}"#;
+            let e = decode("h", body, &mut Collect::default()).err();
+            assert!(
+                matches!(
+                    e,
+                    Some(Error::Decode {
+                        row: 0,
+                        column: Some(0),
+                        ..
+                    })
+                ),
+                "{e:?}"
+            );
         }
-        let body = br#"{"rows":[[1]],"cols":["name"]}"#;
-        let e = decode_into("h", body, &mut Collect::default()).err();
-        assert!(
-            matches!(
-                e,
-                Some(Error::Decode {
-                    row: 0,
-                    column: Some(0),
-                    ..
-                })
-            ),
-            "{e:?}"
-        );
     }
 
     #[test]
     fn sink_malformed_or_cut_is_protocol() {
-        for body in [
-            &br#"{"cols":["name"],"rows":[["a"],["#[..],
+        for decode in WAYS {
+            for body in [
+                &br#"{"cols":["name"],"rows":[["a"],["#[..],
+                br#"{"cols":["name"],"rows":[["a""#,
+                b"<html>",
+            ] {
+                let e = decode("h:1", body, &mut Collect::default()).err();
+                assert!(
+                    matches!(e, Some(Error::Protocol { ref server, .. }) if server == "h:1"),
+                    "{e:?}"
+                );
+            }
+        }
+    }
+
+    /// `message` with the digits after "column " removed.
+    fn without_column(message: &str) -> String {
+        match message.split_once(" column ") {
+            Some((before, after)) => {
+                let rest = after.trim_start_matches(|c: char| c.is_ascii_digit());
+                format!("{before} column{rest}")
+            }
+            None => message.to_string(),
+        }
+    }
+
+    #[test]
+    fn reader_path_describes_failures_like_the_slice_path() {
+        let long_name = "n".repeat(300);
+        let long = format!(r#"{{"cols":["{long_name}"],"rows":[["a"],<]]}}"#);
+        let bodies: [&[u8]; 6] = [
+            br#"{"cols":["name"],"rows":[["a"],["#,
             br#"{"cols":["name"],"rows":[["a""#,
             b"<html>",
-        ] {
-            let e = decode_into("h:1", body, &mut Collect::default()).err();
-            assert!(
-                matches!(e, Some(Error::Protocol { ref server, .. }) if server == "h:1"),
-                "{e:?}"
-            );
+            b"[1]",
+            br#"{"cols":["name"],"rows":[["a"]]} trailing"#,
+            long.as_bytes(),
+        ];
+        for body in bodies {
+            let slice = decode_slice_into("h:1", body, &mut Collect::default());
+            let chunks = decode_split_into("h:1", body, &mut Collect::default());
+            match (slice, chunks) {
+                (
+                    Err(Error::Protocol { message: a, .. }),
+                    Err(Error::Protocol { message: b, .. }),
+                ) => {
+                    // serde_json may place a data error one column apart in a reader.
+                    assert_eq!(without_column(&a), without_column(&b));
+                }
+                other => panic!("{other:?}"),
+            }
         }
+    }
+
+    #[test]
+    fn large_bodies_go_through_the_reader() {
+        let row = r#"["a name that is long enough",1],"#;
+        let n = CONTIGUOUS_MAX / row.len() + 10;
+        let mut body = String::from(r#"{"cols":["name","age"],"rows":["#);
+        for _ in 0..n {
+            body.push_str(row);
+        }
+        body.pop();
+        body.push_str("]}");
+        assert!(body.len() > CONTIGUOUS_MAX);
+        let mut sink = Collect::default();
+        let info = decode_into("h", BodyChunks::from(body.into_bytes()), &mut sink)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((info.rows, info.rowcount), (n, n as i64));
+        assert_eq!(sink.rows.len(), n);
+        let small = br#"{"cols":["name"],"rows":[["a"]]}"#.to_vec();
+        let info = decode_into("h", BodyChunks::from(small), &mut Collect::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(info.rows, 1);
     }
 }

@@ -6,6 +6,7 @@ use std::io::Write;
 use ureq::tls::{RootCerts, TlsConfig};
 use ureq::Agent;
 
+use crate::body_chunks::{BodyChunks, CONTIGUOUS_MAX};
 use crate::config::Config;
 use crate::node_pool::Node;
 use crate::{Error, Secret};
@@ -14,7 +15,21 @@ use crate::{Error, Secret};
 #[derive(Debug)]
 pub(crate) struct Answer {
     pub(crate) status: u16,
-    pub(crate) body: Vec<u8>,
+    /// One chunk unless the body was read with [`BodyRead::Chunked`].
+    pub(crate) body: BodyChunks,
+}
+
+/// How the body of a 2xx answer is received. Either way it is received whole before the
+/// answer is returned (a body cut off mid-way is an [`AttemptError::Cut`]), within the body
+/// limit; error bodies are always read into one buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyRead {
+    /// Into one buffer.
+    Contiguous,
+    /// In [`CHUNK_SIZE`](crate::body_chunks::CHUNK_SIZE) buffers, unless its
+    /// `Content-Length` says it is at most [`CONTIGUOUS_MAX`] bytes: for answers parsed
+    /// through a reader that frees the buffers as it goes.
+    Chunked,
 }
 
 /// Why one attempt on one server failed.
@@ -90,8 +105,13 @@ impl Transport {
         }
     }
 
-    /// `POST /_sql` with a JSON body.
-    pub(crate) fn post_sql(&self, node: &Node, body: &[u8]) -> Result<Answer, AttemptError> {
+    /// `POST /_sql` with a JSON body; a 2xx answer's body is read as `read` says.
+    pub(crate) fn post_sql(
+        &self,
+        node: &Node,
+        body: &[u8],
+        read: BodyRead,
+    ) -> Result<Answer, AttemptError> {
         let url = format!("{}/_sql{}", node.base_url, self.sql_query);
         let mut request = self
             .agent
@@ -117,7 +137,7 @@ impl Transport {
                 .send(gz.as_slice()),
             None => request.send(body),
         };
-        self.finish(node, result)
+        self.finish(node, result, read)
     }
 
     /// `GET /` (node information).
@@ -127,41 +147,57 @@ impl Transport {
         if let Some(auth) = &self.authorization {
             request = request.header("Authorization", auth.expose());
         }
-        self.finish(node, request.call())
+        self.finish(node, request.call(), BodyRead::Contiguous)
     }
 
     fn finish(
         &self,
         node: &Node,
         result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+        read: BodyRead,
     ) -> Result<Answer, AttemptError> {
         let response = result.map_err(|e| classify(e, self.tls))?;
         let status = response.status().as_u16();
         let mut body = response.into_body();
-        if body.content_length().is_some_and(|n| n > self.body_limit) {
+        let length = body.content_length();
+        if length.is_some_and(|n| n > self.body_limit) {
             return Err(AttemptError::Final(Error::BodyTooLarge {
                 server: node.name.clone(),
                 limit: self.body_limit,
             }));
         }
-        match body.with_config().limit(self.body_limit).read_to_vec() {
+        let chunked = read == BodyRead::Chunked
+            && (200..300).contains(&status)
+            && length.is_none_or(|n| n > CONTIGUOUS_MAX as u64);
+        let limited = body.with_config().limit(self.body_limit);
+        let received = if chunked {
+            BodyChunks::read_from(limited.reader()).map_err(ureq::Error::from)
+        } else {
+            limited.read_to_vec().map(BodyChunks::from)
+        };
+        match received {
             Ok(body) => Ok(Answer { status, body }),
-            Err(ureq::Error::BodyExceedsLimit(_)) => {
-                Err(AttemptError::Final(Error::BodyTooLarge {
-                    server: node.name.clone(),
-                    limit: self.body_limit,
-                }))
-            }
-            Err(ureq::Error::Timeout(t)) => Err(AttemptError::MaybeSent(format!(
-                "timed out ({t}) while reading the response body"
-            ))),
-            // The connection broke mid-body (also inside a gzip stream) or the body was
-            // corrupt: a node-level failure after the statement ran.
-            Err(e) => Err(AttemptError::Cut(Error::Protocol {
-                server: node.name.clone(),
-                message: format!("truncated or unreadable response body (HTTP {status}): {e}"),
-            })),
+            Err(e) => Err(body_error(node, status, e, self.body_limit)),
         }
+    }
+}
+
+/// Sorts a failure to read a response body (the same whether it was read in chunks or not).
+fn body_error(node: &Node, status: u16, e: ureq::Error, limit: u64) -> AttemptError {
+    match e {
+        ureq::Error::BodyExceedsLimit(_) => AttemptError::Final(Error::BodyTooLarge {
+            server: node.name.clone(),
+            limit,
+        }),
+        ureq::Error::Timeout(t) => {
+            AttemptError::MaybeSent(format!("timed out ({t}) while reading the response body"))
+        }
+        // The connection broke mid-body (also inside a gzip stream) or the body was
+        // corrupt: a node-level failure after the statement ran.
+        e => AttemptError::Cut(Error::Protocol {
+            server: node.name.clone(),
+            message: format!("truncated or unreadable response body (HTTP {status}): {e}"),
+        }),
     }
 }
 

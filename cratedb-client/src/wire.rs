@@ -104,17 +104,23 @@ fn count_array_rows(json: &[u8]) -> Option<usize> {
     (depth == 0).then_some(rows)
 }
 
+/// How many bytes of a body [`excerpt`] shows.
+const EXCERPT_MAX: usize = 200;
+
+/// How many leading bytes of a body [`parse_failure_of`] needs to describe it exactly as
+/// [`parse_failure`] describes the whole body.
+pub(crate) const PARSE_FAILURE_HEAD: usize = EXCERPT_MAX + 1;
+
 /// A short, printable excerpt of a body for error messages.
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    const MAX: usize = 200;
-    let text = String::from_utf8_lossy(body.get(..MAX.min(body.len())).unwrap_or(body));
+    let text = String::from_utf8_lossy(body.get(..EXCERPT_MAX.min(body.len())).unwrap_or(body));
     let mut out: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect::<String>()
         .trim()
         .to_string();
-    if body.len() > MAX {
+    if body.len() > EXCERPT_MAX {
         out.push('…');
     }
     out
@@ -214,15 +220,22 @@ fn protocol(server: &str, message: String) -> Error {
 
 /// Describes a body that failed to parse.
 pub(crate) fn parse_failure(body: &[u8], e: &serde_json::Error) -> String {
-    if body.is_empty() {
+    parse_failure_of(body.len(), body, e)
+}
+
+/// Describes a body of `len` bytes that failed to parse, from its first bytes (`head`, at
+/// least [`PARSE_FAILURE_HEAD`] of them when the body is that long): for a body parsed
+/// through a reader, which has given its bytes back by the time it fails.
+pub(crate) fn parse_failure_of(len: usize, head: &[u8], e: &serde_json::Error) -> String {
+    if len == 0 {
         return "empty response body".to_string();
     }
     match e.classify() {
         serde_json::error::Category::Eof => {
-            format!("truncated JSON body ({} bytes): {e}", body.len())
+            format!("truncated JSON body ({len} bytes): {e}")
         }
         serde_json::error::Category::Syntax => {
-            format!("response is not JSON ({e}): {}", excerpt(body))
+            format!("response is not JSON ({e}): {}", excerpt(head))
         }
         _ => format!("unexpected response shape: {e}"),
     }
