@@ -72,6 +72,10 @@ impl<M: CrateModel> Table<M> {
             return;
         }
         let versioned = M::meta().versioned;
+        if batch.kind == WriteKind::Insert {
+            // Each landed insert joins the identity map.
+            self.identity.reserve(batch.targets.len());
+        }
         for (index, result) in batch.targets.into_iter().zip(response.results) {
             let cause = if !result.is_ok() {
                 Some(match result.error {

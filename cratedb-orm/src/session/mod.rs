@@ -190,10 +190,9 @@ impl Session {
         models: impl IntoIterator<Item = M>,
     ) -> Vec<Handle<M>> {
         let table = self.table_mut::<M>();
-        models
-            .into_iter()
-            .map(|m| Handle::new(table.add(m)))
-            .collect()
+        let models = models.into_iter();
+        table.entries.reserve(models.size_hint().0);
+        models.map(|m| Handle::new(table.add(m))).collect()
     }
 
     /// Tracks a model that is known to be in the database as it is, without reading it

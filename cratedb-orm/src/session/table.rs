@@ -30,8 +30,9 @@ pub(crate) enum State {
     Detached,
 }
 
-/// From this many entries on, the entry list grows by an eighth rather than doubling.
-const GROW_GENTLY_FROM: usize = 4096;
+/// From this many entries on, the entry list grows by an eighth rather than doubling (below
+/// it, doubling wastes at most this many entries' worth).
+const GROW_GENTLY_FROM: usize = 16384;
 
 /// One tracked model.
 pub(crate) struct Entry<M> {
@@ -170,9 +171,9 @@ impl<M: CrateModel> Table<M> {
             self.identity.insert(k, index);
         }
         if index == self.entries.capacity() && index >= GROW_GENTLY_FROM {
-            // Entries are large (a whole model each): past a few thousand, grow by an
+            // Entries are large (a whole model each): past 16,384, grow by an
             // eighth instead of doubling, so a big result leaves at most 12.5% unused
-            // (large reallocations are page remaps, not copies, on Linux).
+            // (a reallocation this large is usually a page remap, not a copy).
             self.entries.reserve_exact(index / 8);
         }
         self.entries.push(Entry {
