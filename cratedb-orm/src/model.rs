@@ -148,6 +148,13 @@ pub trait CrateModel: Sized + Send + 'static {
         None
     }
 
+    /// Column `index` as an [`Object`](crate::Object), when it holds one (not NULL). `None`
+    /// otherwise.
+    fn column_object_ref(&self, index: usize) -> Option<&crate::Object> {
+        let _ = index;
+        None
+    }
+
     /// Column `index` as an [`Object`](crate::Object) to change in place, when it holds one
     /// (not NULL). `None` otherwise.
     fn column_object_mut(&mut self, index: usize) -> Option<&mut crate::Object> {

@@ -45,6 +45,12 @@ pub fn codec_fns(model: &Model) -> TokenStream {
         let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
         quote!(#i => #crate_type::as_object(&self.#ident),)
     });
+    let object_ref_arms = columns.iter().enumerate().map(|(i, f)| {
+        let ident = &f.ident;
+        let ty = &f.ty;
+        let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
+        quote!(#i => #crate_type::object_ref(&self.#ident),)
+    });
     let object_mut_arms = columns.iter().enumerate().map(|(i, f)| {
         let ident = &f.ident;
         let ty = &f.ty;
@@ -140,6 +146,13 @@ pub fn codec_fns(model: &Model) -> TokenStream {
         ) -> ::core::option::Option<&::cratedb_orm::__serde_json::Map<::std::string::String, ::cratedb_orm::Value>> {
             match index {
                 #(#object_arms)*
+                _ => ::core::option::Option::None,
+            }
+        }
+
+        fn column_object_ref(&self, index: usize) -> ::core::option::Option<&::cratedb_orm::Object> {
+            match index {
+                #(#object_ref_arms)*
                 _ => ::core::option::Option::None,
             }
         }

@@ -14,8 +14,8 @@ use super::statement::{Statement, StatementArgs};
 use super::table::{identity_values, State, Table};
 use crate::model::{CrateModel, TableMeta};
 use crate::sql::SqlWriter;
-use crate::types::lookup;
 use crate::types::SqlType;
+use crate::types::WireValue;
 
 /// Limits that shape the requests of a commit.
 #[derive(Debug, Clone, Copy)]
@@ -409,9 +409,7 @@ pub(crate) fn value_at<M: CrateModel>(model: &M, column: usize, keys: &[String])
     if keys.is_empty() {
         return model.column_value(column);
     }
-    key_value_at(model, column, keys)
-        .cloned()
-        .unwrap_or(Value::Null)
+    key_value_at(model, column, keys).map_or(Value::Null, WireValue::to_value)
 }
 
 /// The value at a non-empty key path inside OBJECT column `column`, if there is one.
@@ -419,13 +417,8 @@ pub(crate) fn key_value_at<'m, M: CrateModel>(
     model: &'m M,
     column: usize,
     keys: &[String],
-) -> Option<&'m Value> {
-    let (last, parents) = keys.split_last()?;
-    let mut map = model.column_object(column)?;
-    for key in parents {
-        map = lookup(map, key)?.as_object()?;
-    }
-    lookup(map, last)
+) -> Option<WireValue<'m>> {
+    model.column_object_ref(column)?.wire_value_at(keys)
 }
 
 /// `UPDATE "t" SET "a" = $1, "obj"['k'] = $2 WHERE "id" = $3 …`.

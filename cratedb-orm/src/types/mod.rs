@@ -11,6 +11,7 @@ mod geo_shape;
 mod json;
 mod object;
 mod object_array;
+mod object_text;
 mod option;
 mod scalar;
 mod sql_type;
@@ -26,8 +27,8 @@ mod vector;
 
 pub use geo_point::GeoPoint;
 pub use geo_shape::GeoShape;
-pub(crate) use object::lookup;
 pub use object::Object;
+pub(crate) use object::{lookup, WireValue};
 pub use object_array::ObjectArray;
 pub use sql_type::{ObjectPolicy, SqlType};
 pub use timestamp::{Timestamp, TimestampTz};
@@ -131,6 +132,12 @@ pub trait CrateType: Sized {
     /// The value's keys when it is an OBJECT (borrowed, not encoded): the session diffs
     /// objects key by key through it. `None` for every other type, or a NULL object.
     fn as_object(&self) -> Option<&serde_json::Map<String, Value>> {
+        None
+    }
+
+    /// The value as an [`Object`], when it is one (`None` for every other type, or a NULL
+    /// object): how the session reads one key of it for an UPDATE.
+    fn object_ref(&self) -> Option<&Object> {
         None
     }
 

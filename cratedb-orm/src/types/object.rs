@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::object_text::{find_member, Member};
 use super::{describe_value, CrateType, DecodeError, SqlType, TypeClass};
 
 /// A CrateDB `OBJECT` value: an ordered map of keys to JSON values.
@@ -221,8 +222,82 @@ impl Object {
     }
 
     /// Sets `key` to `value`, returning the previous value. A new key goes last.
+    ///
+    /// An object still held as the text it arrived in has the key replaced in that text,
+    /// without parsing the rest of the object.
     pub fn set(&mut self, key: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
-        self.map_mut().insert(key.into(), value.into())
+        let (key, value) = (key.into(), value.into());
+        if let Some(old) = self.set_in_text(&key, &value) {
+            return old;
+        }
+        self.map_mut().insert(key, value)
+    }
+
+    /// Replaces or adds the top-level member `key` in the received text itself, while the
+    /// object is only text (not parsed or changed since it arrived): no parse of the whole
+    /// object. `None` when that does not apply (the caller changes the map instead);
+    /// otherwise the previous value.
+    fn set_in_text(&mut self, key: &str, value: &Value) -> Option<Option<Value>> {
+        if self.map.is_some() || self.parsed.get().is_some() {
+            return None;
+        }
+        let text = self.raw.as_deref()?.get();
+        let member = find_member(text, key);
+        let (start, end, new_key) = match &member {
+            Member::Value(range) => (range.start, range.end, None),
+            Member::Absent { at, first } => {
+                let name = serde_json::to_string(key).ok()?;
+                (*at, *at, Some((if *first { "" } else { "," }, name)))
+            }
+            Member::Unknown => return None,
+        };
+        // The rest of the text read back the same already; the new value must too (one
+        // level deeper, well within the parser's limit).
+        let value_text = value.to_string();
+        if !lazy_parse_is_safe(&value_text) {
+            return None;
+        }
+        let (before, after) = (text.get(..start)?, text.get(end..)?);
+        let key_len = new_key
+            .as_ref()
+            .map_or(0, |(sep, name)| sep.len() + name.len() + 1);
+        let mut out =
+            String::with_capacity(before.len() + key_len + value_text.len() + after.len());
+        out.push_str(before);
+        if let Some((sep, name)) = &new_key {
+            out.push_str(sep);
+            out.push_str(name);
+            out.push(':');
+        }
+        out.push_str(&value_text);
+        out.push_str(after);
+        let old = match &member {
+            Member::Value(range) => Some(serde_json::from_str(text.get(range.clone())?).ok()?),
+            _ => None,
+        };
+        self.raw = Some(RawValue::from_string(out).ok()?);
+        Some(old)
+    }
+
+    /// The value at `path`, to write it to CrateDB: for a one-key path of an object still
+    /// held as text, the member's own text (the object is not parsed).
+    pub(crate) fn wire_value_at<S: AsRef<str>>(&self, path: &[S]) -> Option<WireValue<'_>> {
+        if let ([key], None, Some(raw), None) = (path, &self.map, &self.raw, self.parsed.get()) {
+            let text = raw.get();
+            match find_member(text, key.as_ref()) {
+                Member::Value(range) => {
+                    if let Some(member) = text
+                        .get(range)
+                        .and_then(|t| serde_json::from_str::<&RawValue>(t).ok())
+                    {
+                        return Some(WireValue::Text(member));
+                    }
+                }
+                Member::Absent { .. } => return None,
+                Member::Unknown => {}
+            }
+        }
+        self.get_path(path).map(WireValue::Value)
     }
 
     /// Removes `key`, returning its value; the other keys keep their order.
@@ -260,6 +335,12 @@ impl Object {
         let Some((last, parents)) = path.split_last() else {
             return Err(path_error(path, "the path is empty"));
         };
+        let value = value.into();
+        if parents.is_empty() {
+            if let Some(old) = self.set_in_text(last.as_ref(), &value) {
+                return Ok(old);
+            }
+        }
         let mut map = self.map_mut();
         for (depth, key) in parents.iter().enumerate() {
             let slot = map
@@ -276,7 +357,6 @@ impl Object {
                 }
             };
         }
-        let value = value.into();
         // An existing key is replaced in place (no new key string).
         if let Some(slot) = lookup_mut(map, last.as_ref()) {
             return Ok(Some(std::mem::replace(slot, value)));
@@ -435,6 +515,10 @@ impl CrateType for Object {
         Some(self.map_ref())
     }
 
+    fn object_ref(&self) -> Option<&Object> {
+        Some(self)
+    }
+
     fn object_mut(&mut self) -> Option<&mut Object> {
         Some(self)
     }
@@ -451,6 +535,35 @@ impl CrateType for Object {
     ) -> Result<Result<Self, DecodeError>, D::Error> {
         let raw: Box<RawValue> = serde::Deserialize::deserialize(d)?;
         Ok(Object::from_raw(raw))
+    }
+}
+
+/// A value inside an object, as [`Object::wire_value_at`] finds it: parsed, or the JSON text
+/// of a member of an object not parsed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum WireValue<'a> {
+    /// A parsed value.
+    Value(&'a Value),
+    /// A member's JSON text.
+    Text(&'a RawValue),
+}
+
+impl WireValue<'_> {
+    /// The value, parsed.
+    pub(crate) fn to_value(self) -> Value {
+        match self {
+            WireValue::Value(v) => v.clone(),
+            WireValue::Text(t) => serde_json::from_str(t.get()).unwrap_or(Value::Null),
+        }
+    }
+}
+
+impl serde::Serialize for WireValue<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            WireValue::Value(v) => v.serialize(s),
+            WireValue::Text(t) => t.serialize(s),
+        }
     }
 }
 
@@ -510,6 +623,124 @@ mod tests {
     use super::*;
     use crate::types::Wire;
     use serde_json::json;
+
+    fn received(text: &str) -> Object {
+        let raw = RawValue::from_string(text.to_owned()).expect("valid JSON");
+        Object::from_raw(raw).expect("an object")
+    }
+
+    fn still_text(o: &Object) -> bool {
+        o.map.is_none() && o.parsed.get().is_none() && o.raw.is_some()
+    }
+
+    #[test]
+    fn one_key_of_received_text_changes_in_the_text() {
+        let mut o = received(r#"{"gender":"male","species":"human","age":42}"#);
+        assert_eq!(o.set("species", "Betelgeusian"), Some(json!("human")));
+        assert!(still_text(&o));
+        assert_eq!(
+            o.to_string(),
+            r#"{"gender":"male","species":"Betelgeusian","age":42}"#
+        );
+        assert_eq!(
+            o.set_path(&["planet"], json!({"name": "Earth"})).unwrap(),
+            None
+        );
+        assert!(still_text(&o));
+        assert_eq!(
+            o.to_string(),
+            r#"{"gender":"male","species":"Betelgeusian","age":42,"planet":{"name":"Earth"}}"#
+        );
+        let mut empty = received("{ }");
+        assert_eq!(empty.set("a", 1), None);
+        assert_eq!(empty.to_string(), r#"{ "a":1}"#);
+        // Reading parses it; later changes go to the map.
+        assert_eq!(o["species"], "Betelgeusian");
+        assert_eq!(o.set("age", 43), Some(json!(42)));
+        assert!(o.map.is_some());
+        assert_eq!(
+            o.keys().collect::<Vec<_>>(),
+            ["gender", "species", "age", "planet"]
+        );
+    }
+
+    #[test]
+    fn text_changes_that_would_not_read_back_the_same_go_through_the_map() {
+        // An exponent may not parse back to the same number later: parse now instead.
+        let mut o = received(r#"{"a":1}"#);
+        o.set("b", 1e300);
+        assert!(o.map.is_some());
+        assert_eq!(o["b"], json!(1e300));
+        // Escaped keys and nested paths are the map's business too.
+        let mut o = received(r#"{"\u0061":1}"#);
+        assert_eq!(o.set("a", 2), Some(json!(1)));
+        assert!(o.map.is_some());
+        let mut o = received(r#"{"x":{"y":1}}"#);
+        assert_eq!(o.set_path(&["x", "y"], 2).unwrap(), Some(json!(1)));
+        assert_eq!(o.get_path(&["x", "y"]), Some(&json!(2)));
+    }
+
+    #[test]
+    fn wire_values_come_from_the_text_while_it_is_not_parsed() {
+        let o = received(r#"{"s":"x","n":{"k":[1,2]}}"#);
+        let text = |v: Option<WireValue<'_>>| v.map(|v| serde_json::to_string(&v).unwrap());
+        assert!(matches!(o.wire_value_at(&["n"]), Some(WireValue::Text(_))));
+        assert_eq!(
+            text(o.wire_value_at(&["n"])).as_deref(),
+            Some(r#"{"k":[1,2]}"#)
+        );
+        assert_eq!(
+            o.wire_value_at(&["n"]).map(WireValue::to_value),
+            Some(json!({"k": [1, 2]}))
+        );
+        assert!(o.wire_value_at(&["missing"]).is_none());
+        assert_eq!(text(o.wire_value_at(&["n", "k"])).as_deref(), Some("[1,2]"));
+        assert!(still_text(&received(r#"{"s":"x"}"#)));
+        let _ = o.get("s");
+        assert!(matches!(o.wire_value_at(&["s"]), Some(WireValue::Value(_))));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn changing_received_text_agrees_with_changing_the_map(
+            members in proptest::collection::vec(("[a-c\"\\\\é ]{0,3}", json_value()), 0..5),
+            key in "[a-c\"\\\\é ]{0,3}",
+            value in json_value(),
+            spaced in proptest::bool::ANY,
+        ) {
+            let mut expected = Map::new();
+            for (k, v) in &members {
+                expected.insert(k.clone(), v.clone());
+            }
+            let text = if spaced {
+                serde_json::to_string_pretty(&expected).unwrap()
+            } else {
+                serde_json::to_string(&expected).unwrap()
+            };
+            let mut o = received(&text);
+            let old = o.set(key.clone(), value.clone());
+            proptest::prop_assert_eq!(old, expected.insert(key, value));
+            proptest::prop_assert_eq!(o.keys().collect::<Vec<_>>(), expected.keys().map(String::as_str).collect::<Vec<_>>());
+            proptest::prop_assert_eq!(o.as_map(), &expected);
+        }
+    }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i32>().prop_map(Value::from),
+            "[a-z\"\\\\}{\\],]{0,4}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(2, 8, 3, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::from),
+                proptest::collection::vec(("[a-z}]{0,2}", inner), 0..3)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
 
     #[test]
     fn copies_share_the_map_until_one_changes() {
@@ -589,11 +820,12 @@ mod tests {
             o,
             wire(r#"{"b":2,"a":{"x":[1,2.5,"s\"}"]},"c":null}"#).unwrap()
         );
-        // A copy copies the text; changing drops it.
+        // A copy copies the text (not the parse); setting one key changes that text, and
+        // removing one drops the text for the map.
         let mut changed = o.clone();
-        assert!(changed.raw.is_some());
+        assert!(changed.raw.is_some() && changed.parsed.get().is_none());
         changed.set("d", 4);
-        assert!(changed.raw.is_none());
+        assert!(changed.raw.is_some() && changed.map.is_none());
         assert_eq!(
             changed.to_string(),
             r#"{"b":1,"a":{"x":[1,2.5,"s\"}"]},"c":null,"d":4}"#
@@ -602,6 +834,7 @@ mod tests {
         assert_ne!(o, changed);
         let mut removed = o.clone();
         assert_eq!(removed.remove("b"), Some(json!(1)));
+        assert!(removed.raw.is_none() && removed.map.is_some());
         assert_eq!(removed.into_map().len(), 2);
     }
 

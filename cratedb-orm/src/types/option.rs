@@ -35,6 +35,10 @@ impl<T: CrateType> CrateType for Option<T> {
         self.as_ref().and_then(T::as_object)
     }
 
+    fn object_ref(&self) -> Option<&super::Object> {
+        self.as_ref().and_then(T::object_ref)
+    }
+
     fn object_mut(&mut self) -> Option<&mut super::Object> {
         self.as_mut().and_then(T::object_mut)
     }
