@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::types::lookup;
+use crate::types::object_text::members;
 
 /// Calls `emit(path, value)` for every key that differs between two objects: changed or
 /// added keys with their new value, deleted keys with `Null`; nested objects on both sides
@@ -39,6 +40,42 @@ pub fn diff_objects(
             path.pop();
         }
     }
+}
+
+/// [`diff_objects`] for two objects still held as JSON text, without parsing them: members
+/// are compared by their text, and only members whose text differs are parsed (and compared
+/// as values, nested objects key by key). `false` (nothing emitted) when the texts do not
+/// have the same keys in the same order, or a plain scan cannot read them: parse them then.
+pub(crate) fn diff_object_texts(
+    old: &str,
+    new: &str,
+    emit: &mut dyn FnMut(&[String], &Value),
+) -> bool {
+    let (Some(old), Some(new)) = (members(old), members(new)) else {
+        return false;
+    };
+    if old.len() != new.len() || old.iter().zip(&new).any(|((a, _), (b, _))| a != b) {
+        return false;
+    }
+    // Parse every differing pair first: nothing is emitted unless all of them parse.
+    let mut changed = Vec::new();
+    for ((key, o), (_, n)) in old.iter().zip(&new) {
+        if o == n {
+            continue;
+        }
+        match (
+            serde_json::from_str::<Value>(o),
+            serde_json::from_str::<Value>(n),
+        ) {
+            (Ok(o), Ok(n)) => changed.push((*key, o, n)),
+            _ => return false,
+        }
+    }
+    let mut path = Vec::new();
+    for (key, o, n) in &changed {
+        diff_value(key, o, n, &mut path, emit);
+    }
+    true
 }
 
 /// The assignments for one key present on both sides.
@@ -100,6 +137,57 @@ mod tests {
             out.push((p.to_vec(), v.clone()))
         });
         out
+    }
+
+    fn text_diffs(o: &str, n: &str) -> Option<Vec<(Vec<String>, Value)>> {
+        let mut out = Vec::new();
+        diff_object_texts(o, n, &mut |p, v| out.push((p.to_vec(), v.clone()))).then_some(out)
+    }
+
+    #[test]
+    fn texts_with_the_same_keys_diff_like_their_maps() {
+        let o = r#"{"gender":"male","species":"human","a":{"b":1,"c":2},"n":1.0,"s":"\u0041"}"#;
+        let n = r#"{"gender":"male","species":"elf","a":{"b":1,"c":3},"n":1.0,"s":"A"}"#;
+        let expected = diffs(
+            serde_json::from_str(o).unwrap(),
+            serde_json::from_str(n).unwrap(),
+        );
+        assert_eq!(text_diffs(o, n), Some(expected));
+        assert_eq!(text_diffs(o, o), Some(vec![]));
+        // Other keys or another order: left to the maps.
+        assert_eq!(text_diffs(r#"{"a":1,"b":2}"#, r#"{"b":2,"a":1}"#), None);
+        assert_eq!(text_diffs(r#"{"a":1}"#, r#"{"a":1,"b":2}"#), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn text_diffs_agree_with_map_diffs(
+            old in proptest::collection::vec(("[abc]{1,2}", leaf()), 0..5),
+            changes in proptest::collection::vec((0usize..5, leaf()), 0..4),
+        ) {
+            let old: Map<String, Value> = old.into_iter().collect();
+            let mut new = old.clone();
+            for (i, v) in changes {
+                if let Some((_, slot)) = new.iter_mut().nth(i) {
+                    *slot = v;
+                }
+            }
+            let (o, n) = (Value::Object(old), Value::Object(new));
+            let got = text_diffs(&o.to_string(), &n.to_string());
+            proptest::prop_assert_eq!(got, Some(diffs(o, n)));
+        }
+    }
+
+    fn leaf() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(Value::Null),
+            any::<i8>().prop_map(Value::from),
+            "[xy\"}]{0,2}".prop_map(Value::from),
+            proptest::collection::vec(("[pq]", any::<i8>()), 0..3).prop_map(|kv| {
+                Value::Object(kv.into_iter().map(|(k, v)| (k, Value::from(v))).collect())
+            }),
+        ]
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::apply::Report;
 use super::commit_error::{RowFailure, RowFailureCause, WriteKind};
-use super::diff::diff_objects;
+use super::diff::{diff_object_texts, diff_objects};
 use super::recorded::Recorded;
 use super::statement::{Statement, StatementArgs};
 use super::table::{identity_values, State, Table};
@@ -297,7 +297,22 @@ impl<M: CrateModel> Table<M> {
         let meta = M::meta();
         let mut shape = UpdateShape::new();
         for (i, column) in meta.columns.iter().enumerate() {
-            if column.is_read_only() || model.column_eq(saved, i) {
+            if column.is_read_only() {
+                continue;
+            }
+            if let (SqlType::Object { .. }, false) = (&column.sql_type, column.primary_key) {
+                // Objects still held as text are compared member by member, unparsed.
+                let texts = saved
+                    .column_object_ref(i)
+                    .and_then(|o| o.text())
+                    .zip(model.column_object_ref(i).and_then(|o| o.text()));
+                if let Some((o, n)) = texts {
+                    if diff_object_texts(o, n, &mut |path, _| shape.push((i, path.to_vec()))) {
+                        continue;
+                    }
+                }
+            }
+            if model.column_eq(saved, i) {
                 continue;
             }
             if column.primary_key {

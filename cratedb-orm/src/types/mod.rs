@@ -11,7 +11,7 @@ mod geo_shape;
 mod json;
 mod object;
 mod object_array;
-mod object_text;
+pub(crate) mod object_text;
 mod option;
 mod scalar;
 mod sql_type;

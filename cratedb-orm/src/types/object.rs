@@ -279,6 +279,15 @@ impl Object {
         Some(old)
     }
 
+    /// The JSON text the object is held as, while it has not been changed through its map
+    /// (received, or changed only in its text).
+    pub(crate) fn text(&self) -> Option<&str> {
+        match (&self.map, &self.raw) {
+            (None, Some(raw)) => Some(raw.get()),
+            _ => None,
+        }
+    }
+
     /// The value at `path`, to write it to CrateDB: for a one-key path of an object still
     /// held as text, the member's own text (the object is not parsed).
     pub(crate) fn wire_value_at<S: AsRef<str>>(&self, path: &[S]) -> Option<WireValue<'_>> {

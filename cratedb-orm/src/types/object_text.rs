@@ -24,56 +24,123 @@ pub(crate) enum Member {
 
 /// Finds the top-level member `key` in `text`, the JSON text of an object.
 pub(crate) fn find_member(text: &str, key: &str) -> Member {
-    scan(text.as_bytes(), key.as_bytes()).unwrap_or(Member::Unknown)
+    find(text, key.as_bytes()).unwrap_or(Member::Unknown)
 }
 
-fn scan(b: &[u8], key: &[u8]) -> Option<Member> {
-    let mut i = skip_ws(b, 0);
-    if b.get(i) != Some(&b'{') {
-        return None;
-    }
-    i = skip_ws(b, i + 1);
-    if b.get(i) == Some(&b'}') {
-        return Some(Member::Absent { at: i, first: true });
-    }
+fn find(text: &str, key: &[u8]) -> Option<Member> {
+    let mut members = Members::new(text)?;
     let mut found = None;
     loop {
-        // A key: a string without escapes (an escaped key is left to the parser).
-        if b.get(i) != Some(&b'"') {
-            return None;
-        }
-        let start = i + 1;
-        let len = b.get(start..)?.iter().position(|&c| c == b'"')?;
-        let name = b.get(start..start + len)?;
-        if name.contains(&b'\\') {
-            return None;
-        }
-        i = skip_ws(b, start + len + 1);
-        if b.get(i) != Some(&b':') {
-            return None;
-        }
-        let value_start = skip_ws(b, i + 1);
-        let value_end = skip_value(b, value_start)?;
-        if name == key {
-            if found.is_some() {
-                return None; // a key twice: which one counts is the parser's business
+        match members.step()? {
+            Step::Member { name, value } => {
+                if name.as_bytes() == key {
+                    if found.is_some() {
+                        return None; // a key twice: which one counts is the parser's business
+                    }
+                    found = Some(value);
+                }
             }
-            found = Some(value_start..value_end);
-        }
-        i = skip_ws(b, value_end);
-        match b.get(i) {
-            Some(b',') => i = skip_ws(b, i + 1),
-            Some(b'}') => {
+            Step::End { at, empty } => {
                 return Some(match found {
                     Some(range) => Member::Value(range),
-                    None => Member::Absent {
-                        at: i,
-                        first: false,
-                    },
+                    None => Member::Absent { at, first: empty },
                 })
             }
-            _ => return None,
         }
+    }
+}
+
+/// Most members [`members`] lists (it looks for repeated keys pairwise).
+const MAX_MEMBERS: usize = 32;
+
+/// The top-level members of `text`, the JSON text of an object, in order: each key (as
+/// written, without quotes) and its value's text. `None` when a plain scan cannot tell
+/// (see the module docs), for more than [`MAX_MEMBERS`] members, or a key given twice.
+pub(crate) fn members(text: &str) -> Option<Vec<(&str, &str)>> {
+    let mut members = Members::new(text)?;
+    let mut out: Vec<(&str, &str)> = Vec::new();
+    loop {
+        match members.step()? {
+            Step::Member { name, value } => {
+                if out.len() == MAX_MEMBERS || out.iter().any(|(k, _)| *k == name) {
+                    return None;
+                }
+                out.push((name, text.get(value)?));
+            }
+            Step::End { .. } => return Some(out),
+        }
+    }
+}
+
+/// One step through an object's members.
+enum Step<'t> {
+    /// A member: its key as written (no escapes) and the byte range of its value.
+    Member { name: &'t str, value: Range<usize> },
+    /// The closing `}` at byte `at`; `empty` when the object has no members.
+    End { at: usize, empty: bool },
+}
+
+/// Walks the members of an object's JSON text.
+struct Members<'t> {
+    text: &'t str,
+    /// The byte after the last thing read (white space skipped).
+    i: usize,
+    first: bool,
+}
+
+impl<'t> Members<'t> {
+    /// `None` when the text is not an object.
+    fn new(text: &'t str) -> Option<Self> {
+        let b = text.as_bytes();
+        let i = skip_ws(b, 0);
+        (b.get(i) == Some(&b'{')).then(|| Members {
+            text,
+            i: skip_ws(b, i + 1),
+            first: true,
+        })
+    }
+
+    /// The next member or the end; `None` when a plain scan cannot tell.
+    fn step(&mut self) -> Option<Step<'t>> {
+        let b = self.text.as_bytes();
+        match (self.first, b.get(self.i)) {
+            (true, Some(b'}')) => {
+                return Some(Step::End {
+                    at: self.i,
+                    empty: true,
+                })
+            }
+            (true, _) => self.first = false,
+            (false, Some(b',')) => self.i = skip_ws(b, self.i + 1),
+            (false, Some(b'}')) => {
+                return Some(Step::End {
+                    at: self.i,
+                    empty: false,
+                })
+            }
+            (false, _) => return None,
+        }
+        // A key: a string without escapes (an escaped key is left to the parser).
+        if b.get(self.i) != Some(&b'"') {
+            return None;
+        }
+        let start = self.i + 1;
+        let len = b.get(start..)?.iter().position(|&c| c == b'"')?;
+        let name = self.text.get(start..start + len)?;
+        if name.contains('\\') {
+            return None;
+        }
+        let colon = skip_ws(b, start + len + 1);
+        if b.get(colon) != Some(&b':') {
+            return None;
+        }
+        let value_start = skip_ws(b, colon + 1);
+        let value_end = skip_value(b, value_start)?;
+        self.i = skip_ws(b, value_end);
+        Some(Step::Member {
+            name,
+            value: value_start..value_end,
+        })
     }
 }
 
@@ -171,6 +238,26 @@ mod tests {
             find_member(" {  } ", "a"),
             Member::Absent { at: 4, first: true }
         );
+    }
+
+    #[test]
+    fn lists_members_in_order() {
+        let text = r#"{"b":1,"a":{"x":"}"},"c":[1,2]}"#;
+        assert_eq!(
+            members(text),
+            Some(vec![("b", "1"), ("a", r#"{"x":"}"}"#), ("c", "[1,2]")])
+        );
+        assert_eq!(members("{}"), Some(vec![]));
+        assert_eq!(members(r#"{"a":1,"a":2}"#), None);
+        assert_eq!(members(r#"{"\u0061":1}"#), None);
+        let many = format!(
+            "{{{}}}",
+            (0..=MAX_MEMBERS)
+                .map(|i| format!("\"k{i}\":{i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        assert_eq!(members(&many), None);
     }
 
     #[test]
