@@ -17,14 +17,17 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::error::Error;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use cratedb_orm::{object, Client, CrateModel, Object, ObjectArray, Session, Value};
+
+#[path = "stub_server.rs"]
+mod stub_server;
 use serde_json::json;
 
 /// Counts heap bytes in use and their peak, for `--memory`.
@@ -177,7 +180,7 @@ fn main() {
             .nth(2)
             .and_then(|n| n.parse().ok())
             .unwrap_or(10_000);
-        if let Err(e) = stub_server(rows) {
+        if let Err(e) = run_stub_server(rows) {
             eprintln!("stub server: {e}");
             std::process::exit(1);
         }
@@ -419,94 +422,15 @@ fn spawn_stub(rows: usize) -> Result<(Child, u16), Box<dyn Error>> {
     Ok((child, port))
 }
 
-/// A minimal CrateDB stand-in: answers every request at once without looking at more than it
-/// must (bulk row count; SELECT gets a prepared body of `rows` rows).
-fn stub_server(rows: usize) -> Result<(), Box<dyn Error>> {
+/// The stub server child: prints its port, then answers (see [`stub_server`]).
+fn run_stub_server(rows: usize) -> Result<(), Box<dyn Error>> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     println!("{}", listener.local_addr()?.port());
     std::io::stdout().flush()?;
-    let select_body = Arc::new(serde_json::to_vec(&json!({
-        "cols": ["id", "name", "quote", "details", "more_details"],
-        "rows": (0..rows).map(raw_row).collect::<Vec<_>>(),
-        "rowcount": rows,
-        "duration": 1.0
-    }))?);
-    for stream in listener.incoming() {
-        let stream = stream?;
-        let body = Arc::clone(&select_body);
-        std::thread::spawn(move || {
-            let _ = serve(stream, &body);
-        });
-    }
+    let select_body = stub_server::select_body(
+        &["id", "name", "quote", "details", "more_details"],
+        (0..rows).map(raw_row).collect(),
+    )?;
+    stub_server::serve_forever(listener, select_body)?;
     Ok(())
-}
-
-#[derive(serde::Deserialize)]
-struct StubRequest {
-    #[serde(default)]
-    stmt: String,
-    #[serde(default)]
-    bulk_args: Option<Vec<serde::de::IgnoredAny>>,
-}
-
-fn serve(stream: TcpStream, select_body: &[u8]) -> std::io::Result<()> {
-    stream.set_nodelay(true)?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut out = stream;
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line)? == 0 {
-            return Ok(());
-        }
-        let mut length = 0usize;
-        loop {
-            let mut header = String::new();
-            reader.read_line(&mut header)?;
-            let h = header.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = h.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body)?;
-        let answer: Vec<u8> = if request_line.starts_with("GET") || request_line.starts_with("HEAD")
-        {
-            br#"{"ok":true,"status":200,"name":"stub","cluster_name":"stub","version":{"number":"6.0.0"}}"#.to_vec()
-        } else {
-            match serde_json::from_slice::<StubRequest>(&body) {
-                Ok(StubRequest {
-                    bulk_args: Some(rows),
-                    ..
-                }) => {
-                    let results = vec![r#"{"rowcount":1}"#; rows.len()].join(",");
-                    format!(r#"{{"cols":[],"duration":1.0,"results":[{results}]}}"#).into_bytes()
-                }
-                Ok(req)
-                    if req
-                        .stmt
-                        .trim_start()
-                        .to_ascii_uppercase()
-                        .starts_with("SELECT") =>
-                {
-                    select_body.to_vec()
-                }
-                _ => br#"{"cols":[],"rows":[[]],"rowcount":1,"duration":1.0}"#.to_vec(),
-            }
-        };
-        // One write per answer (with Nagle off): a header sent apart from its body would wait
-        // for the client's delayed ACK, 40 ms per request.
-        let mut reply = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            answer.len()
-        )
-        .into_bytes();
-        reply.extend_from_slice(&answer);
-        out.write_all(&reply)?;
-        out.flush()?;
-    }
 }

@@ -211,6 +211,41 @@ pub struct ResultInfo {
     pub duration: f64,
 }
 
+impl ResultInfo {
+    /// Reads the body of a successful (2xx) regular answer, passing each row to `sink` as it
+    /// is parsed, exactly as [`Client::query_with`](crate::Client::query_with) does: for
+    /// answers obtained some other way (recorded, or in benchmarks and fuzzing). `server`
+    /// names the source in errors; a broken body is [`Error::Protocol`].
+    ///
+    /// ```
+    /// use cratedb_client::{ResultInfo, RowSink};
+    /// use serde::de::SeqAccess;
+    ///
+    /// #[derive(Default)]
+    /// struct Names(Vec<String>);
+    ///
+    /// impl RowSink for Names {
+    ///     fn columns(&mut self, _cols: &[String]) {}
+    ///     fn row<'de, A: SeqAccess<'de>>(&mut self, mut row: A) -> Result<(), A::Error> {
+    ///         if let Some(name) = row.next_element::<String>()? {
+    ///             self.0.push(name);
+    ///         }
+    ///         while row.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let body = br#"{"cols":["name","n"],"rows":[["a",1],["b",2]],"rowcount":2}"#;
+    /// let mut names = Names::default();
+    /// let info = ResultInfo::from_body_into("h:4200", body, &mut names)?;
+    /// assert_eq!((info.rows, names.0), (2, vec!["a".to_string(), "b".to_string()]));
+    /// # Ok::<(), cratedb_client::Error>(())
+    /// ```
+    pub fn from_body_into<S: RowSink>(server: &str, body: &[u8], sink: &mut S) -> Result<Self> {
+        decode_slice_into(server, body, sink)
+    }
+}
+
 /// Reads the `"rows"` array of a response.
 trait RowsTarget {
     type Rows;

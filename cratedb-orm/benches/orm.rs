@@ -1,6 +1,13 @@
-//! Micro-benchmarks of the ORM's own work (no I/O): SQL building for the seed's queries,
-//! encoding a 10,000-row bulk insert, decoding 10,000 rows into models vs into JSON values,
-//! and planning the flush of 10,000 changed models.
+//! Micro-benchmarks of the ORM's own work, each on the code path the ORM runs (N = 10,000,
+//! a table shaped like the seed's `characters`):
+//!
+//! - `sql/*`: building the SQL of the seed's queries;
+//! - `insert/*`: encoding and sending a 10,000-row bulk insert: a session commit vs the raw
+//!   client with `serde_json` values, both to a loopback stub that answers at once;
+//! - `decode/*`: decoding a 10,000-row answer body into tracked models (as a query does) vs
+//!   into `serde_json::Value` rows (as the raw client does);
+//! - `flush/*`: computing the flush of 10,000 models changed in one object key (the plan,
+//!   with its arguments as values), and committing it to the stub (`set_key` and `get_mut`).
 //!
 //! ```text
 //! cargo bench -p cratedb-orm --bench orm
@@ -8,11 +15,15 @@
 
 use std::hint::black_box;
 
+use cratedb_orm::client::SqlResponse;
 use cratedb_orm::expr::{count, count_star};
-use cratedb_orm::session::StatementArgs;
-use cratedb_orm::{object, Client, CrateModel, Object, ObjectArray, RowLayout, Session, Value};
-use criterion::{criterion_group, criterion_main, Criterion};
+use cratedb_orm::session::Handle;
+use cratedb_orm::{Client, CrateModel, Object, ObjectArray, Session, Value};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use serde_json::json;
+
+#[path = "../../examples/stub_server.rs"]
+mod stub_server;
 
 #[derive(CrateModel, Debug, Clone, Default, PartialEq)]
 #[cratedb(table = "characters")]
@@ -26,16 +37,17 @@ struct Character {
 }
 
 const ROWS: usize = 10_000;
+const COLUMNS: [&str; 5] = ["id", "name", "quote", "details", "more_details"];
 
 fn model(n: usize) -> Character {
     Character {
         id: format!("id-{n:08}"),
         name: Some(format!("Character {n}")),
         quote: "We're on a space ship Arthur. In space.".into(),
-        details: Some(object! { "gender": "male", "species": "human", "age": n % 90 }),
+        details: Some(cratedb_orm::object! { "gender": "male", "species": "human", "age": n % 90 }),
         more_details: Some(ObjectArray::from(vec![
-            object! { "foo": 1, "bar": 10 },
-            object! { "foo": 2 },
+            cratedb_orm::object! { "foo": 1, "bar": 10 },
+            cratedb_orm::object! { "foo": 2 },
         ])),
     }
 }
@@ -50,8 +62,32 @@ fn row(n: usize) -> Vec<Value> {
     ]
 }
 
+/// The answer body of `SELECT` the 10,000 rows.
+fn answer_body() -> Vec<u8> {
+    stub_server::select_body(&COLUMNS, (0..ROWS).map(row).collect()).expect("serializable")
+}
+
 fn offline_session() -> Session {
     Session::new(Client::new("crate://127.0.0.1:9").expect("valid URL"))
+}
+
+/// A client of a loopback stub that answers at once (bulk requests with one result a row).
+fn stub_client() -> Client {
+    let port = stub_server::start(answer_body()).expect("loopback stub");
+    Client::builder()
+        .url(&format!("crate://127.0.0.1:{port}"))
+        .gzip_requests_over(None)
+        .build()
+        .expect("client")
+}
+
+/// A session tracking the 10,000 rows as loaded by a query (objects held as received text),
+/// and their handles.
+fn loaded(client: &Client, body: &[u8]) -> (Session, Vec<Handle<Character>>) {
+    let mut session = Session::new(client.clone());
+    let handles = session.track_body::<Character>(body).expect("rows fit");
+    assert_eq!(handles.len(), ROWS);
+    (session, handles)
 }
 
 fn sql_building(c: &mut Criterion) {
@@ -87,79 +123,89 @@ fn sql_building(c: &mut Criterion) {
     });
 }
 
-fn bulk_insert_encoding(c: &mut Criterion) {
-    c.bench_function("insert/encode_10k_models", |b| {
-        b.iter_batched(
-            || {
-                let mut session = offline_session();
-                session.add_all((0..ROWS).map(model));
-                session
-            },
-            |session| {
-                let statements = session.pending_statements();
-                let body = match &statements[0].args {
-                    StatementArgs::Bulk(rows) => serde_json::to_vec(rows).expect("serializable"),
-                    StatementArgs::Single(args) => serde_json::to_vec(args).expect("serializable"),
-                };
-                black_box(body.len())
-            },
-            criterion::BatchSize::LargeInput,
-        )
+fn insert(c: &mut Criterion) {
+    let client = stub_client();
+    c.bench_function("insert/commit_10k_models", |b| {
+        b.iter(|| {
+            let mut session = Session::new(client.clone());
+            session.add_all((0..ROWS).map(model));
+            session.commit().expect("commit");
+            session
+        })
+    });
+    let sql = format!(
+        "INSERT INTO \"characters\" ({}) VALUES ($1, $2, $3, $4, $5)",
+        COLUMNS.map(|c| format!("\"{c}\"")).join(", ")
+    );
+    c.bench_function("insert/raw_bulk_10k_values", |b| {
+        b.iter(|| {
+            let rows: Vec<Vec<Value>> = (0..ROWS).map(row).collect();
+            black_box(client.bulk(&sql, &rows).expect("bulk"));
+            rows
+        })
     });
 }
 
 fn decoding(c: &mut Criterion) {
-    let cols: Vec<String> = ["id", "name", "quote", "details", "more_details"]
-        .map(String::from)
-        .to_vec();
-    let body =
-        serde_json::to_vec(&json!({"cols": cols, "rows": (0..ROWS).map(row).collect::<Vec<_>>()}))
-            .expect("serializable");
+    let body = answer_body();
     c.bench_function("decode/10k_rows_into_values", |b| {
-        b.iter(|| {
-            let v: Value = serde_json::from_slice(&body).expect("json");
-            black_box(v)
-        })
+        b.iter(|| black_box(SqlResponse::from_body("stub", &body).expect("answer")))
     });
     c.bench_function("decode/10k_rows_into_models", |b| {
         b.iter(|| {
-            let v: Value = serde_json::from_slice(&body).expect("json");
-            let layout = RowLayout::new(Character::meta(), &cols);
-            let models: Vec<Character> = match v {
-                Value::Object(mut body) => match body.remove("rows") {
-                    Some(Value::Array(rows)) => rows
-                        .into_iter()
-                        .filter_map(|r| match r {
-                            Value::Array(mut cells) => {
-                                Character::from_row(&layout, &mut cells).ok()
-                            }
-                            _ => None,
-                        })
-                        .collect(),
-                    _ => Vec::new(),
-                },
-                _ => Vec::new(),
-            };
-            black_box(models)
+            let mut session = offline_session();
+            black_box(session.track_body::<Character>(&body).expect("rows fit"));
+            session
         })
     });
 }
 
-fn flush_diff(c: &mut Criterion) {
+fn flush(c: &mut Criterion) {
+    let client = stub_client();
+    let body = answer_body();
     c.bench_function("flush/plan_10k_one_key_updates", |b| {
         b.iter_batched(
             || {
-                let mut session = offline_session();
-                let handles: Vec<_> = (0..ROWS).map(|n| session.attach(model(n))).collect();
-                for &h in &handles {
-                    if let Some(d) = session[h].details.as_mut() {
-                        d.set("species", "Betelgeusian");
-                    }
+                let (mut session, hs) = loaded(&client, &body);
+                for h in hs {
+                    session
+                        .set_key(h, Character::details(), &["species"], "Betelgeusian")
+                        .expect("set");
                 }
                 session
             },
             |session| black_box(session.pending_statements()),
-            criterion::BatchSize::LargeInput,
+            BatchSize::LargeInput,
+        )
+    });
+    c.bench_function("flush/commit_10k_set_key", |b| {
+        b.iter_batched(
+            || loaded(&client, &body),
+            |(mut session, hs)| {
+                for h in hs {
+                    session
+                        .set_key(h, Character::details(), &["species"], "Betelgeusian")
+                        .expect("set");
+                }
+                session.commit().expect("commit");
+                session
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    c.bench_function("flush/commit_10k_get_mut", |b| {
+        b.iter_batched(
+            || loaded(&client, &body),
+            |(mut session, hs)| {
+                for h in hs {
+                    if let Some(d) = session[h].details.as_mut() {
+                        d.set("species", "Betelgeusian");
+                    }
+                }
+                session.commit().expect("commit");
+                session
+            },
+            BatchSize::LargeInput,
         )
     });
 }
@@ -167,6 +213,6 @@ fn flush_diff(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20);
-    targets = sql_building, bulk_insert_encoding, decoding, flush_diff
+    targets = sql_building, insert, decoding, flush
 }
 criterion_main!(benches);

@@ -471,6 +471,38 @@ impl Session {
         sink.finish(result)
     }
 
+    /// Decodes the rows of a CrateDB answer body (`{"cols": …, "rows": …}`, as `POST /_sql`
+    /// returns it) straight into models and tracks them, exactly as a query does: for answers
+    /// obtained some other way (recorded, or in benchmarks). A row already tracked keeps its
+    /// in-session state and yields its existing handle.
+    ///
+    /// ```
+    /// use cratedb_orm::{Client, CrateModel, Session};
+    ///
+    /// #[derive(CrateModel, Debug, Default)]
+    /// #[cratedb(table = "characters")]
+    /// struct Character {
+    ///     #[cratedb(primary_key)]
+    ///     id: String,
+    ///     name: String,
+    /// }
+    ///
+    /// let mut session = Session::new(Client::new("crate://localhost:4200")?); // does not connect
+    /// let body = br#"{"cols":["id","name"],"rows":[["a1","Arthur Dent"]],"rowcount":1}"#;
+    /// let handles = session.track_body::<Character>(body)?;
+    /// assert_eq!(session[handles[0]].name, "Arthur Dent");
+    /// # Ok::<(), cratedb_orm::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Decode`] for a row that does not fit the model, [`Error::Client`] for a body
+    /// that is not a regular answer.
+    pub fn track_body<M: CrateModel>(&mut self, body: &[u8]) -> Result<Vec<Handle<M>>> {
+        let mut sink = load_sink::LoadSink::new(self.table_mut::<M>());
+        let result = cratedb_client::ResultInfo::from_body_into("answer body", body, &mut sink);
+        sink.finish(result)
+    }
+
     /// Decodes the rows of `response` (by column name) into models and tracks them. A row
     /// that is already tracked keeps its in-session state and yields its existing handle.
     /// Versioned models also read `_seq_no` and `_primary_term` from the row.
