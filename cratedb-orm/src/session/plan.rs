@@ -211,6 +211,8 @@ impl<M: CrateModel> Table<M> {
         // Rows changed only through `Session::set`/`set_key` find their group by mask.
         let mut by_mask: HashMap<u64, usize> = HashMap::new();
         let mut last_mask: Option<(u64, usize)> = None;
+        // The group of the last row compared with its database copy.
+        let mut last_shape: Option<usize> = None;
         for (index, entry) in self.entries.iter().enumerate() {
             if entry.state != State::Persistent || (entry.saved.is_none() && entry.dirty == 0) {
                 continue;
@@ -228,7 +230,15 @@ impl<M: CrateModel> Table<M> {
                 },
                 Some(saved) => match self.diff_update(index, saved, &entry.model, entry.dirty) {
                     Ok(shape) if shape.is_empty() => continue,
-                    Ok(shape) => groups.index_of(shape),
+                    // Rows changed alike usually follow each other: no lookup for a repeat.
+                    Ok(shape) => match last_shape {
+                        Some(g) if *groups.shape(g) == shape => g,
+                        _ => {
+                            let g = groups.index_of(shape);
+                            last_shape = Some(g);
+                            g
+                        }
+                    },
                     Err(failure) => {
                         report.failures.push(failure);
                         continue;
@@ -307,7 +317,7 @@ impl<M: CrateModel> Table<M> {
                     .and_then(|o| o.text())
                     .zip(model.column_object_ref(i).and_then(|o| o.text()));
                 if let Some((o, n)) = texts {
-                    if diff_object_texts(o, n, &mut |path, _| shape.push((i, path.to_vec()))) {
+                    if diff_object_texts(o, n, &mut |path| shape.push((i, path.to_vec()))) {
                         continue;
                     }
                 }

@@ -50,24 +50,47 @@ fn find(text: &str, key: &[u8]) -> Option<Member> {
     }
 }
 
-/// Most members [`members`] lists (it looks for repeated keys pairwise).
+/// Most members [`zip_members`] walks (it looks for repeated keys pairwise).
 const MAX_MEMBERS: usize = 32;
 
-/// The top-level members of `text`, the JSON text of an object, in order: each key (as
-/// written, without quotes) and its value's text. `None` when a plain scan cannot tell
-/// (see the module docs), for more than [`MAX_MEMBERS`] members, or a key given twice.
-pub(crate) fn members(text: &str) -> Option<Vec<(&str, &str)>> {
-    let mut members = Members::new(text)?;
-    let mut out: Vec<(&str, &str)> = Vec::new();
+/// Walks the members of two objects' JSON texts side by side, calling `each(key, old value
+/// text, new value text)` for each pair. `true` when both have the same keys in the same
+/// order, each once (and at most [`MAX_MEMBERS`]); otherwise `false`, and what `each` was
+/// given so far means nothing.
+pub(crate) fn zip_members<'t>(
+    old: &'t str,
+    new: &'t str,
+    mut each: impl FnMut(&'t str, &'t str, &'t str),
+) -> bool {
+    let (Some(mut a), Some(mut b)) = (Members::new(old), Members::new(new)) else {
+        return false;
+    };
+    let mut seen = [""; MAX_MEMBERS];
+    let mut count = 0;
     loop {
-        match members.step()? {
-            Step::Member { name, value } => {
-                if out.len() == MAX_MEMBERS || out.iter().any(|(k, _)| *k == name) {
-                    return None;
+        match (a.step(), b.step()) {
+            (Some(Step::End { .. }), Some(Step::End { .. })) => return true,
+            (
+                Some(Step::Member {
+                    name,
+                    value: old_value,
+                }),
+                Some(Step::Member {
+                    name: new_name,
+                    value: new_value,
+                }),
+            ) if name == new_name => {
+                if count == MAX_MEMBERS || seen[..count].contains(&name) {
+                    return false;
                 }
-                out.push((name, text.get(value)?));
+                seen[count] = name;
+                count += 1;
+                match (old.get(old_value), new.get(new_value)) {
+                    (Some(o), Some(n)) => each(name, o, n),
+                    _ => return false,
+                }
             }
-            Step::End { .. } => return Some(out),
+            _ => return false,
         }
     }
 }
@@ -240,16 +263,28 @@ mod tests {
         );
     }
 
+    fn zipped<'t>(old: &'t str, new: &'t str) -> Option<Vec<(&'t str, &'t str, &'t str)>> {
+        let mut out = Vec::new();
+        zip_members(old, new, |k, o, n| out.push((k, o, n))).then_some(out)
+    }
+
     #[test]
-    fn lists_members_in_order() {
-        let text = r#"{"b":1,"a":{"x":"}"},"c":[1,2]}"#;
+    fn zips_members_with_the_same_keys() {
+        let old = r#"{"b":1,"a":{"x":"}"},"c":[1,2]}"#;
+        let new = r#"{ "b" : 2 , "a" : {"x":"}"} , "c" : [1,2] }"#;
         assert_eq!(
-            members(text),
-            Some(vec![("b", "1"), ("a", r#"{"x":"}"}"#), ("c", "[1,2]")])
+            zipped(old, new),
+            Some(vec![
+                ("b", "1", "2"),
+                ("a", r#"{"x":"}"}"#, r#"{"x":"}"}"#),
+                ("c", "[1,2]", "[1,2]")
+            ])
         );
-        assert_eq!(members("{}"), Some(vec![]));
-        assert_eq!(members(r#"{"a":1,"a":2}"#), None);
-        assert_eq!(members(r#"{"\u0061":1}"#), None);
+        assert_eq!(zipped("{}", "{ }"), Some(vec![]));
+        assert_eq!(zipped(r#"{"a":1,"b":2}"#, r#"{"b":2,"a":1}"#), None);
+        assert_eq!(zipped(r#"{"a":1}"#, r#"{"a":1,"b":2}"#), None);
+        assert_eq!(zipped(r#"{"a":1,"a":2}"#, r#"{"a":1,"a":2}"#), None);
+        assert_eq!(zipped(r#"{"\u0061":1}"#, r#"{"\u0061":1}"#), None);
         let many = format!(
             "{{{}}}",
             (0..=MAX_MEMBERS)
@@ -257,7 +292,7 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(",")
         );
-        assert_eq!(members(&many), None);
+        assert_eq!(zipped(&many, &many), None);
     }
 
     #[test]
