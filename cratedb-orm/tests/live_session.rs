@@ -1,6 +1,6 @@
 //! The session against a real CrateDB (`CRATEDB_URL`): batched inserts with server values read
 //! back, per-key object updates, array rewrites, no-op commits, 10,000 same-shape updates in one
-//! request, partial bulk failure, optimistic concurrency. Each test runs in a schema of its own.
+//! request, recorded changes (`set_key`, `set`), partial bulk failure, optimistic concurrency. Each test runs in a schema of its own.
 
 mod live;
 mod models;
@@ -189,6 +189,63 @@ fn live_ten_thousand_same_shape_updates_are_one_request() {
         .expect("count");
     assert_eq!(n, 10_000);
     assert_eq!(handles.len(), 10_000);
+}
+
+#[test]
+fn live_recorded_changes_write_one_key_and_keep_the_rest() {
+    let Some(live) = live::connect("session_set_key") else {
+        return;
+    };
+    let (client, requests) = counting(&live);
+    create::<Character>(&client);
+    let mut s = Session::new(client.clone());
+    s.add_all((0..100).map(|n| Character {
+        name: Some(format!("c{n}")),
+        quote: "q".into(),
+        details: Some(object! { "gender": if n % 2 == 0 { "male" } else { "female" }, "species": "human", "age": n }),
+        ..Character::default()
+    }));
+    s.commit().expect("insert 100");
+    live.refresh("characters");
+
+    let mut loaded = Session::new(client.clone());
+    let all = loaded.query::<Character>().limit(200).all().expect("load");
+    assert_eq!(all.len(), 100);
+    for &h in &all {
+        loaded
+            .set_key(h, Character::details(), &["species"], "Betelgeusian")
+            .expect("set_key");
+    }
+    loaded
+        .set(all[0], Character::quote(), "Don't panic.")
+        .expect("set");
+    let first = loaded[all[0]].id.clone();
+    let before = requests.load(Ordering::Relaxed);
+    loaded.commit().expect("update 100");
+    // Two UPDATE shapes: the key alone, and the key with the quote.
+    assert_eq!(requests.load(Ordering::Relaxed) - before, 2);
+    live.refresh("characters");
+
+    let mut check = Session::new(client.clone());
+    let rows = check.query::<Character>().limit(200).all().expect("reload");
+    assert_eq!(rows.len(), 100);
+    for &h in &rows {
+        let c = &check[h];
+        let details = c.details.as_ref().expect("details");
+        assert_eq!(details["species"], "Betelgeusian");
+        let n = c
+            .name
+            .as_deref()
+            .and_then(|n| n[1..].parse::<i64>().ok())
+            .expect("name");
+        assert_eq!(details["age"], n, "other keys kept");
+        assert_eq!(
+            details["gender"],
+            if n % 2 == 0 { "male" } else { "female" }
+        );
+        let quote = if c.id == first { "Don't panic." } else { "q" };
+        assert_eq!(c.quote, quote);
+    }
 }
 
 #[test]
