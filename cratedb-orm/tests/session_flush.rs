@@ -4,11 +4,11 @@ mod session_support;
 
 use cratedb_client::testing::{Reply, SqlRequest, TestServer};
 use cratedb_client::{Client, SqlResponse};
-use cratedb_orm::session::{RowFailureCause, Session, Statement, StatementArgs, WriteKind};
+use cratedb_orm::session::{RowFailureCause, Session, Statement, WriteKind};
 use cratedb_orm::{Error, Value};
 use cratedb_orm::{Object, TimestampTz};
 use serde_json::json;
-use session_support::{Entry, Note, Person};
+use session_support::{bulk, Entry, Note, Person};
 
 fn offline_session() -> Session {
     // Building a client does not connect.
@@ -29,14 +29,6 @@ fn person_row(id: &str, name: &str, details: Value) -> SqlResponse {
         ]],
         rowcount: 1,
         ..SqlResponse::default()
-    }
-}
-
-fn bulk(sql: &str, rows: Vec<Vec<Value>>) -> Statement {
-    Statement {
-        sql: sql.to_string(),
-        rows: rows.len(),
-        args: StatementArgs::Bulk(rows),
     }
 }
 

@@ -9,7 +9,7 @@ use cratedb_client::{Client, SqlResponse};
 use cratedb_orm::session::{Session, Statement, StatementArgs};
 use cratedb_orm::{object, Error, Value};
 use serde_json::json;
-use session_support::{Note, Person};
+use session_support::{bulk, Note, Person};
 
 fn offline_session() -> Session {
     Session::new(Client::new("crate://127.0.0.1:9").expect("valid URL"))
@@ -26,14 +26,6 @@ fn people(rows: &[(&str, Value)]) -> SqlResponse {
             .collect(),
         rowcount: rows.len() as i64,
         ..SqlResponse::default()
-    }
-}
-
-fn bulk(sql: &str, rows: Vec<Vec<Value>>) -> Statement {
-    Statement {
-        sql: sql.to_string(),
-        rows: rows.len(),
-        args: StatementArgs::Bulk(rows),
     }
 }
 

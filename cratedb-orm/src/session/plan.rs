@@ -177,21 +177,16 @@ impl<M: CrateModel> Table<M> {
                     }
                     w.push(")");
                 });
-                let size = limits.batch_size.max(1);
-                for chunk in targets.chunks(size) {
-                    out.push(Batch {
-                        table,
-                        kind: WriteKind::Insert,
-                        statement: Statement {
-                            sql: sql.clone(),
-                            args: StatementArgs::Bulk(Vec::new()),
-                            rows: chunk.len(),
-                        },
-                        shape: Shape::Bulk,
-                        targets: chunk.to_vec(),
-                        from_models: Some(FromModels::Insert(columns.clone())),
-                    });
-                }
+                let from_models = FromModels::Insert(columns.clone());
+                push_from_models(
+                    out,
+                    table,
+                    WriteKind::Insert,
+                    &sql,
+                    limits,
+                    &targets,
+                    &from_models,
+                );
             }
         }
     }
@@ -277,20 +272,16 @@ impl<M: CrateModel> Table<M> {
                 continue;
             }
             let sql = update_sql(meta, &shape, &ids, false);
-            for chunk in targets.chunks(limits.batch_size.max(1)) {
-                out.push(Batch {
-                    table,
-                    kind: WriteKind::Update,
-                    statement: Statement {
-                        sql: sql.clone(),
-                        args: StatementArgs::Bulk(Vec::new()),
-                        rows: chunk.len(),
-                    },
-                    shape: Shape::Bulk,
-                    targets: chunk.to_vec(),
-                    from_models: Some(FromModels::Update(shape.clone())),
-                });
-            }
+            let from_models = FromModels::Update(shape);
+            push_from_models(
+                out,
+                table,
+                WriteKind::Update,
+                &sql,
+                limits,
+                &targets,
+                &from_models,
+            );
         }
     }
 
@@ -484,6 +475,33 @@ fn insert_head(
     w.push(") VALUES ");
     values(&mut w, columns.len());
     w.sql().to_string()
+}
+
+/// Bulk batches of `targets`, chunked at the batch size, whose argument rows are serialized
+/// from the models when they are sent.
+fn push_from_models(
+    out: &mut Vec<Batch>,
+    table: usize,
+    kind: WriteKind,
+    sql: &str,
+    limits: Limits,
+    targets: &[usize],
+    from_models: &FromModels,
+) {
+    for chunk in targets.chunks(limits.batch_size.max(1)) {
+        out.push(Batch {
+            table,
+            kind,
+            statement: Statement {
+                sql: sql.to_owned(),
+                args: StatementArgs::Bulk(Vec::new()),
+                rows: chunk.len(),
+            },
+            shape: Shape::Bulk,
+            targets: chunk.to_vec(),
+            from_models: Some(from_models.clone()),
+        });
+    }
 }
 
 /// Bulk requests of at most `limits.batch_size` rows each.

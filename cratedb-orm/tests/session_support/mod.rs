@@ -4,7 +4,8 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use cratedb_orm::{CrateModel, Object, TimestampTz};
+use cratedb_orm::session::{Statement, StatementArgs};
+use cratedb_orm::{CrateModel, Object, TimestampTz, Value};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -42,4 +43,13 @@ pub struct Entry {
     #[cratedb(column = "_id", fetched)]
     pub id: Option<String>,
     pub message: String,
+}
+
+/// The statement a bulk request of `rows` sends.
+pub fn bulk(sql: &str, rows: Vec<Vec<Value>>) -> Statement {
+    Statement {
+        sql: sql.to_string(),
+        rows: rows.len(),
+        args: StatementArgs::Bulk(rows),
+    }
 }
