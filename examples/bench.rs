@@ -245,6 +245,7 @@ fn workloads(o: &Options, url: &str) -> Result<(), Box<dyn Error>> {
     };
     let insert_sql =
         format!("INSERT INTO \"bench_characters\" ({COLUMNS}) VALUES ($1, $2, $3, $4, $5)");
+    let select_sql = format!("SELECT {COLUMNS} FROM \"bench_characters\" LIMIT {n}");
 
     let wanted = |op: &str| o.only.as_deref().is_none_or(|only| only == op);
     if wanted("insert") {
@@ -333,7 +334,6 @@ fn workloads(o: &Options, url: &str) -> Result<(), Box<dyn Error>> {
         report("update_one_key", "raw", n, raw);
         // The raw client doing what the ORM does: rows loaded as `serde_json` values are
         // changed in memory, and the request is built from them.
-        let select_sql = format!("SELECT {COLUMNS} FROM \"bench_characters\" LIMIT {n}");
         let raw_rows = measure(
             o.reps,
             &requests,
@@ -375,7 +375,6 @@ fn workloads(o: &Options, url: &str) -> Result<(), Box<dyn Error>> {
             },
         )?;
         report("load", "orm", n, orm);
-        let select_sql = format!("SELECT {COLUMNS} FROM \"bench_characters\" LIMIT {n}");
         let raw = measure(
             o.reps,
             &requests,
@@ -392,17 +391,16 @@ fn workloads(o: &Options, url: &str) -> Result<(), Box<dyn Error>> {
     }
 
     if o.memory {
-        memory(&client, n)?;
+        memory(&client, &select_sql, n)?;
     }
     Ok(())
 }
 
 /// Peak heap while loading N rows into tracked models, against the JSON response size.
-fn memory(client: &Client, n: usize) -> Result<(), Box<dyn Error>> {
-    let select_sql = format!("SELECT {COLUMNS} FROM \"bench_characters\" LIMIT {n}");
+fn memory(client: &Client, select_sql: &str, n: usize) -> Result<(), Box<dyn Error>> {
     let body_bytes = serde_json::to_vec(&json!({
         "cols": ["id", "name", "quote", "details", "more_details"],
-        "rows": client.sql(&select_sql, &[] as &[Value])?.rows,
+        "rows": client.sql(select_sql, &[] as &[Value])?.rows,
         "rowcount": n,
         "duration": 1.0
     }))?
@@ -418,7 +416,7 @@ fn memory(client: &Client, n: usize) -> Result<(), Box<dyn Error>> {
             drop((hs, session));
             kept
         } else {
-            let r = client.sql(&select_sql, &[] as &[Value])?;
+            let r = client.sql(select_sql, &[] as &[Value])?;
             let kept = IN_USE.load(Ordering::Relaxed) - base;
             drop(r);
             kept
