@@ -238,10 +238,7 @@ impl Object {
     /// object. `None` when that does not apply (the caller changes the map instead);
     /// otherwise the previous value.
     fn set_in_text(&mut self, key: &str, value: &Value) -> Option<Option<Value>> {
-        if self.map.is_some() || self.parsed.get().is_some() {
-            return None;
-        }
-        let text = self.raw.as_deref()?.get();
+        let text = self.unparsed_text()?;
         let member = find_member(text, key);
         let (start, end, new_key) = match &member {
             Member::Value(range) => (range.start, range.end, None),
@@ -288,11 +285,16 @@ impl Object {
         }
     }
 
+    /// [`text`](Object::text), while nothing has read it either (not parsed yet): what the
+    /// text-only paths work on.
+    fn unparsed_text(&self) -> Option<&str> {
+        self.parsed.get().is_none().then(|| self.text()).flatten()
+    }
+
     /// The value at `path`, to write it to CrateDB: for a one-key path of an object still
     /// held as text, the member's own text (the object is not parsed).
     pub(crate) fn wire_value_at<S: AsRef<str>>(&self, path: &[S]) -> Option<WireValue<'_>> {
-        if let ([key], None, Some(raw), None) = (path, &self.map, &self.raw, self.parsed.get()) {
-            let text = raw.get();
+        if let ([key], Some(text)) = (path, self.unparsed_text()) {
             match find_member(text, key.as_ref()) {
                 Member::Value(range) => {
                     if let Some(member) = text
