@@ -8,7 +8,7 @@ use cratedb_orm::session::{RowFailureCause, Session, Statement, WriteKind};
 use cratedb_orm::{Error, Value};
 use cratedb_orm::{Object, TimestampTz};
 use serde_json::json;
-use session_support::{bulk, Entry, Note, Person};
+use session_support::{bulk, note_at_version_4_2, Entry, Note, Person};
 
 fn offline_session() -> Session {
     // Building a client does not connect.
@@ -449,15 +449,7 @@ fn versioned_updates_check_seq_no_and_a_conflict_keeps_the_model_pending() {
         }
     });
     let mut session = Session::new(Client::new(&server.url()).unwrap());
-    let response = SqlResponse {
-        cols: ["id", "body", "_seq_no", "_primary_term"]
-            .map(String::from)
-            .to_vec(),
-        rows: vec![vec![json!("n1"), json!("old"), json!(4), json!(2)]],
-        rowcount: 1,
-        ..SqlResponse::default()
-    };
-    let h = session.track_rows::<Note>(response).unwrap()[0];
+    let h = session.track_rows::<Note>(note_at_version_4_2()).unwrap()[0];
     session[h].body = "new".into();
     let err = session.commit().unwrap_err();
     let Error::Commit(commit) = err else { panic!() };

@@ -9,7 +9,7 @@ use cratedb_client::{Client, SqlResponse};
 use cratedb_orm::session::{Session, Statement, StatementArgs};
 use cratedb_orm::{object, Error, Value};
 use serde_json::json;
-use session_support::{bulk, Note, Person};
+use session_support::{bulk, note_at_version_4_2, Note, Person};
 
 fn offline_session() -> Session {
     Session::new(Client::new("crate://127.0.0.1:9").expect("valid URL"))
@@ -219,15 +219,7 @@ fn a_failed_commit_keeps_recorded_changes_and_the_retry_sends_them() {
 #[test]
 fn versioned_models_check_their_version() {
     let mut session = offline_session();
-    let response = SqlResponse {
-        cols: ["id", "body", "_seq_no", "_primary_term"]
-            .map(String::from)
-            .to_vec(),
-        rows: vec![vec![json!("n1"), json!("old"), json!(4), json!(2)]],
-        rowcount: 1,
-        ..SqlResponse::default()
-    };
-    let h = session.track_rows::<Note>(response).unwrap()[0];
+    let h = session.track_rows::<Note>(note_at_version_4_2()).unwrap()[0];
     session.set(h, Note::body(), "new").unwrap();
     assert_eq!(
         session.pending_statements(),

@@ -53,3 +53,20 @@ pub fn bulk(sql: &str, rows: Vec<Vec<Value>>) -> Statement {
         args: StatementArgs::Bulk(rows),
     }
 }
+
+/// The answer that loads note `n1` (body `"old"`) at `_seq_no` 4, `_primary_term` 2.
+pub fn note_at_version_4_2() -> cratedb_orm::client::SqlResponse {
+    cratedb_orm::client::SqlResponse {
+        cols: ["id", "body", "_seq_no", "_primary_term"]
+            .map(String::from)
+            .to_vec(),
+        rows: vec![vec![
+            Value::from("n1"),
+            Value::from("old"),
+            Value::from(4),
+            Value::from(2),
+        ]],
+        rowcount: 1,
+        ..Default::default()
+    }
+}
