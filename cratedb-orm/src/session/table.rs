@@ -362,7 +362,7 @@ impl<M: CrateModel> Table<M> {
             }
             Some(_) => {}
         }
-        let whole = keys.is_empty() || entry.model.column_object_mut(column).is_none();
+        let whole = keys.is_empty() || entry.model.column_object_ref(column).is_none();
         let record =
             matches!(entry.state, State::Persistent | State::Deleted) && entry.saved.is_none();
         let id = match (record, whole) {
