@@ -134,8 +134,8 @@ pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
         "Add Arthur and Trillian, commit",
         format!(
             "ids {} and {}; created_at read back: {}",
-            session[arthur].id,
-            session[trillian].id,
+            session[arthur].id.as_deref().unwrap_or("?"),
+            session[trillian].id.as_deref().unwrap_or("?"),
             session[arthur].created_at.is_some()
         ),
     )?;

@@ -13,9 +13,9 @@ pub fn gen_key() -> String {
 #[derive(CrateModel, Debug, Clone, Default, PartialEq)]
 #[cratedb(table = "characters", number_of_shards = 3)]
 pub struct Character {
-    /// Primary key, generated on the client.
+    /// Primary key, generated on the client by `gen_key` when left `None`.
     #[cratedb(primary_key, default = gen_key)]
-    pub id: String,
+    pub id: Option<String>,
     /// Not indexed: no filtering on it, but stored and fulltext-indexed via `name_ft`.
     #[cratedb(index = false, fulltext(name = "name_ft", analyzer = "english"))]
     pub name: Option<String>,

@@ -25,7 +25,7 @@ use crate::types::SqlType;
 /// #[cratedb(fulltext(name = "quote_ft", columns("quote"), analyzer = "english"))]
 /// pub struct Character {
 ///     #[cratedb(primary_key, default = gen_key)]
-///     pub id: String,
+///     pub id: Option<String>,
 ///     #[cratedb(index = false, fulltext(name = "name_ft", analyzer = "english"))]
 ///     pub name: Option<String>,
 ///     #[cratedb(generated = "lower(name)")]
@@ -69,8 +69,8 @@ use crate::types::SqlType;
 /// |---|---|
 /// | `primary_key` | part of the primary key (several fields make a composite key) |
 /// | `column = "_id"` | the SQL column name, when it differs from the field name |
-/// | `default = path::to::fn` | client-side default, called by `apply_defaults` while the field is unset (`None`, `""`, `0`, …); its result is converted with `Into` |
-/// | `server_default = "now()"` | `DEFAULT now()`; the value is read back after insert |
+/// | `default = path::to::fn` | client-side default for an `Option<T>` field: called by `apply_defaults` (on `Session::add`) while the field is `None`, never over a value you set; its result (`T` or `Option<T>`) is converted with `Into` |
+/// | `server_default = "now()"` | `DEFAULT now()` for an `Option<T>` field: left out of the INSERT while `None`, so CrateDB fills it; the value is read back after insert |
 /// | `generated = "lower(name)"` | `GENERATED ALWAYS AS (lower(name))`; read-only, read back after insert |
 /// | `index = false` | `INDEX OFF` (not on OBJECT/GEO columns) |
 /// | `columnstore = false` | `STORAGE WITH (columnstore = false)` (TEXT, numeric, timestamp) |
@@ -80,11 +80,15 @@ use crate::types::SqlType;
 /// | `object(policy = "strict", columns(age = "INTEGER"))` | `OBJECT(STRICT) AS ("age" INTEGER)` for `Object`/`ObjectArray` fields |
 /// | `skip` | not a column; filled with `Default::default()` when loading |
 ///
-/// Nullability comes from the type: `Option<T>` is nullable, anything else `NOT NULL`. A
-/// model needs a primary key or an `_id` field (so the session can update its rows).
+/// Nullability comes from the type: `Option<T>` is nullable, anything else `NOT NULL`
+/// (primary-key columns are always `NOT NULL`). Defaults are visible in the types: a field
+/// with `default` or `server_default` is an `Option<T>`, and only `None` is filled, so a
+/// value you set (`false`, `0`, `""` included) is always the value written. A model needs
+/// a primary key or an `_id` field (so the session can update its rows).
 /// Misuse is a compile error pointing at the offending token, all reported at once:
-/// unknown or duplicate options, wrong value types, `generated` with `default`, a
-/// `primary_key` on an `Option<T>` (unless `server_default`/`fetched`), `index = false`
+/// unknown or duplicate options, wrong value types, `generated` with `default`,
+/// `default`/`server_default` on a field that is not an `Option<T>`, a `primary_key` on
+/// an `Option<T>` (unless `default`/`server_default`/`fetched` fills it), `index = false`
 /// on an OBJECT/GEO column, key or index columns that do not exist, a missing identity.
 ///
 /// With several named fulltext indexes sharing an analyzer, older Clippy versions report
@@ -134,7 +138,7 @@ pub trait CrateModel: Sized + Send + 'static {
     fn set_column(&mut self, index: usize, value: Value) -> crate::Result<()>;
 
     /// Fills every field that has a client-side default (`#[cratedb(default = f)]`) and is
-    /// still unset (`None`, or equal to `Default::default()`, e.g. an empty `String`).
+    /// still `None` (such fields are always `Option<T>`: a value you set is never replaced).
     fn apply_defaults(&mut self);
 
     /// Whether column `index` holds the same value in `self` and `other`. The session's
@@ -175,20 +179,6 @@ pub trait CrateModel: Sized + Send + 'static {
     /// A copy of the persisted fields (skipped fields get their default): what the session
     /// keeps as the last state known to be in the database while a model is being changed.
     fn snapshot(&self) -> Self;
-}
-
-/// Whether a field still holds its "unset" value, so that a client-side default applies.
-///
-/// Blanket-implemented for every `Default + PartialEq` type: `None`, `""`, `0`, … are unset.
-pub trait IsUnset {
-    /// True when the value equals its type's default.
-    fn is_unset(&self) -> bool;
-}
-
-impl<T: Default + PartialEq> IsUnset for T {
-    fn is_unset(&self) -> bool {
-        *self == T::default()
-    }
 }
 
 /// Where each model column is found in a result row.
@@ -370,9 +360,11 @@ impl ColumnMeta {
         }
     }
 
-    /// Marks the column as part of the primary key.
+    /// Marks the column as part of the primary key (which is `NOT NULL`, even for an
+    /// `Option<T>` field that a default fills).
     pub fn primary_key(mut self) -> Self {
         self.primary_key = true;
+        self.nullable = false;
         self
     }
 

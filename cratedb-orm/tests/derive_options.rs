@@ -96,7 +96,7 @@ fn default_tags() -> Vec<String> {
 )]
 struct Document {
     #[cratedb(primary_key, default = cratedb_orm::types::random_uuid)]
-    id: String,
+    id: Option<String>,
     #[cratedb(fulltext)]
     title: String,
     #[cratedb(fulltext(analyzer = "german"))]
@@ -110,7 +110,7 @@ struct Document {
     #[cratedb(object(policy = "dynamic", columns(n = "BIGINT")))]
     revisions: Option<ObjectArray>,
     #[cratedb(default = default_tags)]
-    tags: Vec<String>,
+    tags: Option<Vec<String>>,
     scores: Option<Vec<Option<i32>>>,
     embedding: Option<FloatVector<3>>,
     location: Option<GeoPoint>,
@@ -129,7 +129,7 @@ fn column_options_render_exactly() {
          FULLTEXT, \"body\" TEXT INDEX USING FULLTEXT WITH (analyzer = 'german'), \"summary\" \
          TEXT INDEX OFF, \"meta\" OBJECT(STRICT) AS (\"author\" TEXT, \"pages\" INTEGER, \
          \"first name\" ARRAY(TEXT)) NOT NULL, \"extra\" OBJECT(IGNORED), \"revisions\" \
-         ARRAY(OBJECT(DYNAMIC) AS (\"n\" BIGINT)), \"tags\" ARRAY(TEXT) NOT NULL, \"scores\" \
+         ARRAY(OBJECT(DYNAMIC) AS (\"n\" BIGINT)), \"tags\" ARRAY(TEXT), \"scores\" \
          ARRAY(INTEGER), \"embedding\" FLOAT_VECTOR(3), \"location\" GEO_POINT, \"raw\" \
          OBJECT(IGNORED), \"title_length\" INTEGER GENERATED ALWAYS AS (char_length(title)), \
          \"type\" TEXT DEFAULT 'draft' STORAGE WITH (columnstore = false), INDEX \"all_ft\" \
@@ -160,14 +160,56 @@ fn column_options_render_exactly() {
 fn client_defaults_use_into_and_respect_set_values() {
     let mut d = Document::default();
     d.apply_defaults();
-    assert_eq!(d.id.len(), 36);
-    assert_eq!(d.tags, vec!["new"]);
+    assert_eq!(d.id.as_ref().map(String::len), Some(36));
+    assert_eq!(d.tags, Some(vec!["new".to_owned()]));
     let mut d = Document {
-        tags: vec!["kept".into()],
+        tags: Some(vec!["kept".into()]),
         ..Default::default()
     };
     d.apply_defaults();
-    assert_eq!(d.tags, vec!["kept"]);
+    assert_eq!(d.tags, Some(vec!["kept".to_owned()]));
+    // A value you set is never replaced, even the type's default value.
+    let mut d = Document {
+        id: Some(String::new()),
+        tags: Some(vec![]),
+        ..Default::default()
+    };
+    d.apply_defaults();
+    assert_eq!(d.id.as_deref(), Some(""));
+    assert_eq!(d.tags, Some(vec![]));
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn answer() -> i64 {
+    42
+}
+
+/// `false` and `0` are values: only `None` gets the default.
+#[derive(Debug, Default, CrateModel)]
+struct Flags {
+    #[cratedb(primary_key)]
+    id: i64,
+    #[cratedb(default = yes)]
+    flag: Option<bool>,
+    #[cratedb(default = answer)]
+    n: Option<i64>,
+}
+
+#[test]
+fn client_defaults_fill_only_none() {
+    let mut set = Flags {
+        id: 1,
+        flag: Some(false),
+        n: Some(0),
+    };
+    set.apply_defaults();
+    assert_eq!((set.flag, set.n), (Some(false), Some(0)));
+    let mut unset = Flags::default();
+    unset.apply_defaults();
+    assert_eq!((unset.flag, unset.n), (Some(true), Some(42)));
 }
 
 fn default_code() -> String {

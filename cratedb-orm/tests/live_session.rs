@@ -111,7 +111,7 @@ fn live_inserts_read_back_server_values_and_updates_send_only_changed_keys() {
         r#"UPDATE "characters" SET "quote" = $1, "details"['species'] = $2, "details"['a']['c'] = $3, "details"['new'] = $4, "details"['gone'] = $5 WHERE "id" = $6"#
     );
     s.commit().expect("update");
-    let id = s[arthur].id.clone();
+    let id = s[arthur].id.clone().expect("a client-made key");
     let mut details = details_of(&client, &id);
     // The deleted key was set to NULL; CrateDB returns it as `null` (or drops it).
     if let Some(map) = details.as_object_mut() {

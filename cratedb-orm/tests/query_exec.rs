@@ -270,7 +270,7 @@ fn insert_many_sends_one_bulk_request() {
             ..Default::default()
         },
         Character {
-            id: "t".into(),
+            id: Some("t".into()),
             quote: "q2".into(),
             ..Default::default()
         },
@@ -315,7 +315,7 @@ fn failed_bulk_rows_are_reported_by_index() {
     let client = Client::new(&server.url()).expect("client");
     let mut models: Vec<Character> = (0..3)
         .map(|i| Character {
-            id: format!("c{i}"),
+            id: Some(format!("c{i}")),
             quote: "q".into(),
             ..Default::default()
         })
@@ -343,7 +343,7 @@ fn bulk_inserts_are_chunked() {
     let client = Client::new(&server.url()).expect("client");
     let mut models: Vec<Character> = (0..5)
         .map(|i| Character {
-            id: format!("c{i}"),
+            id: Some(format!("c{i}")),
             quote: "q".into(),
             ..Default::default()
         })
@@ -423,13 +423,13 @@ fn update_and_delete_report_rowcounts() {
     );
     assert_eq!(req.args, vec![json!("42"), json!("Arthur Dent")]);
     server.clear_requests();
-    let rows: Vec<(String, String)> =
+    let rows: Vec<(Option<String>, String)> =
         update_where::<Character, _>(Character::name().eq("Arthur Dent"))
             .set(Character::quote(), "42")
             .returning((Character::id(), Character::quote()))
             .fetch(&client)
             .expect("returning");
-    assert_eq!(rows, vec![("a".to_string(), "42".to_string())]);
+    assert_eq!(rows, vec![(Some("a".to_string()), "42".to_string())]);
     server.clear_requests();
     let n = delete_where::<Character, _>(Character::name().eq("Trillian"))
         .execute(&client)
@@ -460,7 +460,7 @@ fn raw_sql_into_tuples_models_and_tracked_handles() {
     let models: Vec<Character> = raw("SELECT * FROM characters")
         .fetch_models(s.client())
         .expect("models");
-    assert_eq!(models[0].id, "a");
+    assert_eq!(models[0].id.as_deref(), Some("a"));
     let handles = raw("SELECT * FROM characters")
         .track::<Character>(&mut s)
         .expect("tracked");

@@ -85,7 +85,7 @@ fn rows_decode_into_models_by_column_name() {
     assert_eq!(
         models,
         vec![Character {
-            id: "a1".into(),
+            id: Some("a1".into()),
             name: Some("Arthur Dent".into()),
             quote: "Don't panic".into(),
             details: Some(Object::from(details)),

@@ -9,7 +9,7 @@ use serde_json::json;
 
 fn arthur() -> Character {
     Character {
-        id: "a1".into(),
+        id: Some("a1".into()),
         name: Some("Arthur Dent".into()),
         quote: "Don't panic".into(),
         details: None,
@@ -22,7 +22,7 @@ fn insert_many_is_one_bulk_statement() {
     let mut models = vec![
         arthur(),
         Character {
-            id: "t1".into(),
+            id: Some("t1".into()),
             name: Some("Trillian".into()),
             quote: "q".into(),
             ..Default::default()
@@ -65,9 +65,9 @@ fn insert_many_applies_client_defaults() {
         ..Default::default()
     }];
     let insert = insert_many(&mut models);
-    assert_eq!(insert.models()[0].id, "id-generated");
+    assert_eq!(insert.models()[0].id.as_deref(), Some("id-generated"));
     drop(insert);
-    assert_eq!(models[0].id, "id-generated");
+    assert_eq!(models[0].id.as_deref(), Some("id-generated"));
 }
 
 fn doc(id: i64, created_at: Option<i64>) -> Doc {

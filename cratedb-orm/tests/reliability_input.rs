@@ -420,7 +420,7 @@ fn assert_bound(sql: &str, args: &[Value], expected_in_args: &[&str]) {
 
 fn hostile_character(bad: &str) -> Character {
     Character {
-        id: bad.to_string(),
+        id: Some(bad.to_string()),
         name: Some(bad.to_string()),
         quote: bad.to_string(),
         details: Some(object!("k": bad)),
@@ -483,7 +483,7 @@ fn injection_strings_are_bound_in_every_value_position() {
             Session::new(Client::new("crate://127.0.0.1:9").unwrap_or_else(|e| panic!("{e}")));
         session.add(hostile_character(bad));
         let h = session.attach(Character {
-            id: "known".into(),
+            id: Some("known".into()),
             quote: "q".into(),
             details: Some(object!("k": "v")),
             ..Character::default()
@@ -555,7 +555,7 @@ fn hostile_object_keys_are_escaped_literals() {
         details.set(key, json!(1));
         details.set(format!("{key}-gone"), json!(2));
         let h = session.attach(Character {
-            id: "a".into(),
+            id: Some("a".into()),
             quote: "q".into(),
             details: Some(details),
             ..Character::default()

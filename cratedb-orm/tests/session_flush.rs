@@ -97,7 +97,10 @@ fn new_models_with_a_server_default_are_inserted_in_one_multi_row_insert_returni
         name: "Trillian".into(),
         ..Person::default()
     });
-    assert!(!session[a].id.is_empty(), "client default applied on add");
+    assert!(
+        session[a].id.as_ref().is_some_and(|id| !id.is_empty()),
+        "client default applied on add"
+    );
     let planned = session.pending_statements();
     assert_eq!(planned.len(), 1);
     assert_eq!(
@@ -121,7 +124,7 @@ fn rows_without_server_values_go_in_one_bulk_insert() {
     let server = TestServer::start();
     let mut session = Session::new(Client::new(&server.url()).unwrap());
     let models = (0..3).map(|n| Person {
-        id: format!("p{n}"),
+        id: Some(format!("p{n}")),
         name: format!("n{n}"),
         created_at: Some(TimestampTz(5)),
         ..Person::default()
@@ -300,7 +303,7 @@ fn a_partial_bulk_failure_keeps_exactly_the_failed_rows_pending() {
     });
     let mut session = Session::new(Client::new(&server.url()).unwrap());
     let hs = session.add_all((0..3).map(|n| Person {
-        id: format!("p{n}"),
+        id: Some(format!("p{n}")),
         name: "x".into(),
         created_at: Some(TimestampTz(1)),
         ..Person::default()
@@ -333,7 +336,7 @@ fn a_failed_request_keeps_everything_pending() {
         .unwrap()[0];
     session[h].name = "B".into();
     session.add(Person {
-        id: "new".into(),
+        id: Some("new".into()),
         name: "N".into(),
         created_at: Some(TimestampTz(1)),
         ..Person::default()
@@ -367,7 +370,7 @@ fn an_sql_error_fails_only_its_own_request() {
         .unwrap()[0];
     session[h].name = "B".into();
     let n = session.add(Person {
-        id: "new".into(),
+        id: Some("new".into()),
         name: "N".into(),
         created_at: Some(TimestampTz(1)),
         ..Person::default()
@@ -423,12 +426,12 @@ fn rows_skipped_by_a_multi_row_insert_stay_pending_as_duplicates() {
     });
     let mut session = Session::new(Client::new(&server.url()).unwrap());
     let a = session.add(Person {
-        id: "a".into(),
+        id: Some("a".into()),
         name: "A".into(),
         ..Person::default()
     });
     let b = session.add(Person {
-        id: "b".into(),
+        id: Some("b".into()),
         name: "B".into(),
         ..Person::default()
     });
@@ -532,7 +535,7 @@ fn find_uses_the_identity_map_then_the_primary_key() {
 fn large_batches_are_chunked() {
     let mut session = offline_session().with_batch_size(4);
     session.add_all((0..10).map(|n| Person {
-        id: format!("p{n}"),
+        id: Some(format!("p{n}")),
         name: "x".into(),
         created_at: Some(TimestampTz(1)),
         ..Person::default()
@@ -545,7 +548,7 @@ fn large_batches_are_chunked() {
     assert_eq!(sizes, vec![4, 4, 2]);
     let mut session = offline_session().with_max_statement_len(200);
     session.add_all((0..10).map(|n| Person {
-        id: format!("p{n}"),
+        id: Some(format!("p{n}")),
         name: "x".into(),
         ..Person::default()
     }));

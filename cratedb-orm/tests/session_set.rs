@@ -159,7 +159,9 @@ fn refused_changes_change_nothing() {
     let h = session
         .track_rows::<Person>(people(&[("a", json!({"n": 1}))]))
         .unwrap()[0];
-    let e = session.set(h, Person::id(), "b").unwrap_err();
+    let e = session
+        .set(h, Person::id(), Some("b".to_owned()))
+        .unwrap_err();
     assert!(
         matches!(e, Error::Encode { ref column, .. } if column == "id"),
         "{e}"
@@ -176,11 +178,13 @@ fn refused_changes_change_nothing() {
     assert_eq!(session[h].details, object! { "n": 1 });
     // A new model: the change is simply part of its INSERT.
     let new = session.add(Person {
-        id: "new".into(),
+        id: Some("new".into()),
         ..Person::default()
     });
-    session.set(new, Person::id(), "renamed").unwrap();
-    assert_eq!(session[new].id, "renamed");
+    session
+        .set(new, Person::id(), Some("renamed".to_owned()))
+        .unwrap();
+    assert_eq!(session[new].id.as_deref(), Some("renamed"));
 }
 
 #[test]

@@ -214,7 +214,7 @@ proptest! {
         created in proptest::option::of(any::<i64>()),
     ) {
         let c = models::Character {
-            id,
+            id: Some(id),
             name,
             quote,
             details,

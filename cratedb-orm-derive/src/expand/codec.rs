@@ -78,7 +78,7 @@ pub fn codec_fns(model: &Model) -> TokenStream {
         let path = f.default.as_ref()?;
         let ident = &f.ident;
         Some(quote_spanned! {path.span()=>
-            if ::cratedb_orm::model::IsUnset::is_unset(&self.#ident) {
+            if ::core::option::Option::is_none(&self.#ident) {
                 self.#ident = ::core::convert::Into::into(#path());
             }
         })

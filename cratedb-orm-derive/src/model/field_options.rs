@@ -1,6 +1,7 @@
 //! Field-level options, and the checks of one field's options against each other.
 
 use proc_macro2::Span;
+use syn::spanned::Spanned;
 use syn::{Ident, Lit, Path, Type};
 
 use super::expect::{
@@ -285,14 +286,38 @@ fn check_field(
             "`fulltext` conflicts with `index = false` (`INDEX OFF` disables every index)",
         );
     }
+    if let Some(path) = &field.default {
+        if !field.is_option {
+            let span = span_of("default").unwrap_or_else(|| path.span());
+            errors.push(
+                span,
+                format_args!(
+                    "`default = {}` fills the field only while it is `None`, so the field \
+                     must be `Option<…>`: a client-side default never replaces a value you \
+                     set (`false`, `0` and `\"\"` are values too)",
+                    quote::quote!(#path).to_string().replace(' ', "")
+                ),
+            );
+        }
+    }
+    if let Some((_, span)) = &field.server_default {
+        if !field.is_option {
+            errors.push(
+                *span,
+                "`server_default` lets CrateDB fill the column when the model leaves it \
+                 `None`, so the field must be `Option<…>`: a non-`Option` field always \
+                 sends its Rust value and the server default would never apply",
+            );
+        }
+    }
     if let Some(pk) = field.primary_key {
-        let server_generated = field.server_default.is_some() || field.fetched;
-        if field.is_option && !server_generated {
+        let filled = field.server_default.is_some() || field.fetched || field.default.is_some();
+        if field.is_option && !filled {
             errors.push(
                 pk,
-                "a primary key cannot be `Option<…>` (primary keys are NOT NULL), unless \
-                 CrateDB generates it: add `server_default = \"…\"` or `fetched`, or use a \
-                 non-`Option` type (with `default = some_fn` for a client-side key)",
+                "a primary key cannot be `Option<…>` (primary keys are NOT NULL), unless it \
+                 is filled for you: add `default = some_fn` (a client-side key), \
+                 `server_default = \"…\"` or `fetched`, or use a non-`Option` type",
             );
         }
     }

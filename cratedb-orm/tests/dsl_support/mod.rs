@@ -13,7 +13,7 @@ pub fn test_key() -> String {
 #[cratedb(table = "characters")]
 pub struct Character {
     #[cratedb(primary_key, default = test_key)]
-    pub id: String,
+    pub id: Option<String>,
     #[cratedb(fulltext(name = "name_ft", analyzer = "english"))]
     pub name: Option<String>,
     pub quote: String,

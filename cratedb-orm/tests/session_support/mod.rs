@@ -19,7 +19,7 @@ pub fn gen_id() -> String {
 #[cratedb(table = "people")]
 pub struct Person {
     #[cratedb(primary_key, default = gen_id)]
-    pub id: String,
+    pub id: Option<String>,
     pub name: String,
     pub details: Object,
     pub tags: Vec<String>,
