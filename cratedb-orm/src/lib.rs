@@ -7,6 +7,7 @@ pub mod ddl;
 pub mod error;
 pub mod expr;
 pub mod model;
+mod model_sql;
 pub mod query;
 pub mod raw;
 pub mod reflect;

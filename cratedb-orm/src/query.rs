@@ -193,7 +193,7 @@ impl<M, S> Select<M, S> {
 impl<M: CrateModel, S> Select<M, S> {
     fn write_select_list(&self, w: &mut SqlWriter) {
         if self.selected.is_empty() {
-            write_model_columns::<M>(w);
+            crate::model_sql::write_select_list(w, M::meta());
         } else {
             write_list(w, &self.selected);
         }
@@ -273,30 +273,6 @@ impl<M: CrateModel, S: Selection> Select<M, S> {
             .into_iter()
             .map(|row| S::decode_row(&cols, row))
             .collect()
-    }
-}
-
-/// Writes `"id", "name", …` for every column of `M`, plus `"_seq_no", "_primary_term"`
-/// for versioned models.
-pub(crate) fn write_model_columns<M: CrateModel>(w: &mut SqlWriter) {
-    let meta = M::meta();
-    let mut first = true;
-    let mut column = |w: &mut SqlWriter, name: &str| {
-        if !first {
-            w.push(", ");
-        }
-        first = false;
-        w.ident(name);
-    };
-    for c in &meta.columns {
-        column(w, c.name);
-    }
-    if meta.versioned {
-        for system in ["_seq_no", "_primary_term"] {
-            if meta.column(system).is_none() {
-                column(w, system);
-            }
-        }
     }
 }
 

@@ -40,12 +40,10 @@ use serde_json::Value;
 use crate::error::FailedRow;
 use crate::expr::kind::{self, Bool, ExprType};
 use crate::expr::{n, AsExpr, Column, ColumnList, Node, Selection, N};
+use crate::model_sql;
 use crate::query::{write_conditions, write_list};
 use crate::sql::SqlWriter;
 use crate::{CrateModel, Error, Result, TableMeta};
-
-/// CrateDB's default `statement_max_length`; multi-row statements stay well under it.
-const STATEMENT_BUDGET: usize = 200_000;
 
 /// Rows per bulk request by default (keeps request bodies far below CrateDB's 100 MB
 /// `http.max_content_length` for ordinary rows).
@@ -157,16 +155,8 @@ impl<'a, M: CrateModel> Insert<'a, M> {
                     statement.indices.push(index);
                 }
                 None => {
-                    let mut w = SqlWriter::new();
-                    write_insert_head(&mut w, meta, &columns)?;
-                    w.push(" VALUES (");
-                    for i in 0..columns.len() {
-                        if i > 0 {
-                            w.push(", ");
-                        }
-                        w.placeholder(i + 1);
-                    }
-                    w.push(")");
+                    check_columns(meta, &columns)?;
+                    let mut w = model_sql::bulk_insert_sql(meta, &columns);
                     write_conflict(&mut w, meta, &columns, &self.conflict)?;
                     let (sql, _) = w.finish();
                     statements.push(BulkStatement {
@@ -257,16 +247,28 @@ impl<M: CrateModel, S: Selection> InsertReturning<'_, M, S> {
                 continue;
             };
             let width = first.len();
-            // Rows per statement: by row count and by the length of their placeholders.
-            let per_row = width * 8 + 4;
-            let max_rows =
-                (STATEMENT_BUDGET / per_row.max(1)).clamp(1, self.insert.chunk_rows.max(1));
             let columns = &bulk.columns;
-            for chunk in bulk.rows.chunks(max_rows) {
+            check_columns(meta, columns)?;
+            // The statement without its tuples, to cut the rows under the length limit.
+            let mut fixed = SqlWriter::new();
+            model_sql::write_insert_head(&mut fixed, meta, columns);
+            fixed.push(" VALUES ");
+            write_conflict(&mut fixed, meta, columns, &self.insert.conflict)?;
+            fixed.push(" RETURNING ");
+            write_list(&mut fixed, &self.returning);
+            let chunks = model_sql::chunk_rows(
+                bulk.rows.len(),
+                width,
+                fixed.sql().len(),
+                model_sql::MAX_STATEMENT_LEN,
+                self.insert.chunk_rows,
+            );
+            let mut rows = bulk.rows.iter();
+            for count in chunks {
                 let mut w = SqlWriter::new();
-                write_insert_head(&mut w, meta, columns)?;
+                model_sql::write_insert_head(&mut w, meta, columns);
                 w.push(" VALUES ");
-                for (r, row) in chunk.iter().enumerate() {
+                for (r, row) in rows.by_ref().take(count).enumerate() {
                     if r > 0 {
                         w.push(", ");
                     }
@@ -317,24 +319,13 @@ fn inserted_columns(meta: &TableMeta, values: &[Value]) -> Vec<usize> {
         .collect()
 }
 
-fn write_insert_head(w: &mut SqlWriter, meta: &TableMeta, columns: &[usize]) -> Result<()> {
+/// A model without a column to insert cannot be inserted.
+fn check_columns(meta: &TableMeta, columns: &[usize]) -> Result<()> {
     if columns.is_empty() {
         return Err(Error::InvalidQuery {
             message: format!("{} has no column to insert", meta.model),
         });
     }
-    w.push("INSERT INTO ")
-        .push(&meta.qualified_name())
-        .push(" (");
-    for (i, &c) in columns.iter().enumerate() {
-        if i > 0 {
-            w.push(", ");
-        }
-        if let Some(column) = meta.columns.get(c) {
-            w.ident(column.name);
-        }
-    }
-    w.push(")");
     Ok(())
 }
 

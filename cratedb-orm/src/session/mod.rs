@@ -82,8 +82,7 @@ use table::{ErasedTable, State, Table};
 
 use crate::expr::kind::{self, ExprType};
 use crate::expr::Column;
-use crate::sql::SqlWriter;
-use crate::{CrateModel, CrateType, Error, Result, RowLayout, TableMeta};
+use crate::{CrateModel, CrateType, Error, Result, RowLayout};
 
 /// A unit of work over a [`Client`]: tracks added and loaded models and writes their changes
 /// on [`commit`](Session::commit).
@@ -113,7 +112,7 @@ pub const DEFAULT_BATCH_SIZE: usize = 10_000;
 
 /// Default longest multi-row INSERT statement, under CrateDB's `statement_max_length`
 /// (262144 characters).
-pub const DEFAULT_MAX_STATEMENT_LEN: usize = 200_000;
+pub const DEFAULT_MAX_STATEMENT_LEN: usize = crate::model_sql::MAX_STATEMENT_LEN;
 
 impl Session {
     /// A session over `client` (clone a shared client; clones share connections and server
@@ -424,7 +423,7 @@ impl Session {
             return Ok(false);
         };
         let key = table::identity_values(entry.in_database());
-        let (sql, args) = select_by_key(meta, key);
+        let (sql, args) = crate::model_sql::select_by_identity(meta, [key]);
         let mut response = self.client.sql(&sql, &args)?;
         let layout = RowLayout::new(meta, &response.cols);
         let version = table::version_positions(&response.cols);
@@ -454,7 +453,7 @@ impl Session {
                 }
             }
         }
-        let (sql, args) = select_by_key(meta, key);
+        let (sql, args) = crate::model_sql::select_by_identity(meta, [key]);
         Ok(self.load::<M>(&sql, &args)?.into_iter().next())
     }
 
@@ -544,33 +543,6 @@ fn unreachable_table<M>() -> ! {
         "cratedb-orm internal error: session table for {} has another type",
         std::any::type_name::<M>()
     )
-}
-
-/// `SELECT <every column> FROM t WHERE <identity> = …` (plus the version columns).
-fn select_by_key(meta: &TableMeta, key: Vec<Value>) -> (String, Vec<Value>) {
-    let mut w = SqlWriter::new();
-    w.push("SELECT ");
-    for (k, c) in meta.columns.iter().enumerate() {
-        if k > 0 {
-            w.push(", ");
-        }
-        w.ident(c.name);
-    }
-    if meta.versioned {
-        w.push(", \"_seq_no\", \"_primary_term\"");
-    }
-    w.push(" FROM ")
-        .push(&meta.qualified_name())
-        .push(" WHERE ");
-    for (k, (&i, value)) in meta.identity_columns().iter().zip(key).enumerate() {
-        if k > 0 {
-            w.push(" AND ");
-        }
-        w.ident(meta.columns.get(i).map_or("", |c| c.name))
-            .push(" = ")
-            .param(value);
-    }
-    w.finish()
 }
 
 impl<M: CrateModel> Index<Handle<M>> for Session {

@@ -13,7 +13,7 @@ use super::recorded::Recorded;
 use super::statement::{Statement, StatementArgs};
 use super::table::{identity_values, State, Table};
 use crate::model::{CrateModel, TableMeta};
-use crate::sql::SqlWriter;
+use crate::model_sql;
 use crate::types::SqlType;
 use crate::types::WireValue;
 
@@ -167,22 +167,14 @@ impl<M: CrateModel> Table<M> {
                     .collect();
                 plan_insert_returning(meta, table, limits, columns, targets, rows, out);
             } else {
-                let sql = insert_head(meta, &columns, |w, n| {
-                    w.push("(");
-                    for k in 0..n {
-                        if k > 0 {
-                            w.push(", ");
-                        }
-                        w.placeholder(k + 1);
-                    }
-                    w.push(")");
-                });
+                let sql = crate::model_sql::bulk_insert_sql(meta, &columns);
+                let sql = sql.sql();
                 let from_models = FromModels::Insert(columns.clone());
                 push_from_models(
                     out,
                     table,
                     WriteKind::Insert,
-                    &sql,
+                    sql,
                     limits,
                     &targets,
                     &from_models,
@@ -255,7 +247,11 @@ impl<M: CrateModel> Table<M> {
                     table,
                     kind: WriteKind::Update,
                     statement: Statement {
-                        sql: update_sql(meta, shape, &ids, true),
+                        sql: model_sql::update_sql(
+                            meta,
+                            shape.iter().map(|(i, p)| (*i, &p[..])),
+                            true,
+                        ),
                         args: StatementArgs::Single(args),
                         rows: 1,
                     },
@@ -271,7 +267,7 @@ impl<M: CrateModel> Table<M> {
             if targets.is_empty() {
                 continue;
             }
-            let sql = update_sql(meta, &shape, &ids, false);
+            let sql = model_sql::update_sql(meta, shape.iter().map(|(i, p)| (*i, &p[..])), false);
             let from_models = FromModels::Update(shape);
             push_from_models(
                 out,
@@ -359,7 +355,6 @@ impl<M: CrateModel> Table<M> {
     /// Deleted models: one bulk DELETE.
     pub(crate) fn plan_deletes(&self, table: usize, limits: Limits, out: &mut Vec<Batch>) {
         let meta = M::meta();
-        let ids = meta.identity_columns();
         let mut targets = Vec::new();
         let mut rows = Vec::new();
         for (index, entry) in self.entries.iter().enumerate() {
@@ -378,45 +373,8 @@ impl<M: CrateModel> Table<M> {
         if targets.is_empty() {
             return;
         }
-        let mut w = SqlWriter::new();
-        w.push("DELETE FROM ").push(&meta.qualified_name());
-        where_identity(&mut w, meta, &ids, 1, meta.versioned);
-        push_bulk(
-            out,
-            table,
-            WriteKind::Delete,
-            w.sql(),
-            limits,
-            targets,
-            rows,
-        );
-    }
-}
-
-/// ` WHERE "id" = $n …` (plus the version checks), placeholders from `first`.
-fn where_identity(
-    w: &mut SqlWriter,
-    meta: &TableMeta,
-    ids: &[usize],
-    first: usize,
-    versioned: bool,
-) {
-    w.push(" WHERE ");
-    let mut n = first;
-    for (k, &i) in ids.iter().enumerate() {
-        if k > 0 {
-            w.push(" AND ");
-        }
-        w.ident(meta.columns.get(i).map_or("", |c| c.name))
-            .push(" = ")
-            .placeholder(n);
-        n += 1;
-    }
-    if versioned {
-        w.push(" AND \"_seq_no\" = ")
-            .placeholder(n)
-            .push(" AND \"_primary_term\" = ")
-            .placeholder(n + 1);
+        let sql = model_sql::delete_sql(meta);
+        push_bulk(out, table, WriteKind::Delete, &sql, limits, targets, rows);
     }
 }
 
@@ -435,46 +393,6 @@ pub(crate) fn key_value_at<'m, M: CrateModel>(
     keys: &[String],
 ) -> Option<WireValue<'m>> {
     model.column_object_ref(column)?.wire_value_at(keys)
-}
-
-/// `UPDATE "t" SET "a" = $1, "obj"['k'] = $2 WHERE "id" = $3 …`.
-fn update_sql(meta: &TableMeta, shape: &UpdateShape, ids: &[usize], versioned: bool) -> String {
-    let mut w = SqlWriter::new();
-    w.push("UPDATE ").push(&meta.qualified_name()).push(" SET ");
-    for (k, (i, path)) in shape.iter().enumerate() {
-        if k > 0 {
-            w.push(", ");
-        }
-        w.subscripted(meta.columns.get(*i).map_or("", |c| c.name), path)
-            .push(" = ")
-            .placeholder(k + 1);
-    }
-    where_identity(&mut w, meta, ids, shape.len() + 1, versioned);
-    if versioned {
-        w.push(" RETURNING \"_seq_no\", \"_primary_term\"");
-    }
-    w.sql().to_string()
-}
-
-/// `INSERT INTO "t" ("a", "b") VALUES ` followed by what `values` writes.
-fn insert_head(
-    meta: &TableMeta,
-    columns: &[usize],
-    values: impl FnOnce(&mut SqlWriter, usize),
-) -> String {
-    let mut w = SqlWriter::new();
-    w.push("INSERT INTO ")
-        .push(&meta.qualified_name())
-        .push(" (");
-    for (k, &i) in columns.iter().enumerate() {
-        if k > 0 {
-            w.push(", ");
-        }
-        w.ident(meta.columns.get(i).map_or("", |c| c.name));
-    }
-    w.push(") VALUES ");
-    values(&mut w, columns.len());
-    w.sql().to_string()
 }
 
 /// Bulk batches of `targets`, chunked at the batch size, whose argument rows are serialized
@@ -545,55 +463,23 @@ fn plan_insert_returning(
     rows: Vec<Vec<Value>>,
     out: &mut Vec<Batch>,
 ) {
-    let mut returning = String::from(" RETURNING ");
-    for (k, c) in meta.columns.iter().enumerate() {
-        if k > 0 {
-            returning.push_str(", ");
-        }
-        crate::sql::write_ident(&mut returning, c.name);
-    }
-    if meta.versioned {
-        returning.push_str(", \"_seq_no\", \"_primary_term\"");
-    }
-    let head = insert_head(meta, &columns, |_, _| {});
-    let n = columns.len();
+    let fixed = model_sql::insert_returning_fixed_len(meta, &columns);
+    let chunks = model_sql::chunk_rows(
+        rows.len(),
+        columns.len(),
+        fixed,
+        limits.max_statement_len,
+        limits.batch_size,
+    );
     let mut targets = targets.into_iter();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let mut w = SqlWriter::new();
-        w.push(&head);
-        let mut args = Vec::new();
-        let mut count = 0;
-        while rows.peek().is_some() {
-            // Room for this row's placeholders and the RETURNING clause?
-            let row_len = n * (3 + digits(args.len() + n)) + 4;
-            if count > 0
-                && (count >= limits.batch_size
-                    || w.sql().len() + row_len + returning.len() > limits.max_statement_len)
-            {
-                break;
-            }
-            let Some(row) = rows.next() else { break };
-            if count > 0 {
-                w.push(", ");
-            }
-            w.push("(");
-            for (k, value) in row.into_iter().enumerate() {
-                if k > 0 {
-                    w.push(", ");
-                }
-                args.push(value);
-                w.placeholder(args.len());
-            }
-            w.push(")");
-            count += 1;
-        }
-        w.push(&returning);
+    let mut rows = rows.into_iter();
+    for count in chunks {
+        let args: Vec<Value> = rows.by_ref().take(count).flatten().collect();
         out.push(Batch {
             table,
             kind: WriteKind::Insert,
             statement: Statement {
-                sql: w.sql().to_string(),
+                sql: model_sql::insert_returning_sql(meta, &columns, count),
                 args: StatementArgs::Single(args),
                 rows: count,
             },
@@ -604,8 +490,4 @@ fn plan_insert_returning(
             from_models: None,
         });
     }
-}
-
-fn digits(n: usize) -> usize {
-    n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
