@@ -252,6 +252,31 @@ impl Error {
         self.sql_error().is_some_and(SqlError::is_duplicate_key)
     }
 
+    /// Whether the statement may have run although this error came back, so that a write's
+    /// outcome is unknown: the connection failed after the request was sent, the answer was
+    /// cut off or unreadable or too large, or CrateDB answered an internal error (5xxx).
+    /// `false` when the request never reached a server (every server refused or was
+    /// unavailable) or was rejected before it ran (a 4xxx SQL error, a non-CrateDB HTTP
+    /// error, bad arguments or configuration).
+    ///
+    /// ```
+    /// use cratedb_client::Error;
+    ///
+    /// let cut = Error::Connection { server: "h:4200".into(), reason: "reset".into() };
+    /// assert!(cut.may_have_executed());
+    /// let refused = Error::AllServersFailed { failures: vec![("h:4200".into(), "refused".into())] };
+    /// assert!(!refused.may_have_executed());
+    /// let duplicate = Error::from_http_answer("h:4200", 409, br#"{"error":{"message":"x","code":4091}}"#);
+    /// assert!(!duplicate.may_have_executed());
+    /// ```
+    pub fn may_have_executed(&self) -> bool {
+        match self {
+            Error::Sql { error, .. } => error.code >= 5000,
+            Error::Connection { .. } | Error::Protocol { .. } | Error::BodyTooLarge { .. } => true,
+            _ => false,
+        }
+    }
+
     /// An optimistic concurrency conflict (4092).
     pub fn is_version_conflict(&self) -> bool {
         self.sql_error().is_some_and(SqlError::is_version_conflict)

@@ -29,7 +29,9 @@ pub enum Error {
     },
 
     /// A commit did not write everything; the failed rows stay pending in the session.
-    #[error("{0}")]
+    /// Transparent: its message is the [`CommitError`](crate::session::CommitError)'s, and
+    /// its `source()` the request-level error that stopped the commit, if any.
+    #[error(transparent)]
     Commit(Box<crate::session::CommitError>),
 
     /// A query that must return exactly one row (`one()`, `scalar()`) returned none or

@@ -503,3 +503,18 @@ impl TableMeta {
         s
     }
 }
+
+/// Column `index` of `model`, serialized as its wire value straight from the field (no
+/// `Value` built): how argument rows and identity keys are written.
+pub(crate) struct ColumnValue<'a, M> {
+    /// The model.
+    pub model: &'a M,
+    /// The column's index in [`TableMeta::columns`].
+    pub index: usize,
+}
+
+impl<M: CrateModel> serde::Serialize for ColumnValue<'_, M> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.model.serialize_column(self.index, serializer)
+    }
+}

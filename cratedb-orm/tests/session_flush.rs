@@ -412,17 +412,23 @@ fn fetched_ids_are_read_back_and_stored() {
 }
 
 #[test]
-fn rows_skipped_by_a_multi_row_insert_stay_pending_as_duplicates() {
-    // CrateDB skips duplicate-key rows of a multi-row INSERT silently: only one row comes back.
+fn rows_skipped_by_a_multi_row_insert_are_sent_again_alone_for_their_cause() {
+    // CrateDB skips failing rows of a multi-row INSERT silently (only one row comes back),
+    // and refuses such a row sent alone with its own error (here a duplicate key).
     let server = TestServer::with_handler(|req: &SqlRequest| {
-        if req.stmt.starts_with("INSERT") {
-            Reply::rows(
-                &["id", "name", "details", "tags", "created_at"],
-                vec![vec![json!("b"), json!("B"), json!({}), json!([]), json!(7)]],
-            )
-        } else {
-            default_reply(req)
+        if !req.stmt.starts_with("INSERT") {
+            return default_reply(req);
         }
+        if req.stmt.matches("), (").count() == 0 {
+            return Reply::error(
+                4091,
+                "DuplicateKeyException[A document with the same primary key exists already]",
+            );
+        }
+        Reply::rows(
+            &["id", "name", "details", "tags", "created_at"],
+            vec![vec![json!("b"), json!("B"), json!({}), json!([]), json!(7)]],
+        )
     });
     let mut session = Session::new(Client::new(&server.url()).unwrap());
     let a = session.add(Person {
@@ -435,11 +441,23 @@ fn rows_skipped_by_a_multi_row_insert_stay_pending_as_duplicates() {
         name: "B".into(),
         ..Person::default()
     });
-    let err = session.commit().unwrap_err();
+    let err = match session.commit() {
+        Err(Error::Commit(e)) => e,
+        other => panic!("expected a failed commit, got {other:?}"),
+    };
     assert!(err.is_duplicate_key());
+    assert_eq!((err.written, err.failures.len()), (1, 1));
+    assert!(matches!(&err.failures[0].cause, RowFailureCause::Sql(e) if e.code == 4091));
+    assert_eq!(err.failures[0].key.as_deref(), Some("\"a\""));
+    assert!(!err.failures[0].may_have_landed);
     assert!(session.is_pending(a));
     assert!(!session.is_pending(b));
     assert_eq!(session[b].created_at, Some(TimestampTz(7)));
+    // The multi-row INSERT, then row `a` alone.
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].args[0], json!("a"));
+    assert!(requests[1].stmt.contains("VALUES ($1, $2, $3, $4) RETURNING"));
 }
 
 #[test]

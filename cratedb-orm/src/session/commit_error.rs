@@ -29,13 +29,13 @@ impl fmt::Display for WriteKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RowFailureCause {
-    /// CrateDB reported an error for the row (e.g. 4091 duplicate primary key).
+    /// CrateDB's own error for the row (e.g. 4091 duplicate primary key, a NOT NULL or
+    /// CHECK constraint, a strict object, a cast). Rows a multi-row `INSERT … VALUES`
+    /// skipped silently are sent again one by one to get this error.
     Sql(SqlError),
-    /// The row failed in a bulk request without an error message (`rowcount: -2`).
+    /// The row failed in a bulk request without an error message (`rowcount: -2`; CrateDB
+    /// details only the first failures per shard).
     Failed,
-    /// A multi-row `INSERT … VALUES` skipped the row: CrateDB silently skips rows whose
-    /// primary key exists already.
-    Skipped,
     /// A versioned UPDATE or DELETE matched no row: the row changed (or vanished) since it
     /// was loaded.
     Stale,
@@ -45,6 +45,12 @@ pub enum RowFailureCause {
     RequestFailed,
     /// The request was not sent because an earlier one failed.
     NotAttempted,
+    /// An earlier commit's INSERT of this model may have landed (its answer was lost), and
+    /// the table makes its keys on the server (`_id`, or a key with a server default), so
+    /// it cannot be checked by key nor sent again without risking a second row. It is not
+    /// sent again until you call [`Session::resend`](super::Session::resend) (after
+    /// checking the table), or dropped with [`Session::expire`](super::Session::expire).
+    OutcomeUnknown,
     /// The model cannot be written as it is (e.g. a changed primary key).
     Invalid(String),
 }
@@ -54,9 +60,6 @@ impl fmt::Display for RowFailureCause {
         match self {
             RowFailureCause::Sql(e) => write!(f, "{e}"),
             RowFailureCause::Failed => f.write_str("row failed (no error detail from the server)"),
-            RowFailureCause::Skipped => {
-                f.write_str("row skipped by a multi-row INSERT (duplicate primary key)")
-            }
             RowFailureCause::Stale => {
                 f.write_str("stale data: the row changed since it was loaded")
             }
@@ -65,13 +68,19 @@ impl fmt::Display for RowFailureCause {
             RowFailureCause::NotAttempted => {
                 f.write_str("not sent because an earlier request failed")
             }
+            RowFailureCause::OutcomeUnknown => f.write_str(
+                "an earlier INSERT may have landed and the server makes the key: not sent \
+                 again until Session::resend (check the table first) or dropped by \
+                 Session::expire",
+            ),
             RowFailureCause::Invalid(m) => f.write_str(m),
         }
     }
 }
 
-/// One model whose write did not land; it stays pending in the session.
+/// One model whose write did not land for certain; it stays pending in the session.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RowFailure {
     /// The model (struct) name.
     pub model: &'static str,
@@ -81,6 +90,29 @@ pub struct RowFailure {
     pub kind: WriteKind,
     /// Why.
     pub cause: RowFailureCause,
+    /// Whether the write may have landed all the same: its answer was lost (the connection
+    /// failed after sending, or CrateDB answered an internal error). A later commit sends
+    /// it again where that is safe (an INSERT whose key the client knows is checked by key
+    /// when it meets a duplicate key; UPDATEs and DELETEs by key are idempotent).
+    pub may_have_landed: bool,
+}
+
+impl RowFailure {
+    /// A failure of a row that did not land.
+    pub(crate) fn new(
+        model: &'static str,
+        key: Option<String>,
+        kind: WriteKind,
+        cause: RowFailureCause,
+    ) -> Self {
+        RowFailure {
+            model,
+            key,
+            kind,
+            cause,
+            may_have_landed: false,
+        }
+    }
 }
 
 impl fmt::Display for RowFailure {
@@ -89,8 +121,21 @@ impl fmt::Display for RowFailure {
         if let Some(key) = &self.key {
             write!(f, " {key}")?;
         }
-        write!(f, ": {}", self.cause)
+        write!(f, ": {}", self.cause)?;
+        if self.may_have_landed {
+            f.write_str(" (it may have landed)")?;
+        }
+        Ok(())
     }
+}
+
+/// The running tally of a commit: what landed, and what stays pending with why.
+#[derive(Debug, Default)]
+pub(crate) struct Report {
+    /// Row writes that landed.
+    pub written: usize,
+    /// Rows that did not land (for certain).
+    pub failures: Vec<RowFailure>,
 }
 
 /// A commit that did not write everything. CrateDB has no transactions: the rows counted in
@@ -108,12 +153,10 @@ pub struct CommitError {
 }
 
 impl CommitError {
-    /// True when some row failed because its primary key exists already (4091, or a row
-    /// skipped by a multi-row INSERT).
+    /// True when some row failed because its primary key exists already (4091).
     pub fn is_duplicate_key(&self) -> bool {
         self.failures.iter().any(|f| match &f.cause {
             RowFailureCause::Sql(e) => e.is_duplicate_key(),
-            RowFailureCause::Skipped => true,
             _ => false,
         }) || self.cause.as_ref().is_some_and(|c| c.is_duplicate_key())
     }

@@ -1,7 +1,10 @@
 //! Primary-key values: what [`Session::find`](super::Session::find) accepts, and the
 //! identity-map key built from them.
 
+use serde::Serialize;
 use serde_json::Value;
+
+use crate::model::{ColumnValue, CrateModel};
 
 /// A primary-key value, or a tuple of them for a composite key, as accepted by
 /// [`Session::find`](super::Session::find).
@@ -75,20 +78,96 @@ key_tuple!(A, B, C);
 key_tuple!(A, B, C, D);
 
 /// Between the values of a composite identity-map key.
-pub(crate) const KEY_SEPARATOR: char = '\u{1f}';
+const KEY_SEPARATOR: u8 = 0x1f;
 
-/// The identity-map key of a row: its identity values as compact JSON text, or `None` when
-/// any of them is still unknown (`Null`, e.g. a server-generated `_id` before insert).
-pub(crate) fn identity_key<'a>(values: impl IntoIterator<Item = &'a Value>) -> Option<String> {
-    let mut key = String::new();
-    for (n, v) in values.into_iter().enumerate() {
-        if v.is_null() {
-            return None;
-        }
+/// The identity-map key of a row: its identity values as compact JSON text (joined by a
+/// unit separator), or `None` when any of them is still unknown (`null`, e.g. a
+/// server-generated `_id` before the insert).
+///
+/// The one way keys are made: from a model's columns (written straight from the fields by
+/// [`ColumnValue`](crate::model::ColumnValue)), from a result row's values, or from the values
+/// given to [`Session::find`](super::Session::find) — the same value gives the same text.
+pub(crate) fn identity_key<T: Serialize>(parts: impl IntoIterator<Item = T>) -> Option<String> {
+    let mut key = Vec::with_capacity(24);
+    for (n, part) in parts.into_iter().enumerate() {
         if n > 0 {
             key.push(KEY_SEPARATOR);
         }
-        key.push_str(&v.to_string());
+        let start = key.len();
+        part.serialize(&mut serde_json::Serializer::new(&mut key))
+            .ok()?;
+        if key.get(start..) == Some(b"null".as_slice()) {
+            return None;
+        }
     }
-    Some(key)
+    String::from_utf8(key).ok()
+}
+
+/// The identity-map key of a model (see [`identity_key`]).
+pub(crate) fn key_of<M: CrateModel>(model: &M) -> Option<String> {
+    let ids = M::meta().identity_columns();
+    if ids.is_empty() {
+        return None;
+    }
+    identity_key(ids.into_iter().map(|index| ColumnValue { model, index }))
+}
+
+/// The identity values (primary key, or `_id`) of a model, in
+/// [`TableMeta::identity_columns`](crate::TableMeta::identity_columns) order.
+pub(crate) fn identity_values<M: CrateModel>(model: &M) -> Vec<Value> {
+    M::meta()
+        .identity_columns()
+        .into_iter()
+        .map(|i| model.column_value(i))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(crate::CrateModel, Debug, Clone, Default, PartialEq)]
+    #[cratedb(table = "pairs")]
+    struct Pair {
+        #[cratedb(primary_key)]
+        name: String,
+        #[cratedb(primary_key)]
+        n: i64,
+        other: Option<f64>,
+    }
+
+    #[derive(crate::CrateModel, Debug, Clone, Default, PartialEq)]
+    #[cratedb(table = "logs")]
+    struct Log {
+        #[cratedb(column = "_id", fetched)]
+        id: Option<String>,
+        message: String,
+    }
+
+    #[test]
+    fn model_keys_are_the_keys_of_their_values() {
+        for (name, n) in [
+            ("a", 1),
+            ("quote \" and \\ and \u{1f} é", -7),
+            ("", i64::MAX),
+        ] {
+            let model = Pair {
+                name: name.into(),
+                n,
+                other: Some(0.5),
+            };
+            assert_eq!(key_of(&model), identity_key(identity_values(&model)));
+            assert_eq!(key_of(&model), identity_key((name, n).key_values()));
+        }
+        let unsaved = Log {
+            id: None,
+            message: "m".into(),
+        };
+        assert_eq!(key_of(&unsaved), None);
+        let saved = Log {
+            id: Some("x1".into()),
+            ..unsaved
+        };
+        assert_eq!(key_of(&saved).as_deref(), Some("\"x1\""));
+    }
 }

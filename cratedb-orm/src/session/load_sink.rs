@@ -12,6 +12,7 @@ use crate::model::{CrateModel, RowLayout};
 /// Tracks each row of a result in `table`, collecting the handles.
 pub(crate) struct LoadSink<'t, M> {
     table: &'t mut Table<M>,
+    session: u64,
     layout: Option<RowLayout>,
     pub handles: Vec<Handle<M>>,
     /// The first row that did not fit the model (the parse is stopped there).
@@ -20,9 +21,10 @@ pub(crate) struct LoadSink<'t, M> {
 }
 
 impl<'t, M: CrateModel> LoadSink<'t, M> {
-    pub fn new(table: &'t mut Table<M>) -> Self {
+    pub fn new(table: &'t mut Table<M>, session: u64) -> Self {
         LoadSink {
             table,
+            session,
             layout: None,
             handles: Vec::new(),
             error: None,
@@ -61,7 +63,7 @@ impl<M: CrateModel> RowSink for LoadSink<'_, M> {
             Ok(model) => {
                 let version = version_of(layout, &self.kept);
                 let index = self.table.track_loaded(model, version);
-                self.handles.push(Handle::new(index));
+                self.handles.push(Handle::new(self.session, index));
                 Ok(())
             }
             Err(e) => {

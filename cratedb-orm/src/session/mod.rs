@@ -52,20 +52,26 @@
 //! Generated columns are computed by CrateDB: after an UPDATE of the columns they derive from,
 //! the model holds the old value until [`reload`](Session::reload).
 
-mod apply;
+mod batch;
+mod commit;
 mod commit_error;
 mod diff;
+mod entry;
+mod erased;
 mod handle;
 mod key;
 mod load_sink;
-mod model_rows;
+mod matching;
+mod outcome;
+mod paths;
 mod plan;
-mod recorded;
+mod settle;
 mod statement;
 mod table;
 
 use std::any::TypeId;
 use std::ops::{Index, IndexMut};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use cratedb_client::{Client, SqlResponse};
 use serde_json::Value;
@@ -76,13 +82,16 @@ pub use handle::Handle;
 pub use key::{KeyPart, PrimaryKey};
 pub use statement::{Statement, StatementArgs};
 
-use apply::{Outcome, Report};
-use plan::{Batch, Limits};
-use table::{ErasedTable, State, Table};
+use erased::ErasedTable;
+use plan::Limits;
+use table::Table;
 
 use crate::expr::kind::{self, ExprType};
 use crate::expr::Column;
 use crate::{CrateModel, CrateType, Error, Result, RowLayout};
+
+/// Source of session ids (handles carry the id of their session).
+static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 
 /// A unit of work over a [`Client`]: tracks added and loaded models and writes their changes
 /// on [`commit`](Session::commit).
@@ -90,6 +99,8 @@ use crate::{CrateModel, CrateType, Error, Result, RowLayout};
 /// Sessions are cheap: create one per unit of work over a shared (cloned) client. A session
 /// is `Send`, not `Sync` (use one per thread).
 pub struct Session {
+    /// This session's id, carried by its handles.
+    id: u64,
     client: Client,
     tables: Vec<Box<dyn ErasedTable>>,
     /// The model type of each table, in `tables` order (a session has few tables: a scan
@@ -119,6 +130,7 @@ impl Session {
     /// state).
     pub fn new(client: Client) -> Self {
         Session {
+            id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
             client,
             tables: Vec::new(),
             by_type: Vec::new(),
@@ -180,7 +192,8 @@ impl Session {
     /// Client-side defaults (`#[cratedb(default = …)]`) are applied now, so generated ids
     /// are visible at once.
     pub fn add<M: CrateModel>(&mut self, model: M) -> Handle<M> {
-        Handle::new(self.table_mut::<M>().add(model))
+        let id = self.id;
+        Handle::new(id, self.table_mut::<M>().add(model))
     }
 
     /// Tracks several new models.
@@ -188,10 +201,11 @@ impl Session {
         &mut self,
         models: impl IntoIterator<Item = M>,
     ) -> Vec<Handle<M>> {
+        let id = self.id;
         let table = self.table_mut::<M>();
         let models = models.into_iter();
-        table.entries.reserve(models.size_hint().0);
-        models.map(|m| Handle::new(table.add(m))).collect()
+        table.reserve(models.size_hint().0);
+        models.map(|m| Handle::new(id, table.add(m))).collect()
     }
 
     /// Tracks a model that is known to be in the database as it is, without reading it
@@ -199,20 +213,33 @@ impl Session {
     /// the next commit. A row already tracked keeps its in-session state and handle.
     /// Versioned models attached this way have no known version: load them instead.
     pub fn attach<M: CrateModel>(&mut self, model: M) -> Handle<M> {
-        Handle::new(self.table_mut::<M>().attach(model))
+        let id = self.id;
+        Handle::new(id, self.table_mut::<M>().attach(model))
+    }
+
+    /// The entry behind `handle`, if it is a handle of this session.
+    fn entry<M: CrateModel>(&self, handle: Handle<M>) -> Option<&entry::Entry<M>> {
+        if handle.session != self.id {
+            return None;
+        }
+        self.table::<M>()?.entry(handle.index)
+    }
+
+    /// The index behind `handle`, if it is a handle of this session.
+    fn own<M>(&self, handle: Handle<M>) -> Option<usize> {
+        (handle.session == self.id).then_some(handle.index)
     }
 
     /// The model behind `handle` (`None` only for a handle of another session).
     pub fn get<M: CrateModel>(&self, handle: Handle<M>) -> Option<&M> {
-        self.table::<M>()?
-            .entries
-            .get(handle.index)
-            .map(|e| &e.model)
+        self.entry(handle).map(entry::Entry::model)
     }
 
-    /// The model behind `handle`, to change it; changes are written by the next commit.
+    /// The model behind `handle`, to change it; changes are written by the next commit
+    /// (`None` only for a handle of another session).
     pub fn get_mut<M: CrateModel>(&mut self, handle: Handle<M>) -> Option<&mut M> {
-        self.table_mut::<M>().touch(handle.index)
+        let index = self.own(handle)?;
+        self.table_mut::<M>().touch(index)
     }
 
     /// Sets one column of a tracked model and records the change: the next commit writes
@@ -233,8 +260,9 @@ impl Session {
     ) -> Result<()> {
         let index = column_index::<M>(column.name())?;
         let value = value.into().to_value();
+        let entry = self.own(handle).ok_or_else(|| foreign(column.name()))?;
         self.table_mut::<M>()
-            .set_path::<&str>(handle.index, index, &[], value)
+            .set_path::<&str>(entry, index, &[], value)
     }
 
     /// Sets the value at a key path of an OBJECT column of a tracked model (`&["species"]`,
@@ -286,65 +314,39 @@ impl Session {
             });
         }
         let index = column_index::<M>(column.name())?;
+        let entry = self.own(handle).ok_or_else(|| foreign(column.name()))?;
         self.table_mut::<M>()
-            .set_path(handle.index, index, path, value.into())
+            .set_path(entry, index, path, value.into())
     }
 
     /// Whether the model is tracked and in the database (inserted or loaded, not deleted).
     pub fn is_persistent<M: CrateModel>(&self, handle: Handle<M>) -> bool {
-        self.state(handle) == Some(State::Persistent)
-    }
-
-    fn state<M: CrateModel>(&self, handle: Handle<M>) -> Option<State> {
-        self.table::<M>()?
-            .entries
-            .get(handle.index)
-            .map(|e| e.state)
+        self.entry(handle).is_some_and(entry::Entry::is_persistent)
     }
 
     /// Whether the next commit would write this model (new, changed or deleted).
     pub fn is_pending<M: CrateModel>(&self, handle: Handle<M>) -> bool {
-        let Some(entry) = self.table::<M>().and_then(|t| t.entries.get(handle.index)) else {
-            return false;
-        };
-        match entry.state {
-            State::New | State::Deleted => true,
-            State::Detached => false,
-            State::Persistent => entry.is_changed(),
-        }
+        self.entry(handle).is_some_and(entry::Entry::is_pending)
     }
 
     /// Marks a model for deletion (a new, never inserted model is simply dropped).
     pub fn delete<M: CrateModel>(&mut self, handle: Handle<M>) {
-        if let Some(entry) = self.table_mut::<M>().entries.get_mut(handle.index) {
-            entry.state = match entry.state {
-                State::New | State::Detached => State::Detached,
-                State::Persistent | State::Deleted => State::Deleted,
-            };
+        if let Some(index) = self.own(handle) {
+            self.table_mut::<M>().delete(index);
         }
     }
 
-    /// The requests the next commit would send, without sending anything.
+    /// The requests the next commit would send, without sending anything: the statements
+    /// and arguments are built by the same code that builds what a commit sends. (A commit
+    /// may send more: follow-ups that an answer calls for, such as rows a multi-row INSERT
+    /// skipped, sent again one by one to learn why.)
     pub fn pending_statements(&self) -> Vec<Statement> {
-        let (batches, _) = self.plan();
-        batches
-            .into_iter()
-            .map(|mut b| {
-                if let Some(table) = self.tables.get(b.table) {
-                    table.materialize(&mut b);
-                }
-                b.statement
-            })
-            .collect()
-    }
-
-    fn plan(&self) -> (Vec<Batch>, Report) {
-        let mut batches = Vec::new();
-        let mut report = Report::default();
-        for (t, table) in self.tables.iter().enumerate() {
-            table.plan(t, self.limits, &mut batches, &mut report);
+        let mut statements = Vec::new();
+        for table in &self.tables {
+            let plan = table.plan(self.limits);
+            statements.extend(plan.batches.iter().map(|b| table.statement(b)));
         }
-        (batches, report)
+        statements
     }
 
     /// Writes every pending change: inserts, minimal updates, deletes (see the module docs).
@@ -352,51 +354,14 @@ impl Session {
     /// On failure nothing pending is lost: [`Error::Commit`] lists the rows that did not
     /// land, and they stay pending for the next commit. A connection-level failure stops
     /// the commit (later requests are not sent); an SQL error fails only its own request.
+    /// Rows that a multi-row `INSERT … VALUES` skipped are sent again one by one to get
+    /// CrateDB's own error for each; a request that failed as a whole with an analysis
+    /// error (e.g. a value that does not cast) is sent again in halves until the failing
+    /// rows are found, so that the others land. A row whose earlier INSERT may have landed
+    /// (its answer was lost) and that meets a duplicate key is looked up by key: if the
+    /// stored row is the one sent, it counts as landed.
     pub fn commit(&mut self) -> Result<()> {
-        let (batches, mut report) = self.plan();
-        let mut stop: Option<cratedb_client::Error> = None;
-        let mut first_sql_error: Option<cratedb_client::Error> = None;
-        for batch in batches {
-            let outcome = if stop.is_some() {
-                Outcome::NotAttempted
-            } else {
-                let sent = match self.tables.get(batch.table) {
-                    Some(table) => table.send(&batch, &self.client),
-                    None => continue,
-                };
-                match sent {
-                    Ok(outcome) => outcome,
-                    Err(e) => {
-                        let outcome = match e.sql_error() {
-                            Some(sql) => Outcome::SqlError(sql.clone()),
-                            None => Outcome::Failed,
-                        };
-                        if e.sql_error().is_some() {
-                            first_sql_error.get_or_insert(e);
-                        } else {
-                            stop = Some(e);
-                        }
-                        outcome
-                    }
-                }
-            };
-            if let Some(table) = self.tables.get_mut(batch.table) {
-                table.apply(batch, outcome, &mut report);
-            }
-        }
-        let all_landed = report.failures.is_empty() && stop.is_none() && first_sql_error.is_none();
-        for table in &mut self.tables {
-            table.committed(all_landed);
-        }
-        let cause = stop.or(first_sql_error);
-        if report.failures.is_empty() && cause.is_none() {
-            return Ok(());
-        }
-        Err(Error::Commit(Box::new(CommitError {
-            written: report.written,
-            failures: report.failures,
-            cause,
-        })))
+        commit::commit(&mut self.tables, &self.client, self.limits)
     }
 
     /// Drops every pending change: new models are no longer tracked, changed and deleted
@@ -411,22 +376,35 @@ impl Session {
 
     /// Drops the pending changes of one model (its last known database state comes back).
     pub fn expire<M: CrateModel>(&mut self, handle: Handle<M>) -> Result<()> {
-        self.table_mut::<M>().expire(handle.index);
+        if let Some(index) = self.own(handle) {
+            self.table_mut::<M>().expire(index);
+        }
         Ok(())
+    }
+
+    /// Sends a new model's INSERT again on the next commit although an earlier INSERT of it
+    /// may have landed (its answer was lost; see [`RowFailureCause::OutcomeUnknown`]). Call
+    /// it after checking that the row is not in the table: for a table whose keys the
+    /// server makes, a second INSERT of a row that did land writes it twice. Models whose
+    /// key the client knows need no such call: the next commit checks them by key.
+    pub fn resend<M: CrateModel>(&mut self, handle: Handle<M>) {
+        if let Some(index) = self.own(handle) {
+            self.table_mut::<M>().resend(index);
+        }
     }
 
     /// Reads the model's row again from CrateDB by primary key (real-time, no refresh
     /// needed), dropping pending changes. Returns `false` when the row no longer exists.
     pub fn reload<M: CrateModel>(&mut self, handle: Handle<M>) -> Result<bool> {
         let meta = M::meta();
-        let Some(entry) = self.table::<M>().and_then(|t| t.entries.get(handle.index)) else {
+        let Some(entry) = self.entry(handle) else {
             return Ok(false);
         };
-        let key = table::identity_values(entry.in_database());
+        let key = key::identity_values(entry.stored_identity());
         let (sql, args) = crate::model_sql::select_by_identity(meta, [key]);
         let mut response = self.client.sql(&sql, &args)?;
         let layout = RowLayout::new(meta, &response.cols);
-        let version = table::version_positions(&response.cols);
+        let version = layout.version_positions();
         match response.rows.first_mut() {
             Some(row) => {
                 self.table_mut::<M>()
@@ -442,15 +420,9 @@ impl Session {
     pub fn find<M: CrateModel>(&mut self, key: impl PrimaryKey) -> Result<Option<Handle<M>>> {
         let key = key.key_values();
         let meta = M::meta();
-        if let Some(k) = key::identity_key(key.iter()) {
-            if let Some(&index) = self.table::<M>().and_then(|t| t.identity.get(&k)) {
-                if self
-                    .table::<M>()
-                    .and_then(|t| t.entries.get(index))
-                    .is_some_and(|e| e.state != State::Detached)
-                {
-                    return Ok(Some(Handle::new(index)));
-                }
+        if let Some(k) = key::identity_key(&key) {
+            if let Some(index) = self.table::<M>().and_then(|t| t.find(&k)) {
+                return Ok(Some(Handle::new(self.id, index)));
             }
         }
         let (sql, args) = crate::model_sql::select_by_identity(meta, [key]);
@@ -465,7 +437,8 @@ impl Session {
         args: &[Value],
     ) -> Result<Vec<Handle<M>>> {
         let client = self.client.clone();
-        let mut sink = load_sink::LoadSink::new(self.table_mut::<M>());
+        let id = self.id;
+        let mut sink = load_sink::LoadSink::new(self.table_mut::<M>(), id);
         let result = client.query_with(sql, args, &mut sink);
         sink.finish(result)
     }
@@ -497,7 +470,8 @@ impl Session {
     /// [`Error::Decode`] for a row that does not fit the model, [`Error::Client`] for a body
     /// that is not a regular answer.
     pub fn track_body<M: CrateModel>(&mut self, body: &[u8]) -> Result<Vec<Handle<M>>> {
-        let mut sink = load_sink::LoadSink::new(self.table_mut::<M>());
+        let id = self.id;
+        let mut sink = load_sink::LoadSink::new(self.table_mut::<M>(), id);
         let result = cratedb_client::ResultInfo::from_body_into("answer body", body, &mut sink);
         sink.finish(result)
     }
@@ -507,11 +481,12 @@ impl Session {
     /// Versioned models also read `_seq_no` and `_primary_term` from the row.
     pub fn track_rows<M: CrateModel>(&mut self, response: SqlResponse) -> Result<Vec<Handle<M>>> {
         let layout = RowLayout::new(M::meta(), &response.cols);
-        let version = table::version_positions(&response.cols);
+        let version = layout.version_positions();
+        let id = self.id;
         let table = self.table_mut::<M>();
         let mut handles = Vec::with_capacity(response.rows.len());
         for mut row in response.rows {
-            handles.push(Handle::new(table.load(&layout, version, &mut row)?));
+            handles.push(Handle::new(id, table.load(&layout, version, &mut row)?));
         }
         Ok(handles)
     }
@@ -535,6 +510,14 @@ fn column_index<M: CrateModel>(name: &str) -> Result<usize> {
             column: name.to_owned(),
             message: format!("no such column in {}", M::meta().model),
         })
+}
+
+/// The error for a handle of another session.
+fn foreign(column: &str) -> Error {
+    Error::Encode {
+        column: column.to_owned(),
+        message: "the handle is not of this session".to_owned(),
+    }
 }
 
 fn unreachable_table<M>() -> ! {

@@ -1,21 +1,24 @@
-//! Planning a commit: the requests that write the pending changes of one table, grouped so
-//! that rows of the same statement shape travel in one request.
+//! Planning a commit: the [`Batch`]es that write one table's pending changes, grouped so
+//! that rows of the same statement shape travel in one request — and the follow-up batches
+//! an answer can call for (rows sent again one by one, halves of a failed request, lookups
+//! that check whether an earlier INSERT landed).
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::Arc;
 
-use serde_json::Value;
+use cratedb_client::SqlError;
 
-use super::apply::Report;
+use super::batch::{target_identities, Batch, UpdateShape, Work};
 use super::commit_error::{RowFailure, RowFailureCause, WriteKind};
 use super::diff::{diff_object_texts, diff_objects};
-use super::recorded::Recorded;
-use super::statement::{Statement, StatementArgs};
-use super::table::{identity_values, State, Table};
-use crate::model::{CrateModel, TableMeta};
+use super::entry::{Attempt, EntryState, Undo};
+use super::matching::{client_identity, content_key, match_key};
+use super::paths::PathId;
+use super::table::Table;
+use crate::model::CrateModel;
 use crate::model_sql;
 use crate::types::SqlType;
-use crate::types::WireValue;
 
 /// Limits that shape the requests of a commit.
 #[derive(Debug, Clone, Copy)]
@@ -27,50 +30,21 @@ pub(crate) struct Limits {
     pub max_statement_len: usize,
 }
 
-/// How a batch's answer maps back to its rows.
-#[derive(Debug, Clone)]
-pub(crate) enum Shape {
-    /// A bulk request: one result per row.
-    Bulk,
-    /// A multi-row INSERT … RETURNING of these columns: rows are matched back by identity or
-    /// content.
-    InsertReturning { columns: Vec<usize> },
-    /// A single versioned UPDATE … RETURNING "_seq_no", "_primary_term".
-    Versioned,
-}
+/// Most keys in one lookup statement.
+const LOOKUP_KEYS: usize = 500;
 
-/// A planned request of one table.
-pub(crate) struct Batch {
-    pub table: usize,
-    pub kind: WriteKind,
-    pub statement: Statement,
-    pub shape: Shape,
-    /// Entry index per row.
-    pub targets: Vec<usize>,
-    /// For a bulk INSERT or UPDATE: what is serialized straight from the target models when
-    /// the request is sent (the statement's `args` stay empty until then).
-    pub from_models: Option<FromModels>,
-}
-
-/// The argument rows of a bulk request, taken from the target models at send time.
-#[derive(Debug, Clone)]
-pub(crate) enum FromModels {
-    /// An INSERT: these columns' values.
-    Insert(Vec<usize>),
-    /// An UPDATE: the value at each assignment's path in the model, then the identity
-    /// values of the model's database state.
-    Update(UpdateShape),
-}
-
-/// Rows of one statement shape, collected while planning.
+/// What a commit of one table sends, and the rows it cannot send as they are.
 #[derive(Default)]
-struct Group {
-    targets: Vec<usize>,
+pub(crate) struct Plan {
+    /// The requests, in order: inserts, updates, deletes.
+    pub batches: Vec<Batch>,
+    /// Rows that are not sent, with why.
+    pub failures: Vec<RowFailure>,
 }
 
-/// Groups in first-seen order, keyed by statement shape.
+/// Groups of rows in first-seen order, keyed by statement shape.
 struct Groups<K> {
-    groups: Vec<(K, Group)>,
+    groups: Vec<(K, Vec<usize>)>,
     index: HashMap<K, usize>,
 }
 
@@ -82,412 +56,433 @@ impl<K: Hash + Eq + Clone> Groups<K> {
         }
     }
 
-    /// The group of `key`, created empty on first use.
-    fn of(&mut self, key: K) -> &mut Group {
-        let g = self.index_of(key);
-        self.at(g)
-    }
-
     /// The index of the group of `key`, created empty on first use.
     fn index_of(&mut self, key: K) -> usize {
         match self.index.get(&key) {
             Some(&g) => g,
             None => {
                 self.index.insert(key.clone(), self.groups.len());
-                self.groups.push((key, Group::default()));
+                self.groups.push((key, Vec::new()));
                 self.groups.len() - 1
             }
         }
     }
 
-    /// The group at `g` (an index from [`index_of`](Groups::index_of)).
-    fn at(&mut self, g: usize) -> &mut Group {
-        &mut self.groups[g].1
+    /// Adds a row to the group at `g` (an index from [`index_of`](Groups::index_of)).
+    fn push(&mut self, g: usize, row: usize) {
+        if let Some((_, rows)) = self.groups.get_mut(g) {
+            rows.push(row);
+        }
     }
 
     /// The key of the group at `g`.
-    fn shape(&self, g: usize) -> &K {
-        &self.groups[g].0
+    fn key(&self, g: usize) -> Option<&K> {
+        self.groups.get(g).map(|(k, _)| k)
     }
 }
 
-/// The assignments of one UPDATE: `(column index, subscript path)` in order; the shape that
-/// groups UPDATEs into one bulk request.
-pub(crate) type UpdateShape = Vec<(usize, Vec<String>)>;
+/// Everything one table's next commit sends.
+pub(crate) fn plan<M: CrateModel>(table: &Table<M>, limits: Limits) -> Plan {
+    let mut plan = Plan::default();
+    plan_inserts(table, limits, &mut plan);
+    plan_updates(table, limits, &mut plan);
+    plan_deletes(table, limits, &mut plan);
+    plan
+}
 
-impl<M: CrateModel> Table<M> {
-    /// New models: one bulk INSERT per column set, or multi-row INSERT … RETURNING when the
-    /// server makes values the model must read back.
-    pub(crate) fn plan_inserts(&self, table: usize, limits: Limits, out: &mut Vec<Batch>) {
-        let meta = M::meta();
-        let writable: Vec<usize> = (0..meta.columns.len())
-            .filter(|&i| meta.columns.get(i).is_some_and(|c| !c.is_read_only()))
-            .collect();
-        let defaults: Vec<usize> = writable
-            .iter()
-            .copied()
-            .filter(|&i| {
-                meta.columns
-                    .get(i)
-                    .is_some_and(|c| c.server_default.is_some())
-            })
-            .collect();
-        let new = self
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.state == State::New);
-        // A NULL in a server-default column is left out, so the server fills it in: group the
-        // rows by the columns they insert.
-        let mut groups: Groups<Vec<usize>> = Groups::new();
-        if defaults.is_empty() {
-            let group = groups.of(writable.clone());
-            group.targets.extend(new.map(|(index, _)| index));
+/// New models: one bulk INSERT per column set, or multi-row INSERT … RETURNING when the
+/// server makes values the model must read back.
+fn plan_inserts<M: CrateModel>(table: &Table<M>, limits: Limits, plan: &mut Plan) {
+    let meta = M::meta();
+    let writable: Vec<usize> = (0..meta.columns.len())
+        .filter(|&i| meta.columns.get(i).is_some_and(|c| !c.is_read_only()))
+        .collect();
+    let defaults: Vec<usize> = writable
+        .iter()
+        .copied()
+        .filter(|&i| {
+            meta.columns
+                .get(i)
+                .is_some_and(|c| c.server_default.is_some())
+        })
+        .collect();
+    // A NULL in a server-default column is left out, so the server fills it in: group the
+    // rows by the columns they insert.
+    let mut groups: Groups<Vec<usize>> = Groups::new();
+    let all = (defaults.is_empty()).then(|| groups.index_of(writable.clone()));
+    for (index, entry) in table.entries().iter().enumerate() {
+        let EntryState::New(attempt) = entry.state() else {
+            continue;
+        };
+        let g = match all {
+            Some(g) => g,
+            None => {
+                let model = entry.model();
+                groups.index_of(
+                    writable
+                        .iter()
+                        .copied()
+                        .filter(|&i| !(defaults.contains(&i) && model.column_value(i).is_null()))
+                        .collect(),
+                )
+            }
+        };
+        if *attempt == Attempt::Unknown && !groups.key(g).is_some_and(|c| client_identity(meta, c))
+        {
+            // Its key is made by the server: it cannot be checked, nor sent again safely.
+            let mut failure =
+                table.failure(index, WriteKind::Insert, RowFailureCause::OutcomeUnknown);
+            failure.may_have_landed = true;
+            plan.failures.push(failure);
+            continue;
+        }
+        groups.push(g, index);
+    }
+    let server_made = meta.versioned || meta.columns.iter().any(|c| c.is_read_only());
+    for (columns, targets) in groups.groups {
+        if targets.is_empty() {
+            continue;
+        }
+        let defaults_left_out = defaults.iter().any(|i| !columns.contains(i));
+        let columns: Arc<[usize]> = columns.into();
+        if server_made || defaults_left_out {
+            insert_returning(table, limits, columns, targets, plan);
         } else {
-            for (index, entry) in new {
-                let columns = writable
-                    .iter()
-                    .copied()
-                    .filter(|&i| !(defaults.contains(&i) && entry.model.column_value(i).is_null()))
-                    .collect();
-                groups.of(columns).targets.push(index);
-            }
-        }
-        let server_made = meta.versioned || meta.columns.iter().any(|c| c.is_read_only());
-        for (columns, Group { targets, .. }) in groups.groups {
-            if targets.is_empty() {
-                continue;
-            }
-            let defaults_left_out = defaults.iter().any(|i| !columns.contains(i));
-            if server_made || defaults_left_out {
-                let rows = targets
-                    .iter()
-                    .filter_map(|&t| self.entries.get(t))
-                    .map(|e| columns.iter().map(|&i| e.model.column_value(i)).collect())
-                    .collect();
-                plan_insert_returning(meta, table, limits, columns, targets, rows, out);
-            } else {
-                let sql = crate::model_sql::bulk_insert_sql(meta, &columns);
-                let sql = sql.sql();
-                let from_models = FromModels::Insert(columns.clone());
-                push_from_models(
-                    out,
-                    table,
-                    WriteKind::Insert,
-                    sql,
-                    limits,
-                    &targets,
-                    &from_models,
-                );
+            let sql = model_sql::bulk_insert_sql(meta, &columns).sql().to_owned();
+            for chunk in targets.chunks(limits.batch_size.max(1)) {
+                plan.batches.push(Batch::new(
+                    sql.clone(),
+                    chunk.to_vec(),
+                    Work::Insert {
+                        columns: columns.clone(),
+                    },
+                ));
             }
         }
     }
+}
 
-    /// Changed models: one minimal UPDATE each; the same shape across models in one bulk
-    /// request; versioned models one by one (to read their new version back).
-    pub(crate) fn plan_updates(
-        &self,
-        table: usize,
-        limits: Limits,
-        out: &mut Vec<Batch>,
-        report: &mut Report,
-    ) {
-        let meta = M::meta();
-        let ids = meta.identity_columns();
-        let mut groups: Groups<UpdateShape> = Groups::new();
-        // Rows changed only through `Session::set`/`set_key` find their group by mask.
-        let mut by_mask: HashMap<u64, usize> = HashMap::new();
-        let mut last_mask: Option<(u64, usize)> = None;
-        // The group of the last row compared with its database copy.
-        let mut last_shape: Option<usize> = None;
-        for (index, entry) in self.entries.iter().enumerate() {
-            if entry.state != State::Persistent || (entry.saved.is_none() && entry.dirty == 0) {
-                continue;
-            }
-            let g = match &entry.saved {
-                None => match last_mask {
-                    Some((mask, g)) if mask == entry.dirty => g,
-                    _ => {
-                        let g = *by_mask.entry(entry.dirty).or_insert_with(|| {
-                            groups.index_of(self.recorded_shape(entry.dirty, &[]))
-                        });
-                        last_mask = Some((entry.dirty, g));
-                        g
-                    }
-                },
-                Some(saved) => match self.diff_update(index, saved, &entry.model, entry.dirty) {
-                    Ok(shape) if shape.is_empty() => continue,
-                    // Rows changed alike usually follow each other: no lookup for a repeat.
-                    Ok(shape) => match last_shape {
-                        Some(g) if *groups.shape(g) == shape => g,
-                        _ => {
-                            let g = groups.index_of(shape);
-                            last_shape = Some(g);
-                            g
-                        }
-                    },
-                    Err(failure) => {
-                        report.failures.push(failure);
-                        continue;
-                    }
-                },
+/// Multi-row `INSERT … VALUES (…), (…) RETURNING …` batches of `targets`, chunked under the
+/// statement length and batch size limits. Rows whose match keys are equal but whose sent
+/// values differ go to different statements (lanes), so that every returned row is matched
+/// with certainty. A partitioned table gets one statement per row: CrateDB answers a
+/// multi-row INSERT with a failing row there with an error although the other rows landed.
+fn insert_returning<M: CrateModel>(
+    table: &Table<M>,
+    limits: Limits,
+    columns: Arc<[usize]>,
+    targets: Vec<usize>,
+    plan: &mut Plan,
+) {
+    let meta = M::meta();
+    let max_rows = if meta.partitioned_by.is_empty() {
+        limits.batch_size
+    } else {
+        1
+    };
+    let keys: Vec<String> = targets
+        .iter()
+        .map(|&t| {
+            table
+                .entry(t)
+                .map_or_else(String::new, |e| match_key(e.model(), &columns))
+        })
+        .collect();
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for key in &keys {
+        *count.entry(key).or_default() += 1;
+    }
+    // The lane of each row: 0 unless its match key repeats with other content.
+    let mut contents: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut lanes: Vec<Vec<usize>> = vec![Vec::new()];
+    for (&target, key) in targets.iter().zip(&keys) {
+        let mut lane = 0;
+        if count.get(key.as_str()).copied().unwrap_or(0) > 1 {
+            let content = table
+                .entry(target)
+                .map_or_else(String::new, |e| content_key(e.model(), &columns));
+            let seen = contents.entry(key).or_default();
+            lane = match seen.iter().position(|c| *c == content) {
+                Some(lane) => lane,
+                None => {
+                    seen.push(content);
+                    seen.len() - 1
+                }
             };
-            if meta.versioned {
-                let shape = groups.shape(g);
-                let mut args: Vec<Value> = shape
-                    .iter()
-                    .map(|(i, keys)| value_at(&entry.model, *i, keys))
-                    .collect();
-                let old = entry.in_database();
-                args.extend(ids.iter().map(|&i| old.column_value(i)));
-                let (seq, term) = entry.version().unwrap_or((-1, -1));
-                args.push(Value::from(seq));
-                args.push(Value::from(term));
-                out.push(Batch {
-                    table,
-                    kind: WriteKind::Update,
-                    statement: Statement {
-                        sql: model_sql::update_sql(
-                            meta,
-                            shape.iter().map(|(i, p)| (*i, &p[..])),
-                            true,
-                        ),
-                        args: StatementArgs::Single(args),
-                        rows: 1,
-                    },
-                    shape: Shape::Versioned,
-                    targets: vec![index],
-                    from_models: None,
-                });
-                continue;
-            }
-            groups.at(g).targets.push(index);
         }
-        for (shape, Group { targets }) in groups.groups {
-            if targets.is_empty() {
-                continue;
-            }
-            let sql = model_sql::update_sql(meta, shape.iter().map(|(i, p)| (*i, &p[..])), false);
-            let from_models = FromModels::Update(shape);
-            push_from_models(
-                out,
-                table,
-                WriteKind::Update,
-                &sql,
-                limits,
-                &targets,
-                &from_models,
-            );
+        if lanes.len() <= lane {
+            lanes.resize_with(lane + 1, Vec::new);
+        }
+        if let Some(rows) = lanes.get_mut(lane) {
+            rows.push(target);
         }
     }
+    let fixed = model_sql::insert_returning_fixed_len(meta, &columns);
+    for lane in lanes {
+        let chunks = model_sql::chunk_rows(
+            lane.len(),
+            columns.len(),
+            fixed,
+            limits.max_statement_len,
+            max_rows,
+        );
+        let mut rows = lane.into_iter();
+        for n in chunks {
+            plan.batches.push(Batch::new(
+                model_sql::insert_returning_sql(meta, &columns, n),
+                rows.by_ref().take(n).collect(),
+                Work::InsertReturning {
+                    columns: columns.clone(),
+                },
+            ));
+        }
+    }
+}
 
-    /// The assignments for a model changed since its kept database state `saved`: changed
-    /// columns, changed keys of OBJECT columns, then recorded paths not already covered. A
-    /// changed primary key is a failure of the row.
-    fn diff_update(
-        &self,
-        index: usize,
-        saved: &M,
-        model: &M,
-        dirty: u64,
-    ) -> Result<UpdateShape, RowFailure> {
-        let meta = M::meta();
-        let mut shape = UpdateShape::new();
-        for (i, column) in meta.columns.iter().enumerate() {
-            if column.is_read_only() {
-                continue;
-            }
-            if let (SqlType::Object { .. }, false) = (&column.sql_type, column.primary_key) {
-                // Objects still held as text are compared member by member, unparsed.
-                let texts = saved
-                    .column_object_ref(i)
-                    .and_then(|o| o.text())
-                    .zip(model.column_object_ref(i).and_then(|o| o.text()));
-                if let Some((o, n)) = texts {
-                    if diff_object_texts(o, n, &mut |path| shape.push((i, path.to_vec()))) {
-                        continue;
+/// Changed models: one minimal UPDATE each; the same shape across models in one bulk
+/// request; versioned models one by one (to read their new version back).
+fn plan_updates<M: CrateModel>(table: &Table<M>, limits: Limits, plan: &mut Plan) {
+    let meta = M::meta();
+    let mut groups: Groups<UpdateShape> = Groups::new();
+    // Rows changed through `Session::set`/`set_key` find their group by their path ids;
+    // rows changed alike usually follow each other, so the last group is tried first.
+    let mut by_ids: HashMap<Vec<PathId>, usize> = HashMap::new();
+    let mut ids: Vec<PathId> = Vec::new();
+    let mut last_ids: Option<(Vec<PathId>, usize)> = None;
+    let mut last_shape: Option<usize> = None;
+    let mut versioned: Vec<(usize, usize)> = Vec::new();
+    for (index, entry) in table.entries().iter().enumerate() {
+        let EntryState::Changed(undo) = entry.state() else {
+            continue;
+        };
+        let g = match &**undo {
+            Undo::Recorded(changes) => {
+                if changes.is_empty() {
+                    continue;
+                }
+                ids.clear();
+                ids.extend(changes.iter().map(|c| c.path));
+                ids.sort_unstable();
+                match &last_ids {
+                    Some((last, g)) if *last == ids => *g,
+                    _ => {
+                        let g = match by_ids.get(ids.as_slice()) {
+                            Some(&g) => g,
+                            None => {
+                                let shape: UpdateShape = ids
+                                    .iter()
+                                    .filter_map(|&id| table.paths().get(id))
+                                    .map(|p| (p.column, p.keys.clone()))
+                                    .collect();
+                                let g = groups.index_of(shape);
+                                by_ids.insert(ids.clone(), g);
+                                g
+                            }
+                        };
+                        last_ids = Some((ids.clone(), g));
+                        g
                     }
                 }
             }
-            if model.column_eq(saved, i) {
-                continue;
-            }
-            if column.primary_key {
-                return Err(self.failure(
-                    index,
-                    WriteKind::Update,
-                    RowFailureCause::Invalid(format!(
-                        "primary-key column {:?} cannot be updated (delete and re-add the row)",
-                        column.name
-                    )),
-                ));
-            }
-            let objects = match column.sql_type {
-                SqlType::Object { .. } => saved.column_object(i).zip(model.column_object(i)),
-                _ => None,
-            };
-            match objects {
-                Some((o, n)) => diff_objects(o, n, &mut Vec::new(), &mut |path, _| {
-                    shape.push((i, path.to_vec()));
-                }),
-                None => shape.push((i, Vec::new())),
-            }
+            Undo::Copied(saved) => match diff_update(table, index, saved, entry.model()) {
+                Ok(shape) if shape.is_empty() => continue,
+                Ok(shape) => match last_shape {
+                    Some(g) if groups.key(g) == Some(&shape) => g,
+                    _ => {
+                        let g = groups.index_of(shape);
+                        last_shape = Some(g);
+                        g
+                    }
+                },
+                Err(failure) => {
+                    plan.failures.push(failure);
+                    continue;
+                }
+            },
+        };
+        if meta.versioned {
+            versioned.push((index, g));
+        } else {
+            groups.push(g, index);
         }
-        let recorded = self.recorded_shape(dirty, &shape);
-        shape.extend(recorded);
-        Ok(shape)
     }
-
-    /// The recorded paths of `mask` (in id order) that `shape` does not already assign
-    /// (neither the path nor its whole column).
-    fn recorded_shape(&self, mask: u64, shape: &[(usize, Vec<String>)]) -> UpdateShape {
-        Recorded::ids(mask)
-            .filter_map(|id| self.recorded.path(id))
-            .filter(|p| {
-                !shape
-                    .iter()
-                    .any(|(i, keys)| *i == p.column && (keys.is_empty() || *keys == p.keys))
-            })
-            .map(|p| (p.column, p.keys.clone()))
-            .collect()
-    }
-
-    /// Deleted models: one bulk DELETE.
-    pub(crate) fn plan_deletes(&self, table: usize, limits: Limits, out: &mut Vec<Batch>) {
-        let meta = M::meta();
-        let mut targets = Vec::new();
-        let mut rows = Vec::new();
-        for (index, entry) in self.entries.iter().enumerate() {
-            if entry.state != State::Deleted {
-                continue;
-            }
-            let mut args = identity_values(entry.in_database());
-            if meta.versioned {
-                let (seq, term) = entry.version().unwrap_or((-1, -1));
-                args.push(Value::from(seq));
-                args.push(Value::from(term));
-            }
-            targets.push(index);
-            rows.push(args);
+    let shapes: Vec<Arc<UpdateShape>> = groups
+        .groups
+        .iter()
+        .map(|(shape, _)| Arc::new(shape.clone()))
+        .collect();
+    for (index, g) in versioned {
+        if let Some(shape) = shapes.get(g) {
+            plan.batches.push(Batch::new(
+                update_sql(meta, shape, true),
+                vec![index],
+                Work::VersionedUpdate {
+                    shape: shape.clone(),
+                },
+            ));
         }
+    }
+    for ((_, targets), shape) in groups.groups.into_iter().zip(shapes) {
         if targets.is_empty() {
-            return;
+            continue;
         }
-        let sql = model_sql::delete_sql(meta);
-        push_bulk(out, table, WriteKind::Delete, &sql, limits, targets, rows);
+        let sql = update_sql(meta, &shape, false);
+        for chunk in targets.chunks(limits.batch_size.max(1)) {
+            plan.batches.push(Batch::new(
+                sql.clone(),
+                chunk.to_vec(),
+                Work::Update {
+                    shape: shape.clone(),
+                },
+            ));
+        }
     }
 }
 
-/// The model's current value at an assignment's path (`NULL` for a missing key).
-pub(crate) fn value_at<M: CrateModel>(model: &M, column: usize, keys: &[String]) -> Value {
-    if keys.is_empty() {
-        return model.column_value(column);
+fn update_sql(meta: &crate::TableMeta, shape: &UpdateShape, versioned: bool) -> String {
+    model_sql::update_sql(meta, shape.iter().map(|(i, p)| (*i, &p[..])), versioned)
+}
+
+/// The assignments for a model changed since its kept database state `saved`: changed
+/// columns, and changed keys of OBJECT columns. A changed primary key is a failure of the
+/// row.
+fn diff_update<M: CrateModel>(
+    table: &Table<M>,
+    index: usize,
+    saved: &M,
+    model: &M,
+) -> Result<UpdateShape, RowFailure> {
+    let meta = M::meta();
+    let mut shape = UpdateShape::new();
+    for (i, column) in meta.columns.iter().enumerate() {
+        if column.is_read_only() {
+            continue;
+        }
+        if let (SqlType::Object { .. }, false) = (&column.sql_type, column.primary_key) {
+            // Objects still held as text are compared member by member, unparsed.
+            let texts = saved
+                .column_object_ref(i)
+                .and_then(|o| o.text())
+                .zip(model.column_object_ref(i).and_then(|o| o.text()));
+            if let Some((o, n)) = texts {
+                if diff_object_texts(o, n, &mut |path| shape.push((i, path.to_vec()))) {
+                    continue;
+                }
+            }
+        }
+        if model.column_eq(saved, i) {
+            continue;
+        }
+        if column.primary_key {
+            return Err(table.failure(
+                index,
+                WriteKind::Update,
+                RowFailureCause::Invalid(format!(
+                    "primary-key column {:?} cannot be updated (delete and re-add the row)",
+                    column.name
+                )),
+            ));
+        }
+        let objects = match column.sql_type {
+            SqlType::Object { .. } => saved.column_object(i).zip(model.column_object(i)),
+            _ => None,
+        };
+        match objects {
+            Some((o, n)) => diff_objects(o, n, &mut Vec::new(), &mut |path, _| {
+                shape.push((i, path.to_vec()));
+            }),
+            None => shape.push((i, Vec::new())),
+        }
     }
-    key_value_at(model, column, keys).map_or(Value::Null, WireValue::to_value)
+    Ok(shape)
 }
 
-/// The value at a non-empty key path inside OBJECT column `column`, if there is one.
-pub(crate) fn key_value_at<'m, M: CrateModel>(
-    model: &'m M,
-    column: usize,
-    keys: &[String],
-) -> Option<WireValue<'m>> {
-    model.column_object_ref(column)?.wire_value_at(keys)
-}
-
-/// Bulk batches of `targets`, chunked at the batch size, whose argument rows are serialized
-/// from the models when they are sent.
-fn push_from_models(
-    out: &mut Vec<Batch>,
-    table: usize,
-    kind: WriteKind,
-    sql: &str,
-    limits: Limits,
-    targets: &[usize],
-    from_models: &FromModels,
-) {
+/// Deleted models: bulk DELETEs by identity (and version).
+fn plan_deletes<M: CrateModel>(table: &Table<M>, limits: Limits, plan: &mut Plan) {
+    let targets: Vec<usize> = table
+        .entries()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(e.state(), EntryState::Deleted(_)))
+        .map(|(index, _)| index)
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    let sql = model_sql::delete_sql(M::meta());
     for chunk in targets.chunks(limits.batch_size.max(1)) {
-        out.push(Batch {
-            table,
-            kind,
-            statement: Statement {
-                sql: sql.to_owned(),
-                args: StatementArgs::Bulk(Vec::new()),
-                rows: chunk.len(),
-            },
-            shape: Shape::Bulk,
-            targets: chunk.to_vec(),
-            from_models: Some(from_models.clone()),
-        });
+        plan.batches
+            .push(Batch::new(sql.clone(), chunk.to_vec(), Work::Delete));
     }
 }
 
-/// Bulk requests of at most `limits.batch_size` rows each.
-fn push_bulk(
-    out: &mut Vec<Batch>,
-    table: usize,
-    kind: WriteKind,
-    sql: &str,
-    limits: Limits,
-    targets: Vec<usize>,
-    rows: Vec<Vec<Value>>,
-) {
-    let size = limits.batch_size.max(1);
-    let mut targets = targets.into_iter();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<Value>> = rows.by_ref().take(size).collect();
-        out.push(Batch {
-            table,
-            kind,
-            statement: Statement {
-                sql: sql.to_string(),
-                rows: chunk.len(),
-                args: StatementArgs::Bulk(chunk),
-            },
-            shape: Shape::Bulk,
-            targets: targets.by_ref().take(size).collect(),
-            from_models: None,
-        });
-    }
+/// One single-row `INSERT … RETURNING` per target: rows a multi-row INSERT skipped, sent
+/// again to learn why (or to land: a skip can have a passing cause).
+pub(crate) fn one_by_one<M: CrateModel>(columns: &Arc<[usize]>, targets: &[usize]) -> Vec<Batch> {
+    let sql = model_sql::insert_returning_sql(M::meta(), columns, 1);
+    targets
+        .iter()
+        .map(|&t| {
+            let mut batch = Batch::new(
+                sql.clone(),
+                vec![t],
+                Work::InsertReturning {
+                    columns: columns.clone(),
+                },
+            );
+            batch.splits_left = 0;
+            batch
+        })
+        .collect()
 }
 
-/// Multi-row `INSERT … VALUES (…), (…) RETURNING …`, chunked under the statement length and
-/// batch size limits. `rows` hold the values of `columns`.
-fn plan_insert_returning(
-    meta: &TableMeta,
-    table: usize,
-    limits: Limits,
-    columns: Vec<usize>,
-    targets: Vec<usize>,
-    rows: Vec<Vec<Value>>,
-    out: &mut Vec<Batch>,
-) {
-    let fixed = model_sql::insert_returning_fixed_len(meta, &columns);
-    let chunks = model_sql::chunk_rows(
-        rows.len(),
-        columns.len(),
-        fixed,
-        limits.max_statement_len,
-        limits.batch_size,
-    );
-    let mut targets = targets.into_iter();
-    let mut rows = rows.into_iter();
-    for count in chunks {
-        let args: Vec<Value> = rows.by_ref().take(count).flatten().collect();
-        out.push(Batch {
-            table,
-            kind: WriteKind::Insert,
-            statement: Statement {
-                sql: model_sql::insert_returning_sql(meta, &columns, count),
-                args: StatementArgs::Single(args),
-                rows: count,
-            },
-            shape: Shape::InsertReturning {
-                columns: columns.clone(),
-            },
-            targets: targets.by_ref().take(count).collect(),
-            from_models: None,
-        });
+/// The two halves of a batch that failed as a whole, to find the rows the error comes from
+/// (`None` for a batch of one row, or out of splits).
+pub(crate) fn halves<M: CrateModel>(batch: &Batch) -> Option<[Batch; 2]> {
+    if batch.targets.len() < 2 || batch.splits_left == 0 {
+        return None;
     }
+    let (a, b) = batch.targets.split_at(batch.targets.len() / 2);
+    let half = |targets: &[usize]| {
+        let sql = match &batch.work {
+            Work::InsertReturning { columns } => {
+                model_sql::insert_returning_sql(M::meta(), columns, targets.len())
+            }
+            _ => batch.sql.clone(),
+        };
+        Batch {
+            sql,
+            targets: targets.to_vec(),
+            work: batch.work.clone(),
+            splits_left: batch.splits_left - 1,
+        }
+    };
+    Some([half(a), half(b)])
+}
+
+/// Lookups by identity of `targets` (whose earlier INSERT may have landed, and that met
+/// `duplicate` or were skipped by a multi-row INSERT), to compare the stored rows with the
+/// inserted `columns`.
+pub(crate) fn verify<M: CrateModel>(
+    table: &Table<M>,
+    columns: &Arc<[usize]>,
+    targets: &[usize],
+    duplicate: Option<&SqlError>,
+) -> Vec<Batch> {
+    targets
+        .chunks(LOOKUP_KEYS)
+        .map(|chunk| {
+            let keys = target_identities(table, chunk);
+            let (sql, args) = model_sql::select_by_identity(M::meta(), keys);
+            Batch::new(
+                sql,
+                chunk.to_vec(),
+                Work::Verify {
+                    columns: columns.clone(),
+                    args,
+                    duplicate: duplicate.cloned(),
+                },
+            )
+        })
+        .collect()
 }

@@ -1,0 +1,348 @@
+//! Reading an answer: what the server said to a [`Batch`], turned into one [`RowOutcome`] per
+//! row. Nothing changes here; `settle.rs` applies the outcomes.
+
+use std::collections::HashMap;
+
+use cratedb_client::{BulkResponse, SqlError, SqlResponse};
+use serde_json::Value;
+
+use super::batch::{Batch, Work};
+use super::commit_error::{RowFailureCause, WriteKind};
+use super::key::key_of;
+use super::matching::{match_key, same_as_sent};
+use super::table::Table;
+use crate::model::{CrateModel, RowLayout};
+
+/// What the server answered to a batch.
+pub(crate) enum Answer {
+    /// A regular response (multi-row INSERT … RETURNING, versioned UPDATE, lookup).
+    Rows(SqlResponse),
+    /// A bulk response.
+    Bulk(BulkResponse),
+    /// The request failed as a whole.
+    Failed(cratedb_client::Error),
+    /// The request was not sent: an earlier one stopped the commit.
+    NotSent,
+}
+
+/// What became of one row of a batch.
+pub(crate) enum RowOutcome {
+    /// It landed; with the index of its row in the answer, when the answer has rows (the
+    /// values an INSERT returned, the version an UPDATE returned, the stored row a lookup
+    /// found).
+    Landed(Option<usize>),
+    /// It did not land for certain, or `may_have_landed`.
+    Failed {
+        cause: RowFailureCause,
+        may_have_landed: bool,
+    },
+    /// A multi-row INSERT skipped it without a word: send it again alone to learn why.
+    Skipped,
+    /// Its INSERT met a duplicate key, and an earlier INSERT of it may have landed: look up
+    /// the stored row to tell.
+    Verify(SqlError),
+}
+
+/// An answer, read.
+pub(crate) struct Reading {
+    /// One outcome per target of the batch, in order (empty when `split`).
+    pub rows: Vec<RowOutcome>,
+    /// The rows of the answer and where each model column is in them.
+    pub returned: Option<(RowLayout, Vec<Vec<Value>>)>,
+    /// The request failed as a whole in a way that smaller requests may not: send the rows
+    /// again in halves, to find the ones the error comes from.
+    pub split: bool,
+    /// The request-level error, for the commit's cause.
+    pub error: Option<cratedb_client::Error>,
+    /// Whether that error stops the commit (a connection-level failure: later requests are
+    /// not sent).
+    pub stops: bool,
+}
+
+impl Reading {
+    fn rows(rows: Vec<RowOutcome>) -> Self {
+        Reading {
+            rows,
+            returned: None,
+            split: false,
+            error: None,
+            stops: false,
+        }
+    }
+}
+
+/// Reads `answer` to `batch` of `table`. A batch that failed as a whole is split into
+/// halves only while `may_split`.
+pub(crate) fn read<M: CrateModel>(
+    table: &Table<M>,
+    batch: &Batch,
+    answer: Answer,
+    may_split: bool,
+) -> Reading {
+    let n = batch.targets.len();
+    let all = |cause: RowFailureCause, may_have_landed: bool| {
+        (0..n)
+            .map(|_| RowOutcome::Failed {
+                cause: cause.clone(),
+                may_have_landed,
+            })
+            .collect()
+    };
+    match answer {
+        Answer::NotSent => Reading::rows(all(RowFailureCause::NotAttempted, false)),
+        Answer::Failed(e) => match e.sql_error().cloned() {
+            Some(sql) => {
+                // An analysis error of a multi-row request (a cast, a constraint checked
+                // before execution) fails it as a whole, and nothing of it ran.
+                let row_specific = matches!(sql.code, 4000 | 4003);
+                if row_specific
+                    && may_split
+                    && n > 1
+                    && batch.splits_left > 0
+                    && splittable(&batch.work)
+                {
+                    return Reading {
+                        split: true,
+                        ..Reading::rows(Vec::new())
+                    };
+                }
+                let may = sql.code >= 5000;
+                let rows: Vec<RowOutcome> = (0..n)
+                    .map(|k| single_error(table, batch, k, &sql, may))
+                    .collect();
+                // The commit's cause, unless every row is still to be checked.
+                let failed = rows.iter().any(|r| matches!(r, RowOutcome::Failed { .. }));
+                Reading {
+                    error: failed.then_some(e),
+                    ..Reading::rows(rows)
+                }
+            }
+            None => {
+                let may = e.may_have_executed();
+                Reading {
+                    error: Some(e),
+                    stops: true,
+                    ..Reading::rows(all(RowFailureCause::RequestFailed, may))
+                }
+            }
+        },
+        Answer::Bulk(response) => Reading::rows(read_bulk(table, batch, response)),
+        Answer::Rows(response) => read_rows(table, batch, response),
+    }
+}
+
+/// Whether the rows of such a batch may be sent again in smaller requests.
+fn splittable(work: &Work) -> bool {
+    !matches!(work, Work::VersionedUpdate { .. } | Work::Verify { .. })
+}
+
+/// The outcome of row `k` of `batch` that failed with `error`.
+fn single_error<M: CrateModel>(
+    table: &Table<M>,
+    batch: &Batch,
+    k: usize,
+    error: &SqlError,
+    may_have_landed: bool,
+) -> RowOutcome {
+    let unknown_before = batch
+        .targets
+        .get(k)
+        .is_some_and(|&t| table.insert_outcome_is_unknown(t));
+    if batch.kind() == WriteKind::Insert
+        && error.is_duplicate_key()
+        && unknown_before
+        && !matches!(batch.work, Work::Verify { .. })
+    {
+        return RowOutcome::Verify(error.clone());
+    }
+    RowOutcome::Failed {
+        cause: RowFailureCause::Sql(error.clone()),
+        may_have_landed,
+    }
+}
+
+fn read_bulk<M: CrateModel>(
+    table: &Table<M>,
+    batch: &Batch,
+    response: BulkResponse,
+) -> Vec<RowOutcome> {
+    let n = batch.targets.len();
+    if response.results.len() != n {
+        let cause = RowFailureCause::Invalid(format!(
+            "the server answered {} results for {n} rows; outcome unknown",
+            response.results.len(),
+        ));
+        return (0..n)
+            .map(|_| RowOutcome::Failed {
+                cause: cause.clone(),
+                may_have_landed: true,
+            })
+            .collect();
+    }
+    let kind = batch.kind();
+    let versioned = M::meta().versioned;
+    response
+        .results
+        .into_iter()
+        .enumerate()
+        .map(|(k, result)| {
+            if !result.is_ok() {
+                return match result.error {
+                    Some(e) => {
+                        let may = e.code >= 5000;
+                        single_error(table, batch, k, &e, may)
+                    }
+                    // No detail: it may be any failure, even one after the write.
+                    None => RowOutcome::Failed {
+                        cause: RowFailureCause::Failed,
+                        may_have_landed: true,
+                    },
+                };
+            }
+            if result.rowcount == 0 && kind != WriteKind::Insert {
+                let cause = if versioned {
+                    RowFailureCause::Stale
+                } else if kind == WriteKind::Update {
+                    RowFailureCause::NotFound
+                } else {
+                    // Deleting a row that is gone already is done.
+                    return RowOutcome::Landed(None);
+                };
+                return RowOutcome::Failed {
+                    cause,
+                    may_have_landed: false,
+                };
+            }
+            RowOutcome::Landed(None)
+        })
+        .collect()
+}
+
+fn read_rows<M: CrateModel>(table: &Table<M>, batch: &Batch, response: SqlResponse) -> Reading {
+    let layout = RowLayout::new(M::meta(), &response.cols);
+    let rows = match &batch.work {
+        Work::InsertReturning { columns } => {
+            match_returned(table, batch, columns, &layout, &response.rows)
+        }
+        Work::Verify {
+            columns, duplicate, ..
+        } => verify_stored(table, batch, columns, &layout, &response.rows, duplicate),
+        _ => {
+            // A versioned UPDATE … RETURNING "_seq_no", "_primary_term" of one row.
+            let landed = response.rowcount >= 1 && !response.rows.is_empty();
+            batch
+                .targets
+                .iter()
+                .map(|_| {
+                    if landed {
+                        RowOutcome::Landed(Some(0))
+                    } else {
+                        RowOutcome::Failed {
+                            cause: RowFailureCause::Stale,
+                            may_have_landed: false,
+                        }
+                    }
+                })
+                .collect()
+        }
+    };
+    Reading {
+        returned: Some((layout, response.rows)),
+        ..Reading::rows(rows)
+    }
+}
+
+/// Pairs the rows an INSERT … RETURNING returned with the rows it sent, by match key (see
+/// `matching.rs`). A sent row without a returned row was skipped — unless some returned
+/// row could not be matched at all, which leaves the unpaired rows' outcome unknown.
+fn match_returned<M: CrateModel>(
+    table: &Table<M>,
+    batch: &Batch,
+    columns: &[usize],
+    layout: &RowLayout,
+    rows: &[Vec<Value>],
+) -> Vec<RowOutcome> {
+    let mut waiting: HashMap<String, Vec<usize>> = HashMap::new();
+    for (k, &t) in batch.targets.iter().enumerate().rev() {
+        if let Some(entry) = table.entry(t) {
+            waiting
+                .entry(match_key(entry.model(), columns))
+                .or_default()
+                .push(k);
+        }
+    }
+    let mut found: Vec<Option<usize>> = vec![None; batch.targets.len()];
+    let mut stray = 0;
+    for (r, row) in rows.iter().enumerate() {
+        let slot = M::from_row(layout, &mut row.clone())
+            .ok()
+            .map(|returned| match_key(&returned, columns))
+            .and_then(|key| waiting.get_mut(&key))
+            .and_then(Vec::pop);
+        match slot.and_then(|k| found.get_mut(k)) {
+            Some(f) => *f = Some(r),
+            None => stray += 1,
+        }
+    }
+    let alone = batch.targets.len() == 1;
+    found
+        .into_iter()
+        .map(|f| match f {
+            Some(r) => RowOutcome::Landed(Some(r)),
+            None if stray > 0 => RowOutcome::Failed {
+                cause: RowFailureCause::Invalid(format!(
+                    "{stray} returned row(s) matched no row sent, so whether this row landed \
+                     is unknown"
+                )),
+                may_have_landed: true,
+            },
+            None if alone => RowOutcome::Failed {
+                cause: RowFailureCause::Invalid(
+                    "CrateDB inserted no row and reported no error".to_owned(),
+                ),
+                may_have_landed: false,
+            },
+            None => RowOutcome::Skipped,
+        })
+        .collect()
+}
+
+/// Compares the stored rows a lookup found with the rows the targets sent: the same row
+/// means the earlier INSERT landed; another row (or none) means the duplicate key error the
+/// row met stands, or (it met none) that the row must be sent again alone to learn why it
+/// was skipped.
+fn verify_stored<M: CrateModel>(
+    table: &Table<M>,
+    batch: &Batch,
+    columns: &[usize],
+    layout: &RowLayout,
+    rows: &[Vec<Value>],
+    duplicate: &Option<SqlError>,
+) -> Vec<RowOutcome> {
+    let mut stored: HashMap<String, (usize, M)> = HashMap::new();
+    for (r, row) in rows.iter().enumerate() {
+        if let Ok(model) = M::from_row(layout, &mut row.clone()) {
+            if let Some(key) = key_of(&model) {
+                stored.insert(key, (r, model));
+            }
+        }
+    }
+    batch
+        .targets
+        .iter()
+        .map(|&t| {
+            let sent = table.entry(t).map(|e| e.model());
+            let same = sent
+                .and_then(|m| Some((m, stored.get(&key_of(m)?)?)))
+                .filter(|(m, (_, s))| same_as_sent(s, m, columns));
+            match (same, duplicate) {
+                (Some((_, (r, _))), _) => RowOutcome::Landed(Some(*r)),
+                (None, Some(duplicate)) => RowOutcome::Failed {
+                    cause: RowFailureCause::Sql(duplicate.clone()),
+                    may_have_landed: false,
+                },
+                (None, None) => RowOutcome::Skipped,
+            }
+        })
+        .collect()
+}
