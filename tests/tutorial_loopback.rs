@@ -148,7 +148,7 @@ fn tutorial_runs_against_the_loopback_server() {
         r#"CREATE TABLE "logs" ("ts" TIMESTAMP WITH TIME ZONE NOT NULL, "level" TEXT NOT NULL, "message" TEXT NOT NULL)"#,
         r#"CREATE TABLE "items" ("id" TEXT DEFAULT gen_random_text_uuid() NOT NULL, "name" TEXT NOT NULL, PRIMARY KEY ("id"))"#,
         r#"CREATE TABLE "cities" ("name" TEXT NOT NULL, "coordinate" GEO_POINT, "area" GEO_SHAPE, PRIMARY KEY ("name"))"#,
-        r#"INSERT INTO "characters" ("id", "name", "quote", "details", "more_details", "even_more_details") VALUES ($1, $2, $3, $4, $5, $6), ($7, $8, $9, $10, $11, $12) RETURNING "id", "name", "name_normalized", "quote", "details", "more_details", "even_more_details", "created_at""#,
+        r#"INSERT INTO "characters" ("id", "name", "quote", "details", "more_details", "even_more_details") VALUES ($1, $2, $3, $4, $5, $6), ($7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING RETURNING "id", "name", "name_normalized", "quote", "details", "more_details", "even_more_details", "created_at""#,
         r#"UPDATE "characters" SET "more_details" = $1 WHERE "id" = $2"#,
         r#"UPDATE "characters" SET "more_details" = $1 WHERE "id" = $2"#,
         r#"UPDATE "characters" SET "details"['species'] = $1 WHERE "id" = $2"#,

@@ -83,6 +83,11 @@ pub(crate) fn bulk_insert_sql(meta: &TableMeta, columns: &[usize]) -> SqlWriter 
 }
 
 /// `INSERT INTO "t" (…) VALUES (…), (…) RETURNING …` for `rows` rows of `columns`.
+///
+/// With several rows and a primary key it says `ON CONFLICT DO NOTHING`: CrateDB 6.4 does
+/// not answer a multi-row INSERT in which more than ten rows fail, and rows whose key exists
+/// are the usual such rows; they are left out of the returned rows either way. A single
+/// row is inserted without it, so that a duplicate key is CrateDB's error 4091.
 pub(crate) fn insert_returning_sql(meta: &TableMeta, columns: &[usize], rows: usize) -> String {
     let mut w = SqlWriter::new();
     write_insert_head(&mut w, meta, columns);
@@ -93,9 +98,15 @@ pub(crate) fn insert_returning_sql(meta: &TableMeta, columns: &[usize], rows: us
         }
         write_values_tuple(&mut w, 1 + r * columns.len(), columns.len());
     }
+    if rows > 1 && !meta.primary_key.is_empty() {
+        w.push(ON_CONFLICT_DO_NOTHING);
+    }
     write_returning(&mut w, meta);
     w.sql().to_owned()
 }
+
+/// What a multi-row INSERT of a table with a primary key says about existing keys.
+const ON_CONFLICT_DO_NOTHING: &str = " ON CONFLICT DO NOTHING";
 
 /// ` WHERE "id" = $first …` over the identity columns, plus
 /// ` AND "_seq_no" = $n AND "_primary_term" = $n+1` when `versioned`.
@@ -249,6 +260,9 @@ pub(crate) fn insert_returning_fixed_len(meta: &TableMeta, columns: &[usize]) ->
     let mut w = SqlWriter::new();
     write_insert_head(&mut w, meta, columns);
     w.push(" VALUES ");
+    if !meta.primary_key.is_empty() {
+        w.push(ON_CONFLICT_DO_NOTHING);
+    }
     write_returning(&mut w, meta);
     w.sql().len()
 }
@@ -279,9 +293,13 @@ mod tests {
         );
         assert_eq!(
             insert_returning_sql(&m, &[0, 2], 2),
-            r#"INSERT INTO "pairs" ("a", "c") VALUES ($1, $2), ($3, $4) RETURNING "a", "b", "c", "_seq_no", "_primary_term""#
+            r#"INSERT INTO "pairs" ("a", "c") VALUES ($1, $2), ($3, $4) ON CONFLICT DO NOTHING RETURNING "a", "b", "c", "_seq_no", "_primary_term""#
         );
         let path = ["k".to_owned()];
+        assert_eq!(
+            insert_returning_sql(&m, &[0, 2], 1),
+            r#"INSERT INTO "pairs" ("a", "c") VALUES ($1, $2) RETURNING "a", "b", "c", "_seq_no", "_primary_term""#
+        );
         assert_eq!(
             update_sql(&m, [(2, &path[..])], true),
             r#"UPDATE "pairs" SET "c"['k'] = $1 WHERE "a" = $2 AND "b" = $3 AND "_seq_no" = $4 AND "_primary_term" = $5 RETURNING "_seq_no", "_primary_term""#

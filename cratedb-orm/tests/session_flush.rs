@@ -105,7 +105,7 @@ fn new_models_with_a_server_default_are_inserted_in_one_multi_row_insert_returni
     assert_eq!(planned.len(), 1);
     assert_eq!(
         planned[0].sql,
-        r#"INSERT INTO "people" ("id", "name", "details", "tags") VALUES ($1, $2, $3, $4), ($5, $6, $7, $8) RETURNING "id", "name", "details", "tags", "created_at""#
+        r#"INSERT INTO "people" ("id", "name", "details", "tags") VALUES ($1, $2, $3, $4), ($5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING "id", "name", "details", "tags", "created_at""#
     );
     session.commit().unwrap();
     assert_eq!(server.requests().len(), 1);
@@ -412,18 +412,29 @@ fn fetched_ids_are_read_back_and_stored() {
 }
 
 #[test]
-fn rows_skipped_by_a_multi_row_insert_are_sent_again_alone_for_their_cause() {
-    // CrateDB skips failing rows of a multi-row INSERT silently (only one row comes back),
-    // and refuses such a row sent alone with its own error (here a duplicate key).
+fn rows_skipped_by_a_multi_row_insert_are_looked_up_then_sent_again_alone_for_their_cause() {
+    // A multi-row INSERT leaves out rows whose key exists (ON CONFLICT DO NOTHING) and rows
+    // that fail (CrateDB skips them silently): only `b` comes back. A lookup by key finds `a`
+    // stored already (another row: a duplicate key) and not `c`, which is sent again alone
+    // and refused with its own error, as CrateDB does.
     let server = TestServer::with_handler(|req: &SqlRequest| {
+        if req.stmt.starts_with("SELECT") {
+            return Reply::rows(
+                &["id", "name", "details", "tags", "created_at"],
+                vec![vec![
+                    json!("a"),
+                    json!("other"),
+                    json!({}),
+                    json!([]),
+                    json!(1),
+                ]],
+            );
+        }
         if !req.stmt.starts_with("INSERT") {
             return default_reply(req);
         }
         if req.stmt.matches("), (").count() == 0 {
-            return Reply::error(
-                4091,
-                "DuplicateKeyException[A document with the same primary key exists already]",
-            );
+            return Reply::error(4000, "SQLParseException[\"name\" must not be null]");
         }
         Reply::rows(
             &["id", "name", "details", "tags", "created_at"],
@@ -431,33 +442,42 @@ fn rows_skipped_by_a_multi_row_insert_are_sent_again_alone_for_their_cause() {
         )
     });
     let mut session = Session::new(Client::new(&server.url()).unwrap());
-    let a = session.add(Person {
-        id: Some("a".into()),
-        name: "A".into(),
-        ..Person::default()
-    });
-    let b = session.add(Person {
-        id: Some("b".into()),
-        name: "B".into(),
-        ..Person::default()
+    let [a, b, c] = ["a", "b", "c"].map(|id| {
+        session.add(Person {
+            id: Some(id.into()),
+            name: id.to_uppercase(),
+            ..Person::default()
+        })
     });
     let err = match session.commit() {
         Err(Error::Commit(e)) => e,
         other => panic!("expected a failed commit, got {other:?}"),
     };
     assert!(err.is_duplicate_key());
-    assert_eq!((err.written, err.failures.len()), (1, 1));
-    assert!(matches!(&err.failures[0].cause, RowFailureCause::Sql(e) if e.code == 4091));
-    assert_eq!(err.failures[0].key.as_deref(), Some("\"a\""));
-    assert!(!err.failures[0].may_have_landed);
-    assert!(session.is_pending(a));
+    assert_eq!((err.written, err.failures.len()), (1, 2));
+    let cause = |key: &str| {
+        err.failures
+            .iter()
+            .find(|f| f.key.as_deref() == Some(key))
+            .map(|f| (f.cause.clone(), f.may_have_landed))
+    };
+    assert_eq!(cause("\"a\""), Some((RowFailureCause::DuplicateKey, false)));
+    assert!(matches!(cause("\"c\""), Some((RowFailureCause::Sql(e), false)) if e.code == 4000));
+    assert!(session.is_pending(a) && session.is_pending(c));
     assert!(!session.is_pending(b));
     assert_eq!(session[b].created_at, Some(TimestampTz(7)));
-    // The multi-row INSERT, then row `a` alone.
+    // The multi-row INSERT, one lookup of both skipped keys, then row `c` alone.
     let requests = server.requests();
-    assert_eq!(requests.len(), 2);
-    assert_eq!(requests[1].args[0], json!("a"));
-    assert!(requests[1].stmt.contains("VALUES ($1, $2, $3, $4) RETURNING"));
+    assert_eq!(requests.len(), 3);
+    assert_eq!(
+        requests[1].stmt,
+        r#"SELECT "id", "name", "details", "tags", "created_at" FROM "people" WHERE "id" = $1 OR "id" = $2"#
+    );
+    assert_eq!(requests[1].args, vec![json!("a"), json!("c")]);
+    assert_eq!(requests[2].args[0], json!("c"));
+    assert!(requests[2].stmt.ends_with(
+        r#"VALUES ($1, $2, $3, $4) RETURNING "id", "name", "details", "tags", "created_at""#
+    ));
 }
 
 #[test]

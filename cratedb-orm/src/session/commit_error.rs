@@ -51,6 +51,9 @@ pub enum RowFailureCause {
     /// sent again until you call [`Session::resend`](super::Session::resend) (after
     /// checking the table), or dropped with [`Session::expire`](super::Session::expire).
     OutcomeUnknown,
+    /// A multi-row INSERT left the row out, and a lookup by its key found a row with that
+    /// key already stored (another row: CrateDB's 4091, duplicate primary key).
+    DuplicateKey,
     /// The model cannot be written as it is (e.g. a changed primary key).
     Invalid(String),
 }
@@ -73,6 +76,9 @@ impl fmt::Display for RowFailureCause {
                  again until Session::resend (check the table first) or dropped by \
                  Session::expire",
             ),
+            RowFailureCause::DuplicateKey => {
+                f.write_str("a row with the same primary key exists already")
+            }
             RowFailureCause::Invalid(m) => f.write_str(m),
         }
     }
@@ -157,6 +163,7 @@ impl CommitError {
     pub fn is_duplicate_key(&self) -> bool {
         self.failures.iter().any(|f| match &f.cause {
             RowFailureCause::Sql(e) => e.is_duplicate_key(),
+            RowFailureCause::DuplicateKey => true,
             _ => false,
         }) || self.cause.as_ref().is_some_and(|c| c.is_duplicate_key())
     }

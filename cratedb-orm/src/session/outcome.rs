@@ -161,6 +161,9 @@ fn single_error<M: CrateModel>(
     }
 }
 
+/// CrateDB's code for a row that does not exist (`DocumentMissingException`).
+const MISSING: i64 = 40411;
+
 fn read_bulk<M: CrateModel>(
     table: &Table<M>,
     batch: &Batch,
@@ -188,6 +191,21 @@ fn read_bulk<M: CrateModel>(
         .map(|(k, result)| {
             if !result.is_ok() {
                 return match result.error {
+                    // CrateDB answers a row that is gone with 40411 (a DELETE of it is done,
+                    // an UPDATE finds no row) and a versioned write of a changed row with 4092.
+                    Some(e) if e.code == MISSING && kind == WriteKind::Delete && !versioned => {
+                        RowOutcome::Landed(None)
+                    }
+                    Some(e) if e.code == MISSING || (versioned && e.is_version_conflict()) => {
+                        RowOutcome::Failed {
+                            cause: if versioned {
+                                RowFailureCause::Stale
+                            } else {
+                                RowFailureCause::NotFound
+                            },
+                            may_have_landed: false,
+                        }
+                    }
                     Some(e) => {
                         let may = e.code >= 5000;
                         single_error(table, batch, k, &e, may)
@@ -307,10 +325,10 @@ fn match_returned<M: CrateModel>(
         .collect()
 }
 
-/// Compares the stored rows a lookup found with the rows the targets sent: the same row
-/// means the earlier INSERT landed; another row (or none) means the duplicate key error the
-/// row met stands, or (it met none) that the row must be sent again alone to learn why it
-/// was skipped.
+/// Compares the stored rows a lookup found with the rows the targets sent. For a row whose
+/// earlier INSERT may have landed, the same row stored means it did. Otherwise a row stored
+/// under its key means the key is taken (the duplicate key error the row met stands); no row
+/// means it was skipped for another reason, so it is sent again alone to learn why.
 fn verify_stored<M: CrateModel>(
     table: &Table<M>,
     batch: &Batch,
@@ -335,13 +353,21 @@ fn verify_stored<M: CrateModel>(
             let same = sent
                 .and_then(|m| Some((m, stored.get(&key_of(m)?)?)))
                 .filter(|(m, (_, s))| same_as_sent(s, m, columns));
+            let found = sent
+                .and_then(key_of)
+                .is_some_and(|k| stored.contains_key(&k));
+            let unknown = table.insert_outcome_is_unknown(t);
             match (same, duplicate) {
-                (Some((_, (r, _))), _) => RowOutcome::Landed(Some(*r)),
-                (None, Some(duplicate)) => RowOutcome::Failed {
+                (Some((_, (r, _))), _) if unknown => RowOutcome::Landed(Some(*r)),
+                (_, Some(duplicate)) => RowOutcome::Failed {
                     cause: RowFailureCause::Sql(duplicate.clone()),
                     may_have_landed: false,
                 },
-                (None, None) => RowOutcome::Skipped,
+                _ if found => RowOutcome::Failed {
+                    cause: RowFailureCause::DuplicateKey,
+                    may_have_landed: false,
+                },
+                _ => RowOutcome::Skipped,
             }
         })
         .collect()

@@ -175,7 +175,17 @@ fn insert_returning<M: CrateModel>(
     plan: &mut Plan,
 ) {
     let meta = M::meta();
-    let max_rows = if meta.partitioned_by.is_empty() {
+    // A key the server makes with an expression such as `now()` is the same for every row
+    // of one statement: such rows go one by one.
+    let statement_wide_key = meta.primary_key.iter().any(|i| {
+        !columns.contains(i)
+            && meta
+                .columns
+                .get(*i)
+                .and_then(|c| c.server_default)
+                .is_some_and(|d| !made_per_row(d))
+    });
+    let max_rows = if meta.partitioned_by.is_empty() && !statement_wide_key {
         limits.batch_size
     } else {
         1
@@ -237,6 +247,16 @@ fn insert_returning<M: CrateModel>(
             ));
         }
     }
+}
+
+/// Whether a default expression gives every row its own value within one statement.
+fn made_per_row(expression: &str) -> bool {
+    let e: String = expression
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    e == "gen_random_text_uuid()"
 }
 
 /// Changed models: one minimal UPDATE each; the same shape across models in one bulk

@@ -4,6 +4,7 @@
 
 use super::batch::{Batch, Work};
 use super::commit_error::{Report, RowFailureCause, WriteKind};
+use super::matching::client_identity;
 use super::outcome::{Reading, RowOutcome};
 use super::plan;
 use super::table::Table;
@@ -76,15 +77,15 @@ pub(crate) fn settle<M: CrateModel>(
     else {
         return next;
     };
-    // A skipped row whose earlier INSERT may have landed is looked up first (one request
-    // for many rows); the others are sent again alone.
-    let (check, alone): (Vec<usize>, Vec<usize>) = if matches!(batch.work, Work::Verify { .. }) {
-        (Vec::new(), skipped)
-    } else {
-        skipped
-            .into_iter()
-            .partition(|&t| table.insert_outcome_is_unknown(t))
-    };
+    // Skipped rows whose key the client knows are looked up first (one request for many
+    // rows: is the key taken, or did an earlier INSERT of the row land?); the others, and
+    // rows the lookup did not find, are sent again alone for CrateDB's own error.
+    let (check, alone) =
+        if matches!(batch.work, Work::Verify { .. }) || !client_identity(M::meta(), columns) {
+            (Vec::new(), skipped)
+        } else {
+            (skipped, Vec::new())
+        };
     next.extend(plan::verify(table, columns, &check, None));
     next.extend(plan::one_by_one::<M>(columns, &alone));
     if let Some((_, duplicate)) = verify.first() {
