@@ -404,14 +404,17 @@ const CAUSES: [(&str, i64, &str); 5] = [
     ),
 ];
 
-/// The rows for a causes table: two good ones, and one per cause.
-fn cause_rows() -> Vec<(
+/// A row of a causes table: id, n, c, o, d.
+type CauseRow = (
     String,
     Option<i32>,
     Option<i32>,
     Option<Object>,
     Option<Object>,
-)> {
+);
+
+/// The rows for a causes table: two good ones, and one per cause.
+fn cause_rows() -> Vec<CauseRow> {
     vec![
         (
             "good1".into(),
