@@ -1,6 +1,6 @@
 //! The error paths against a real CrateDB (`CRATEDB_URL`), each with CrateDB's own code, HTTP
-//! status and message as the server gives them: duplicate key (4091), NOT NULL and cast errors
-//! (4000), unknown table (4041) and column (4043), syntax error (4000), a statement over
+//! status and message as the server gives them: duplicate key (4091), NOT NULL, cast and range
+//! errors (4000), unknown table (4041) and column (4043), syntax error (4000), a statement over
 //! `statement_max_length` (4000), a failed login (401, plain text). Through raw SQL, queries,
 //! bulk writes and session commits, as a user meets them.
 
@@ -149,6 +149,25 @@ fn live_not_null_and_cast_errors_are_4000() {
             "SQLParseException[Cannot cast value `forty-two` to type `integer`]".into()
         ))
     );
+
+    // BIGINT stores i64::MIN + 1 ..= i64::MAX - 1: the two extremes are refused.
+    for extreme in [i64::MAX, i64::MIN] {
+        let err = raw(r#"INSERT INTO "people" ("id", "name") VALUES ($1, $2)"#)
+            .bind(extreme)
+            .bind("Arthur")
+            .execute(&live.client)
+            .expect_err("out of range");
+        assert_eq!(
+            sql_error(&err),
+            Some((
+                400,
+                4000,
+                format!(
+                    "SQLParseException[Value {extreme} exceeds allowed range for column of type bigint]"
+                )
+            ))
+        );
+    }
 
     // Through an outdated model in one bulk insert: a NULL fails its row only, with its error.
     let drifted = |id: i64, name: Option<&str>, age: &str| Drifted {
