@@ -68,13 +68,7 @@ fn live_aggregates_group_by_and_having() {
         .expect("counts");
     assert_eq!(counts, (6, 5, 3, 3), "count(product) skips NULL");
 
-    let totals: (
-        Option<i64>,
-        Option<f64>,
-        Option<f64>,
-        Option<i32>,
-        Option<i32>,
-    ) = s
+    let totals = s
         .query::<Sale>()
         .select((
             sum(Sale::units()),

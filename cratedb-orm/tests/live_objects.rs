@@ -210,6 +210,9 @@ fn live_object_keys_outside_the_bmp() {
     );
 }
 
+/// One change to an array of objects.
+type Change = Box<dyn Fn(&mut ObjectArray)>;
+
 #[test]
 fn live_object_arrays_are_rewritten_whole() {
     let Some(live) = live::connect("objects_arrays") else {
@@ -230,7 +233,7 @@ fn live_object_arrays_are_rewritten_whole() {
     s.commit().expect("insert");
     log.take();
 
-    let steps: Vec<(&str, Box<dyn Fn(&mut ObjectArray)>, Value)> = vec![
+    let steps: Vec<(&str, Change, Value)> = vec![
         (
             "append",
             Box::new(|a| a.push(object! { "foo": 3, "größe": "L" })),
