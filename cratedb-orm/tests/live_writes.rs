@@ -144,7 +144,7 @@ fn live_multi_row_insert_returning_gives_each_model_its_own_server_values() {
     let mut s = Session::new(client.clone());
     let before = TimestampTz::now().millis();
     let handles = s.add_all((0..300).map(|n| Character {
-        id: format!("c{n:03}"),
+        id: Some(format!("c{n:03}")),
         name: Some(format!("Name Number {n}")),
         quote: format!("quote {n}"),
         details: Some(object! { "n": n, "b": { "y": 2, "x": 1 }, "a": "first" }),
@@ -161,11 +161,11 @@ fn live_multi_row_insert_returning_gives_each_model_its_own_server_values() {
     // still gets the values of its own row.
     for (n, &h) in handles.iter().enumerate() {
         let c = &s[h];
-        assert_eq!(c.id, format!("c{n:03}"));
+        assert_eq!(c.id, Some(format!("c{n:03}")));
         assert_eq!(
             c.name_normalized.as_deref(),
             Some(format!("name number {n}").as_str()),
-            "generated column of {}",
+            "generated column of {:?}",
             c.id
         );
         let created = c.created_at.expect("DEFAULT now() read back").millis();
