@@ -132,6 +132,7 @@ fn live_raw_statements_bind_decode_and_track() {
         r#"UPDATE "events" SET "payload"['seen'] = $1 WHERE "id" = $2"#
     );
     s.commit().expect("commit tracked");
+    live.refresh("events");
     let seen: Vec<(i64, Value)> =
         raw(r#"SELECT "id", "payload"['seen'] FROM "events" WHERE "id" = $1 OR "id" = $2 ORDER BY "id""#)
             .bind(1)
