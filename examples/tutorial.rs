@@ -45,6 +45,10 @@ pub struct Results {
     pub space_quotes: Vec<Option<String>>,
     /// Arthur's `more_details['foo']` as the session sees it after the appends.
     pub arthur_foo: Vec<Value>,
+    /// The `_id` the log entry got from CrateDB, as the session read it back.
+    pub log_id: Option<String>,
+    /// The key `gen_random_text_uuid()` made for the item, as the session read it back.
+    pub item_id: Option<String>,
 }
 
 /// Prints one step: its title, the statements it sent, and its result.
@@ -192,6 +196,7 @@ pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
         ..Log::default()
     });
     session.commit()?;
+    results.log_id = session[log].id.clone();
     steps.step(
         "Log keyed by _id",
         format!("_id read back: {:?}", session[log].id),
@@ -203,6 +208,7 @@ pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
         ..Item::default()
     });
     session.commit()?;
+    results.item_id = session[item].id.clone();
     steps.step(
         "Item with gen_random_text_uuid()",
         format!("id read back: {:?}", session[item].id),

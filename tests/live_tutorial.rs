@@ -7,7 +7,9 @@ mod tutorial;
 #[path = "../cratedb-orm/tests/live/mod.rs"]
 mod live;
 
+use cratedb_orm::{Session, Value};
 use serde_json::json;
+use tutorial::{Character, City, Item, Log};
 
 #[test]
 fn live_tutorial_gives_the_seed_results() {
@@ -42,4 +44,58 @@ fn live_tutorial_gives_the_seed_results() {
     assert_eq!(results.arthur_foo, vec![json!(1), json!(2), json!(3)]);
     assert_eq!(results.fulltext_arthur, vec![some("Arthur Dent")]);
     assert_eq!(results.space_quotes, vec![some("Tricia McMillan")]);
+
+    // What each write step left in the database, read by a session of its own.
+    let mut s = Session::new(live.client.clone());
+    let characters = s
+        .query::<Character>()
+        .order_by(Character::name())
+        .all()
+        .expect("characters");
+    assert_eq!(characters.len(), 2);
+    let (arthur, trillian) = (&s[characters[0]], &s[characters[1]]);
+    let details = |c: &Character| c.details.clone().map(Value::from);
+    // Arthur: species changed by a one-key update; the array set, then appended to.
+    assert_eq!(
+        details(arthur),
+        Some(json!({"gender": "male", "species": "Betelgeusian"}))
+    );
+    assert_eq!(
+        arthur.more_details.clone().map(Value::from),
+        Some(json!([{"foo": 1, "bar": 10}, {"foo": 2}, {"foo": 3}]))
+    );
+    assert_eq!(arthur.name_normalized.as_deref(), Some("arthur dent"));
+    assert!(arthur.created_at.is_some());
+    // Trillian: the removed key is NULL.
+    assert_eq!(
+        details(trillian),
+        Some(json!({"gender": "female", "species": "human", "female_only_attribute": null}))
+    );
+    assert_eq!(trillian.more_details, None);
+    assert_eq!(trillian.quote, "We're on a space ship Arthur. In space.");
+
+    // The log entry under the _id the session read back, the item under its server-made key
+    // (the tutorial refreshed only its characters).
+    live.refresh("logs");
+    live.refresh("items");
+    let logs = s.query::<Log>().all().expect("logs");
+    assert_eq!(logs.len(), 1);
+    assert!(results.log_id.is_some());
+    assert_eq!(s[logs[0]].id, results.log_id);
+    assert_eq!(s[logs[0]].message, "Arthur Dent met Tricia McMillan");
+    let items = s.query::<Item>().all().expect("items");
+    assert_eq!(items.len(), 1);
+    assert!(results.item_id.is_some());
+    assert_eq!(s[items[0]].id, results.item_id);
+    assert_eq!(s[items[0]].name, "Towel");
+
+    // Tokyo, its point quantised by the geo index, its area as sent.
+    let tokyo = s
+        .find::<City>("Tokyo")
+        .expect("find")
+        .expect("Tokyo is stored");
+    let point = s[tokyo].coordinate.expect("coordinate");
+    assert!((point.lon - 139.76).abs() < 1e-6 && (point.lat - 35.68).abs() < 1e-6);
+    let area = s[tokyo].area.as_ref().expect("area");
+    assert_eq!(area.geometry_type(), "Polygon");
 }

@@ -54,8 +54,12 @@ fn plain_body_over_the_limit() {
 
 #[test]
 fn gzip_body_over_the_limit_after_decoding() {
-    // Compressed, the body is far below the limit; decoded, it is over it.
-    let server = TestServer::with_handler(|_| Reply::huge(2 * MB));
+    // Compressed (as by a compressing proxy: CrateDB itself does not), the body is far below
+    // the limit; decoded, it is over it.
+    let server = TestServer::builder()
+        .gzip(true)
+        .handler(|_| Reply::huge(2 * MB))
+        .start();
     let client = limited(&server, MB as u64);
     assert_too_large(client.sql("SELECT x FROM t", NO_ARGS), &server, MB as u64);
     assert_eq!(server.gzipped_responses(), 1);

@@ -51,23 +51,52 @@ fn rejects_args_and_bulk_args_together() {
 }
 
 #[test]
-fn rejects_unknown_keys_and_bad_json() {
+fn rejects_unknown_keys_and_bad_json_as_cratedb_does() {
+    // Each answer as CrateDB 6.4.3 gives it.
     let server = TestServer::start();
     let (status, body) = raw(&server, "POST", "/_sql", r#"{"stmt":"SELECT 1","foo":1}"#);
     assert_eq!(status, 400);
-    assert!(json_body(&body)["error"]["message"]
-        .as_str()
-        .unwrap_or("")
-        .contains("foo"));
+    assert_eq!(
+        json_body(&body),
+        json!({"error": {"message": "SQLParseException[Can't parse [{\"stmt\":\"SELECT 1\",\"foo\":1}]. Expecting payload with `stmt` string and `args` or `bulk_args` arrays]", "code": 4000}})
+    );
     let (status, _) = raw(&server, "POST", "/_sql", "not json");
     assert_eq!(status, 400);
-    let (status, _) = raw(
+    let (status, body) = raw(&server, "POST", "/_sql", "");
+    assert_eq!(status, 400);
+    assert_eq!(
+        json_body(&body)["error"]["message"],
+        json!("SQLParseException[Missing request body]")
+    );
+    let (status, body) = raw(&server, "POST", "/_sql", r#"{"args":[]}"#);
+    assert_eq!(status, 500);
+    assert_eq!(
+        json_body(&body),
+        json!({"error": {"message": "SQLParseSourceException[Field [stmt] is missing]", "code": 5000}})
+    );
+    let (status, body) = raw(
         &server,
         "POST",
         "/_sql",
         r#"{"stmt":"SELECT 1","bulk_args":[1]}"#,
     );
-    assert_eq!(status, 400);
+    assert_eq!(status, 500);
+    assert_eq!(
+        json_body(&body)["error"]["message"],
+        json!("SQLParseSourceException[`bulk_args` must contain a list of `args` (values list). Got unexpected: VALUE_NUMBER]")
+    );
+    let (status, body) = raw(
+        &server,
+        "POST",
+        "/_sql",
+        r#"{"stmt":"SELECT 1","args":"x"}"#,
+    );
+    assert_eq!(status, 500);
+    assert_eq!(
+        json_body(&body)["error"]["message"],
+        json!("SQLParseSourceException[`args` must start with an array, not `VALUE_STRING`]")
+    );
+    assert_eq!(server.request_count(), 0);
 }
 
 #[test]
@@ -124,8 +153,16 @@ fn node_info_and_unknown_paths() {
     assert_eq!(v["version"]["number"], json!("5.10.3"));
     let (status, body) = raw(&server, "HEAD", "/", "");
     assert_eq!((status, body.as_str()), (200, ""));
-    let (status, _) = raw(&server, "GET", "/_blobs/x", "");
-    assert_eq!(status, 404);
+    let (status, body) = raw(&server, "GET", "/_blobs/x", "");
+    assert_eq!(
+        (status, body.as_str()),
+        (404, "Requested file [_blobs/x] was not found")
+    );
+    let (status, body) = raw(&server, "POST", "/nothing", "{}");
+    assert_eq!(
+        (status, body.as_str()),
+        (403, "POST method is not allowed for [/nothing]")
+    );
     assert_eq!(server.root_request_count(), 2);
 }
 

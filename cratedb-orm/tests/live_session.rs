@@ -5,33 +5,10 @@
 mod live;
 mod models;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-
 use cratedb_orm::session::RowFailureCause;
 use cratedb_orm::{object, Client, CrateModel, Error, Object, ObjectArray, Session, Value};
 use models::{Character, City, Item, Log};
 use serde_json::json;
-
-/// A client on the live schema that counts the requests it sends.
-fn counting(live: &live::Live) -> (Client, Arc<AtomicUsize>) {
-    let count = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::clone(&count);
-    let client = Client::builder()
-        .url(&live.url)
-        .echo(move |_| {
-            seen.fetch_add(1, Ordering::Relaxed);
-        })
-        .build()
-        .expect("client");
-    (client, count)
-}
-
-fn create<M: CrateModel>(client: &Client) {
-    client
-        .sql(&cratedb_orm::ddl::create_table(M::meta()), &[] as &[Value])
-        .expect("create table");
-}
 
 fn details_of(client: &Client, id: &str) -> Value {
     let mut s = Session::new(client.clone());
@@ -44,10 +21,10 @@ fn live_inserts_read_back_server_values_and_updates_send_only_changed_keys() {
     let Some(live) = live::connect("session_writes") else {
         return;
     };
-    let (client, requests) = counting(&live);
-    create::<Character>(&client);
-    create::<Log>(&client);
-    create::<Item>(&client);
+    let (client, sent) = live.logging_client();
+    live.create::<Character>();
+    live.create::<Log>();
+    live.create::<Item>();
 
     let mut s = Session::new(client.clone());
     let arthur = s.add(Character {
@@ -63,13 +40,9 @@ fn live_inserts_read_back_server_values_and_updates_send_only_changed_keys() {
         quote: "We're on a space ship Arthur. In space.".into(),
         ..Character::default()
     });
-    let before = requests.load(Ordering::Relaxed);
+    sent.take();
     s.commit().expect("insert");
-    assert_eq!(
-        requests.load(Ordering::Relaxed) - before,
-        1,
-        "two characters, one request"
-    );
+    assert_eq!(sent.take().len(), 1, "two characters, one request");
     assert!(s[arthur].created_at.is_some(), "DEFAULT now() read back");
     assert_eq!(
         s[trillian].name_normalized.as_deref(),
@@ -91,9 +64,9 @@ fn live_inserts_read_back_server_values_and_updates_send_only_changed_keys() {
     assert!(s[item].id.is_some(), "gen_random_text_uuid() read back");
 
     // No-op commit: nothing sent.
-    let before = requests.load(Ordering::Relaxed);
+    sent.take();
     s.commit().expect("no-op");
-    assert_eq!(requests.load(Ordering::Relaxed), before);
+    assert_eq!(sent.take().len(), 0);
 
     // Per-key: changed, nested, deleted (→ NULL), added, mixed with a scalar column.
     {
@@ -149,8 +122,8 @@ fn live_ten_thousand_same_shape_updates_are_one_request() {
     let Some(live) = live::connect("session_bulk") else {
         return;
     };
-    let (client, requests) = counting(&live);
-    create::<Character>(&client);
+    let (client, sent) = live.logging_client();
+    live.create::<Character>();
     let mut s = Session::new(client.clone());
     let handles = s.add_all((0..10_000).map(|n| Character {
         name: Some(format!("c{n}")),
@@ -174,13 +147,9 @@ fn live_ten_thousand_same_shape_updates_are_one_request() {
             .get_or_insert_default()
             .set("species", "elf");
     }
-    let before = requests.load(Ordering::Relaxed);
+    sent.take();
     loaded.commit().expect("update 10,000");
-    assert_eq!(
-        requests.load(Ordering::Relaxed) - before,
-        1,
-        "one bulk request"
-    );
+    assert_eq!(sent.take().len(), 1, "one bulk request");
     live.refresh("characters");
     let n = loaded
         .query::<Character>()
@@ -196,8 +165,8 @@ fn live_recorded_changes_write_one_key_and_keep_the_rest() {
     let Some(live) = live::connect("session_set_key") else {
         return;
     };
-    let (client, requests) = counting(&live);
-    create::<Character>(&client);
+    let (client, sent) = live.logging_client();
+    live.create::<Character>();
     let mut s = Session::new(client.clone());
     s.add_all((0..100).map(|n| Character {
         name: Some(format!("c{n}")),
@@ -220,10 +189,10 @@ fn live_recorded_changes_write_one_key_and_keep_the_rest() {
         .set(all[0], Character::quote(), "Don't panic.")
         .expect("set");
     let first = loaded[all[0]].id.clone();
-    let before = requests.load(Ordering::Relaxed);
+    sent.take();
     loaded.commit().expect("update 100");
     // Two UPDATE shapes: the key alone, and the key with the quote.
-    assert_eq!(requests.load(Ordering::Relaxed) - before, 2);
+    assert_eq!(sent.take().len(), 2);
     live.refresh("characters");
 
     let mut check = Session::new(client.clone());
@@ -253,7 +222,7 @@ fn live_partial_bulk_failure_keeps_exactly_the_failed_row() {
     let Some(live) = live::connect("session_partial") else {
         return;
     };
-    create::<City>(&live.client);
+    live.create::<City>();
     let mut s = Session::new(live.client.clone());
     s.add(City {
         name: "Tokyo".into(),
@@ -300,7 +269,7 @@ fn live_optimistic_concurrency_detects_a_stale_update() {
     let Some(live) = live::connect("session_versioned") else {
         return;
     };
-    create::<Note>(&live.client);
+    live.create::<Note>();
     let mut s = Session::new(live.client.clone());
     s.add(Note {
         id: "n1".into(),

@@ -1,5 +1,6 @@
 //! A scripted CrateDB for loopback tests: echoes `INSERT … RETURNING` like CrateDB (inserted
-//! values plus server-made ones) and answers other statements from a script.
+//! values plus server-made ones, rows not in VALUES order) and answers other statements from a
+//! script.
 #![allow(dead_code)]
 
 use cratedb_client::testing::{Reply, SqlRequest};
@@ -35,7 +36,8 @@ pub fn server_value(column: &str, n: usize, inserted: &[(String, Value)]) -> Val
     }
 }
 
-/// Answers a multi-row `INSERT … VALUES (…), (…) RETURNING …` with one row per tuple.
+/// Answers a multi-row `INSERT … VALUES (…), (…) RETURNING …` with one row per tuple, in
+/// reverse order (CrateDB answers in shard order).
 pub fn insert_returning(req: &SqlRequest) -> Option<Reply> {
     if !req.stmt.starts_with("INSERT") {
         return None;
@@ -45,7 +47,8 @@ pub fn insert_returning(req: &SqlRequest) -> Option<Reply> {
     let close = req.stmt.find(") VALUES")?;
     let inserted = idents(req.stmt.get(open + 1..close)?);
     let cols = idents(returning);
-    let rows: Vec<Vec<Value>> = req
+    // CrateDB answers in the order its shards do, not in VALUES order: here, the reverse.
+    let mut rows: Vec<Vec<Value>> = req
         .args
         .chunks(inserted.len().max(1))
         .enumerate()
@@ -63,6 +66,7 @@ pub fn insert_returning(req: &SqlRequest) -> Option<Reply> {
                 .collect()
         })
         .collect();
+    rows.reverse();
     let col_refs: Vec<&str> = cols.iter().map(String::as_str).collect();
     Some(Reply::rows(&col_refs, rows))
 }

@@ -1,9 +1,11 @@
 //! A loopback CrateDB-protocol test server (feature `testing`).
 //!
-//! [`TestServer`] speaks the HTTP protocol of CrateDB (`GET /`, `POST /_sql`) exactly as
-//! PROTOCOL.md describes it — result, bulk and error bodies, error-code → HTTP-status mapping,
-//! `?types`, `error_trace`, gzip both ways — and answers each request with what your handler
-//! returns. It can also misbehave on purpose: delays, closed connections, truncated or huge
+//! [`TestServer`] speaks the HTTP protocol of CrateDB (`GET /`, `POST /_sql`) as CrateDB 6.4.3
+//! does — result, bulk and error bodies, error-code → HTTP-status mapping, `?types`,
+//! `error_trace`, gzip-compressed requests, plain-text answers to failed logins, malformed
+//! bodies and unknown paths (checked against exchanges recorded from the real server) — and
+//! answers each request with what your handler returns. Like CrateDB it never compresses its
+//! answers, unless you ask it to ([`TestServerBuilder::gzip`]). It can also misbehave on purpose: delays, closed connections, truncated or huge
 //! bodies, bare 502/503/504, refusing connections ([`TestServer::stop`] /
 //! [`TestServer::restart`] on the same port), and TLS with a certificate you give.
 //!

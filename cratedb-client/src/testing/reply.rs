@@ -28,6 +28,8 @@ pub struct Reply(pub(crate) Kind);
 pub(crate) enum Kind {
     Rows {
         cols: Vec<String>,
+        /// `col_types` as given; inferred from the values when `None`.
+        types: Option<Vec<Value>>,
         rows: Vec<Vec<Value>>,
     },
     Rowcount(i64),
@@ -41,6 +43,7 @@ pub(crate) enum Kind {
         status: u16,
         body: Vec<u8>,
     },
+    Unauthorized(String),
     Delay(Duration, Box<Reply>),
     Close,
     Truncated(Box<Reply>),
@@ -54,7 +57,12 @@ pub(crate) enum Action {
     Send {
         status: u16,
         body: Vec<u8>,
+        /// Headers besides `content-length` (and `content-encoding` when gzipped).
+        headers: Vec<(&'static str, String)>,
+        /// Announce the full length but send half the body, then close.
         truncate: bool,
+        /// Close the connection after this answer.
+        close: bool,
     },
     /// Announce `length` as `Content-Length`, send `body` (shorter), then close.
     Claim {
@@ -63,6 +71,29 @@ pub(crate) enum Action {
         length: u64,
     },
     Close,
+}
+
+/// CrateDB's `content-type` of its JSON answers to `POST /_sql`.
+const JSON_CONTENT_TYPE: &str = "application/json; charset=UTF-8";
+
+impl Action {
+    /// `body` with `status`, as CrateDB sends it: a JSON body with
+    /// `content-type: application/json; charset=UTF-8`; any other body (plain text, empty)
+    /// without a `content-type`.
+    pub(crate) fn send(status: u16, body: Vec<u8>) -> Action {
+        let headers = if body.first() == Some(&b'{') {
+            vec![("content-type", JSON_CONTENT_TYPE.to_string())]
+        } else {
+            Vec::new()
+        };
+        Action::Send {
+            status,
+            body,
+            headers,
+            truncate: false,
+            close: false,
+        }
+    }
 }
 
 /// The HTTP status CrateDB answers an error code with (PROTOCOL.md): 400 for 4000–4008 and
@@ -87,6 +118,18 @@ impl Reply {
     pub fn rows(cols: &[&str], rows: Vec<Vec<Value>>) -> Reply {
         Reply(Kind::Rows {
             cols: cols.iter().map(|c| c.to_string()).collect(),
+            types: None,
+            rows,
+        })
+    }
+
+    /// A result set whose `col_types` (sent when the request asked for `?types`) are these
+    /// type ids (PROTOCOL.md), e.g. `13` for a `GEO_POINT` that [`Reply::rows`] would infer as
+    /// an array of doubles from its value.
+    pub fn rows_with_types(cols: &[&str], col_types: Vec<Value>, rows: Vec<Vec<Value>>) -> Reply {
+        Reply(Kind::Rows {
+            cols: cols.iter().map(|c| c.to_string()).collect(),
+            types: Some(col_types),
             rows,
         })
     }
@@ -134,12 +177,22 @@ impl Reply {
         Reply(Kind::Status(status))
     }
 
-    /// Exactly this status and body (e.g. a plain-text 401, malformed JSON).
+    /// Exactly this status and body (e.g. malformed JSON, a plain-text 500). A body starting
+    /// with `{` is sent with CrateDB's JSON `content-type`, any other without one (as CrateDB
+    /// sends its plain-text answers).
     pub fn raw(status: u16, body: impl Into<Vec<u8>>) -> Reply {
         Reply(Kind::Raw {
             status,
             body: body.into(),
         })
+    }
+
+    /// A failed login as CrateDB answers it: status 401, the plain-text `message` (e.g.
+    /// `password authentication failed for user "nobody"`) followed by a newline,
+    /// `www-authenticate: Basic realm="CrateDB Authenticator"`, no `content-type`, and the
+    /// connection closed afterwards.
+    pub fn unauthorized(message: &str) -> Reply {
+        Reply(Kind::Unauthorized(message.to_string()))
     }
 
     /// `value` as a JSON body with status 200.
@@ -186,20 +239,21 @@ impl Reply {
     pub(crate) fn render(&self, request: Option<&SqlRequest>) -> (Option<Duration>, Action) {
         let types = request.is_some_and(|r| r.has_query_param("types"));
         let trace = request.is_some_and(|r| r.query_param("error_trace") == Some("true"));
-        let send = |status: u16, body: Value| Action::Send {
-            status,
-            body: body.to_string().into_bytes(),
-            truncate: false,
-        };
+        let send = |status: u16, body: Value| Action::send(status, body.to_string().into_bytes());
         match &self.0 {
-            Kind::Rows { cols, rows } => {
+            Kind::Rows {
+                cols,
+                types: given,
+                rows,
+            } => {
                 let mut body = Map::new();
                 body.insert("cols".into(), json!(cols));
                 if types {
-                    body.insert(
-                        "col_types".into(),
-                        Value::Array(infer_types(cols.len(), rows)),
-                    );
+                    let col_types = match given {
+                        Some(t) => t.clone(),
+                        None => infer_types(cols.len(), rows),
+                    };
+                    body.insert("col_types".into(), Value::Array(col_types));
                 }
                 body.insert("rows".into(), json!(rows));
                 body.insert("rowcount".into(), json!(rows.len()));
@@ -245,20 +299,19 @@ impl Reply {
                 }
                 (None, send(status_for_code(*code), Value::Object(body)))
             }
-            Kind::Status(status) => (
+            Kind::Status(status) => (None, Action::send(*status, Vec::new())),
+            Kind::Raw { status, body } => (None, Action::send(*status, body.clone())),
+            Kind::Unauthorized(message) => (
                 None,
                 Action::Send {
-                    status: *status,
-                    body: Vec::new(),
+                    status: 401,
+                    body: format!("{message}\n").into_bytes(),
+                    headers: vec![(
+                        "www-authenticate",
+                        r#"Basic realm="CrateDB Authenticator""#.to_string(),
+                    )],
                     truncate: false,
-                },
-            ),
-            Kind::Raw { status, body } => (
-                None,
-                Action::Send {
-                    status: *status,
-                    body: body.clone(),
-                    truncate: false,
+                    close: true,
                 },
             ),
             Kind::Delay(delay, reply) => {
@@ -269,10 +322,17 @@ impl Reply {
             Kind::Truncated(reply) => {
                 let (delay, action) = reply.render(request);
                 let action = match action {
-                    Action::Send { status, body, .. } => Action::Send {
+                    Action::Send {
                         status,
                         body,
+                        headers,
+                        ..
+                    } => Action::Send {
+                        status,
+                        body,
+                        headers,
                         truncate: true,
+                        close: true,
                     },
                     other => other,
                 };
@@ -292,14 +352,7 @@ impl Reply {
                 };
                 (delay, action)
             }
-            Kind::Huge(bytes) => (
-                None,
-                Action::Send {
-                    status: 200,
-                    body: huge_body(*bytes),
-                    truncate: false,
-                },
-            ),
+            Kind::Huge(bytes) => (None, Action::send(200, huge_body(*bytes))),
         }
     }
 }

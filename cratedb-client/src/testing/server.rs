@@ -82,7 +82,7 @@ impl Default for TestServerBuilder {
             version: "6.0.0".to_string(),
             node_name: "test-node".to_string(),
             tls: None,
-            gzip: true,
+            gzip: false,
         }
     }
 }
@@ -122,7 +122,9 @@ impl TestServerBuilder {
         Ok(self.tls(&cert, &key))
     }
 
-    /// Whether answers are gzip-compressed when the client accepts gzip (default `true`).
+    /// Whether answers are gzip-compressed when the client accepts gzip. Default `false`:
+    /// CrateDB sends its answers uncompressed whatever the client accepts; turn it on to
+    /// test compressed answers (e.g. from a compressing proxy in front of CrateDB).
     pub fn gzip(mut self, on: bool) -> Self {
         self.gzip = on;
         self
@@ -352,12 +354,14 @@ fn serve_http<S: Read + Write>(mut conn: Conn<S>, shared: &Shared) {
         if let Some(delay) = delay {
             std::thread::sleep(delay);
         }
-        let (status, body, truncate) = match action {
+        let (status, body, headers, truncate, close) = match action {
             Action::Send {
                 status,
                 body,
+                headers,
                 truncate,
-            } => (status, body, truncate),
+                close,
+            } => (status, body, headers, truncate, close),
             Action::Claim {
                 status,
                 body,
@@ -372,29 +376,21 @@ fn serve_http<S: Read + Write>(mut conn: Conn<S>, shared: &Shared) {
         let accepts_gzip = request
             .header("accept-encoding")
             .is_some_and(|v| v.to_ascii_lowercase().contains("gzip"));
-        let content_type = if body.first() == Some(&b'{') || body.is_empty() {
-            "application/json; charset=UTF-8"
-        } else {
-            "text/plain; charset=UTF-8"
-        };
         let gzipped = if shared.gzip && accepts_gzip && !body.is_empty() && !truncate {
             gzip(&body).ok()
         } else {
             None
         };
+        let mut head: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
         let result = match &gzipped {
             Some(gz) => {
                 shared.gzipped_responses.fetch_add(1, Ordering::SeqCst);
-                conn.write_response(
-                    status,
-                    &[("content-type", content_type), ("content-encoding", "gzip")],
-                    gz,
-                    false,
-                )
+                head.push(("content-encoding", "gzip"));
+                conn.write_response(status, &head, gz, false)
             }
-            None => conn.write_response(status, &[("content-type", content_type)], &body, truncate),
+            None => conn.write_response(status, &head, &body, truncate),
         };
-        if result.is_err() || truncate || request.wants_close() {
+        if result.is_err() || truncate || close || request.wants_close() {
             let _ = conn.stream_mut().flush();
             return;
         }
@@ -430,78 +426,139 @@ impl Shared {
                     "version": {
                         "number": self.version,
                         "build_hash": "0000000000000000000000000000000000000000",
+                        "build_timestamp": "NA",
                         "build_snapshot": false,
                         "lucene_version": "9.12.0",
                     },
                 });
-                let body = if request.method == "HEAD" {
-                    Vec::new()
+                // CrateDB answers HEAD with an empty body and no content-type.
+                let (body, headers) = if request.method == "HEAD" {
+                    (Vec::new(), Vec::new())
                 } else {
-                    body.to_string().into_bytes()
+                    (
+                        body.to_string().into_bytes(),
+                        vec![("content-type", "application/json".to_string())],
+                    )
                 };
                 (
                     None,
                     Action::Send {
                         status: 200,
                         body,
+                        headers,
                         truncate: false,
+                        close: false,
                     },
                 )
             }
             ("POST", "/_sql") => match self.parse_sql(request, query) {
                 Ok(sql) => {
                     lock(&self.requests).push(sql.clone());
-                    let handler = Arc::clone(
-                        &self.handler.read().unwrap_or_else(|e| e.into_inner()),
-                    );
-                    let reply = catch_unwind(AssertUnwindSafe(|| handler(&sql))).unwrap_or_else(
-                        |_| Reply::error(5000, "UnhandledServerException[the test handler panicked]"),
-                    );
+                    let handler =
+                        Arc::clone(&self.handler.read().unwrap_or_else(|e| e.into_inner()));
+                    let reply =
+                        catch_unwind(AssertUnwindSafe(|| handler(&sql))).unwrap_or_else(|_| {
+                            Reply::error(
+                                5000,
+                                "UnhandledServerException[the test handler panicked]",
+                            )
+                        });
                     reply.render(Some(&sql))
                 }
-                Err(message) => Reply::error(4000, &format!("SQLParseException[{message}]")).render(None),
+                Err(reply) => reply.render(None),
             },
-            _ => Reply::raw(
-                404,
-                json!({"error": {"message": format!("no handler for {} {path}", request.method), "code": 4040}})
-                    .to_string(),
-            )
-            .render(None),
+            // CrateDB's plain-text answers to other paths.
+            ("GET" | "HEAD", _) => (
+                None,
+                Action::send(
+                    404,
+                    format!(
+                        "Requested file [{}] was not found",
+                        path.trim_start_matches('/')
+                    )
+                    .into_bytes(),
+                ),
+            ),
+            (method, _) => (
+                None,
+                Action::send(
+                    403,
+                    format!("{method} method is not allowed for [{path}]").into_bytes(),
+                ),
+            ),
         }
     }
 
-    fn parse_sql(&self, request: &HttpRequest, query: &str) -> Result<SqlRequest, String> {
+    /// The request, or the error answer CrateDB gives to a body it cannot read.
+    fn parse_sql(&self, request: &HttpRequest, query: &str) -> Result<SqlRequest, Reply> {
         let gzipped = request
             .header("content-encoding")
             .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
         let body = if gzipped {
-            gunzip(&request.body).map_err(|e| format!("bad gzip body: {e}"))?
+            gunzip(&request.body).map_err(|e| {
+                Reply::error(4000, &format!("SQLParseException[bad gzip body: {e}]"))
+            })?
         } else {
             request.body.clone()
         };
-        let value: Value =
-            serde_json::from_slice(&body).map_err(|e| format!("request body is not JSON: {e}"))?;
-        let Value::Object(mut object) = value else {
-            return Err("request body is not a JSON object".to_string());
-        };
-        if let Some(key) = object
-            .keys()
-            .find(|k| !matches!(k.as_str(), "stmt" | "args" | "bulk_args"))
-        {
-            return Err(format!("unknown key in request body: {key}"));
+        if body.is_empty() {
+            return Err(Reply::error(
+                4000,
+                "SQLParseException[Missing request body]",
+            ));
         }
-        let Some(Value::String(stmt)) = object.remove("stmt") else {
-            return Err("missing or non-text \"stmt\"".to_string());
+        let cannot_parse = || {
+            Reply::error(
+                4000,
+                &format!(
+                    "SQLParseException[Can't parse [{}]. Expecting payload with `stmt` string and `args` or `bulk_args` arrays]",
+                    String::from_utf8_lossy(&body)
+                ),
+            )
+        };
+        let value: Value = serde_json::from_slice(&body).map_err(|_| cannot_parse())?;
+        let Value::Object(mut object) = value else {
+            return Err(Reply::error(
+                5000,
+                "SQLParseSourceException[Field [stmt] is missing]",
+            ));
+        };
+        if object
+            .keys()
+            .any(|k| !matches!(k.as_str(), "stmt" | "args" | "bulk_args"))
+        {
+            return Err(cannot_parse());
+        }
+        let stmt = match object.remove("stmt") {
+            Some(Value::String(stmt)) => stmt,
+            Some(_) => return Err(cannot_parse()),
+            None => {
+                return Err(Reply::error(
+                    5000,
+                    "SQLParseSourceException[Field [stmt] is missing]",
+                ))
+            }
         };
         let args = object.remove("args");
         let bulk_args = object.remove("bulk_args");
         if args.is_some() && bulk_args.is_some() {
-            return Err("request body contains both args and bulk_args".to_string());
+            return Err(Reply::error(
+                4000,
+                "SQLParseException[request body contains args and bulk_args. It's forbidden to provide both]",
+            ));
         }
         let args = match args {
             None => Vec::new(),
             Some(Value::Array(a)) => a,
-            Some(_) => return Err("\"args\" is not an array".to_string()),
+            Some(other) => {
+                return Err(Reply::error(
+                    5000,
+                    &format!(
+                        "SQLParseSourceException[`args` must start with an array, not `{}`]",
+                        json_token(&other)
+                    ),
+                ))
+            }
         };
         let bulk_args = match bulk_args {
             None => None,
@@ -509,11 +566,22 @@ impl Shared {
                 rows.into_iter()
                     .map(|r| match r {
                         Value::Array(r) => Ok(r),
-                        _ => Err("a \"bulk_args\" row is not an array".to_string()),
+                        other => Err(Reply::error(
+                            5000,
+                            &format!(
+                                "SQLParseSourceException[`bulk_args` must contain a list of `args` (values list). Got unexpected: {}]",
+                                json_token(&other).trim_end_matches("_INT").trim_end_matches("_FLOAT")
+                            ),
+                        )),
                     })
                     .collect::<Result<Vec<_>, _>>()?,
             ),
-            Some(_) => return Err("\"bulk_args\" is not an array".to_string()),
+            Some(_) => {
+                return Err(Reply::error(
+                    5000,
+                    "SQLParseSourceException[Field [bulk_args] has an invalid value]",
+                ))
+            }
         };
         Ok(SqlRequest {
             stmt,
@@ -523,5 +591,19 @@ impl Shared {
             query: query.to_string(),
             gzipped,
         })
+    }
+}
+
+/// The name of the JSON token a value starts with, as CrateDB's parser (Jackson) names it.
+fn json_token(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "VALUE_NULL",
+        Value::Bool(true) => "VALUE_TRUE",
+        Value::Bool(false) => "VALUE_FALSE",
+        Value::Number(n) if n.is_f64() => "VALUE_NUMBER_FLOAT",
+        Value::Number(_) => "VALUE_NUMBER_INT",
+        Value::String(_) => "VALUE_STRING",
+        Value::Array(_) => "START_ARRAY",
+        Value::Object(_) => "START_OBJECT",
     }
 }

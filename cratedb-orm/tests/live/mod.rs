@@ -4,9 +4,10 @@
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use cratedb_orm::{Client, Value};
+use cratedb_orm::{Client, CrateModel, Value};
 
 /// A live CrateDB, with a fresh schema.
 pub struct Live {
@@ -60,12 +61,60 @@ pub fn with_schema(url: &str, schema: &str) -> String {
     }
 }
 
+/// One statement a [`Live::logging_client`] sent: its text, and its row count when it was a bulk
+/// request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sent {
+    /// The statement text.
+    pub sql: String,
+    /// `Some(rows)` for a bulk request.
+    pub bulk_rows: Option<usize>,
+    /// Whether it succeeded.
+    pub ok: bool,
+}
+
+/// The statements a [`Live::logging_client`] sent, in order.
+#[derive(Debug, Clone, Default)]
+pub struct SentLog(Arc<Mutex<Vec<Sent>>>);
+
+impl SentLog {
+    /// Everything sent since the last `take`, forgotten here.
+    pub fn take(&self) -> Vec<Sent> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
 impl Live {
     /// `REFRESH TABLE` on a table of this schema.
     pub fn refresh(&self, table: &str) {
         self.client
             .sql(&format!("REFRESH TABLE \"{table}\""), &[] as &[Value])
             .expect("refresh");
+    }
+
+    /// Creates the table of `M` in this schema.
+    pub fn create<M: CrateModel>(&self) {
+        self.client
+            .sql(&cratedb_orm::ddl::create_table(M::meta()), &[] as &[Value])
+            .unwrap_or_else(|e| panic!("create table {}: {e}", M::meta().name));
+    }
+
+    /// A client on this schema that logs every statement it sends (text, bulk rows, outcome).
+    pub fn logging_client(&self) -> (Client, SentLog) {
+        let log = SentLog::default();
+        let sink = log.clone();
+        let client = Client::builder()
+            .url(&self.url)
+            .echo(move |e| {
+                sink.0.lock().unwrap_or_else(|e| e.into_inner()).push(Sent {
+                    sql: e.statement.to_string(),
+                    bulk_rows: e.bulk_rows,
+                    ok: e.ok,
+                })
+            })
+            .build()
+            .expect("client");
+        (client, log)
     }
 }
 
@@ -87,5 +136,16 @@ impl Drop for Live {
                 }
             }
         }
+    }
+}
+
+/// The HTTP status, CrateDB's code and its message in an ORM error, when the server answered
+/// with an error body.
+pub fn sql_error(err: &cratedb_orm::Error) -> Option<(u16, i64, String)> {
+    match err {
+        cratedb_orm::Error::Client(cratedb_orm::client::Error::Sql { status, error, .. }) => {
+            Some((*status, error.code, error.message.clone()))
+        }
+        _ => None,
     }
 }
