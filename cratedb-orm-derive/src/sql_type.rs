@@ -1,11 +1,11 @@
 //! Column type names written in attributes (`object(columns(age = "INTEGER"))`) → code
-//! building the matching `::cratedb_orm::SqlType`.
+//! building the matching `::cratedb_orm::__private::SqlType`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 /// Parses a CrateDB type name (case-insensitive) into an expression of type
-/// `::cratedb_orm::SqlType`, or explains what is accepted.
+/// `::cratedb_orm::__private::SqlType`, or explains what is accepted.
 pub fn parse_sql_type(text: &str) -> Result<TokenStream, String> {
     let normalized = text
         .split_whitespace()
@@ -37,15 +37,17 @@ fn parse(text: &str) -> Option<TokenStream> {
         _ => None,
     };
     if let Some(variant) = simple {
-        return Some(quote!(::cratedb_orm::SqlType::#variant));
+        return Some(quote!(::cratedb_orm::__private::SqlType::#variant));
     }
     if let Some(inner) = parenthesized(text, "ARRAY") {
         let inner = parse(inner)?;
-        return Some(quote!(::cratedb_orm::SqlType::Array(::std::boxed::Box::new(#inner))));
+        return Some(
+            quote!(::cratedb_orm::__private::SqlType::Array(::std::boxed::Box::new(#inner))),
+        );
     }
     if let Some(n) = parenthesized(text, "FLOAT_VECTOR") {
         let n: usize = n.parse().ok().filter(|n| (1..=2048).contains(n))?;
-        return Some(quote!(::cratedb_orm::SqlType::FloatVector(#n)));
+        return Some(quote!(::cratedb_orm::__private::SqlType::FloatVector(#n)));
     }
     let policy = if text == "OBJECT" {
         quote!(::core::option::Option::None)
@@ -56,9 +58,9 @@ fn parse(text: &str) -> Option<TokenStream> {
             "IGNORED" => quote!(Ignored),
             _ => return None,
         };
-        quote!(::core::option::Option::Some(::cratedb_orm::types::ObjectPolicy::#variant))
+        quote!(::core::option::Option::Some(::cratedb_orm::__private::ObjectPolicy::#variant))
     };
-    Some(quote!(::cratedb_orm::SqlType::Object {
+    Some(quote!(::cratedb_orm::__private::SqlType::Object {
         policy: #policy,
         columns: ::std::vec::Vec::new(),
     }))

@@ -9,7 +9,13 @@ use crate::model::Model;
 /// `pub const fn <index>() -> expr::Index<Self>` for every named fulltext index.
 pub fn accessors(model: &Model) -> TokenStream {
     let ident = &model.ident;
-    let fns = model.columns().map(|f| {
+    // A field named like a DDL function gets no accessor: the reserved-name check reports
+    // it (one error, not a second one for a duplicate definition).
+    let fns = model.columns().filter(|f| {
+        let name = f.name();
+        !super::ddl::DDL_FNS.iter().any(|(ddl, _, _)| *ddl == name)
+    });
+    let fns = fns.map(|f| {
         let name = &f.ident;
         let ty = &f.ty;
         let column = &f.column;
@@ -20,21 +26,29 @@ pub fn accessors(model: &Model) -> TokenStream {
         );
         quote! {
             #[doc = #doc]
-            pub const fn #name() -> ::cratedb_orm::Column<Self, #ty> {
-                ::cratedb_orm::Column::new(#column)
+            pub const fn #name() -> ::cratedb_orm::__private::Column<Self, #ty> {
+                ::cratedb_orm::__private::Column::new(#column)
             }
         }
     });
-    let indexes = model.fulltext.iter().map(|index| {
+    // Every accessor name once: a model with errors (an index named like a column, two
+    // indexes of one name) gets its stand-in accessors without one more error.
+    let mut taken: Vec<String> = model.columns().map(|f| f.name()).collect();
+    let indexes = model.fulltext.iter().filter_map(|index| {
         let name = &index.name;
-        let fn_ident = syn::Ident::new(&accessor_name(name), index.span);
-        let doc = format!("The fulltext index `{name}`, for `match_` (`{ident}::{fn_ident}()`).");
-        quote! {
-            #[doc = #doc]
-            pub const fn #fn_ident() -> ::cratedb_orm::expr::Index<Self> {
-                ::cratedb_orm::expr::Index::new(#name)
-            }
+        let accessor = accessor_name(name);
+        if taken.contains(&accessor) {
+            return None;
         }
+        taken.push(accessor.clone());
+        let fn_ident = syn::Ident::new(&accessor, index.span);
+        let doc = format!("The fulltext index `{name}`, for `match_` (`{ident}::{fn_ident}()`).");
+        Some(quote! {
+            #[doc = #doc]
+            pub const fn #fn_ident() -> ::cratedb_orm::__private::Index<Self> {
+                ::cratedb_orm::__private::Index::new(#name)
+            }
+        })
     });
     quote! {
         #[automatically_derived]

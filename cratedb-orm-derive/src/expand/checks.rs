@@ -4,20 +4,34 @@
 use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
 use syn::spanned::Spanned;
+use syn::Ident;
 
 use crate::model::{Field, Fulltext};
 
-/// `const _: () = assert!(…)` items for every type-dependent option of `fields`.
-pub fn type_checks(fields: &[&Field], fulltext: &[Fulltext]) -> TokenStream {
+/// `const _: () = assert!(…)` items for every type-dependent option of `fields`, and for
+/// field names the ORM reserves (`::cratedb_orm::__private::RESERVED`: the accessor would
+/// clash with a generated function or a `CrateModel` method).
+pub fn type_checks(model: &Ident, fields: &[&Field], fulltext: &[Fulltext]) -> TokenStream {
     let mut out = TokenStream::new();
     for field in fields.iter().filter(|f| !f.skip) {
+        let name = field.name();
+        let message = format!(
+            "a field named `{name}` would get an accessor `{model}::{name}()` that clashes \
+             with the generated function of that name; rename the field and keep the column \
+             name with `#[cratedb(column = \"{name}\")]`"
+        );
+        out.extend(quote_spanned! {field.ident.span()=>
+            const _: () = ::core::assert!(
+                !::cratedb_orm::__private::is_reserved(#name),
+                #message
+            );
+        });
         // Every column type is a `CrateType`, and its `CLASS` (which may hold its own
         // checks, e.g. the dimension of a `FloatVector<N>`) evaluates.
         let ty = &field.ty;
         out.extend(quote_spanned! {ty.span()=>
-            const _: ::cratedb_orm::types::TypeClass = <#ty as ::cratedb_orm::CrateType>::CLASS;
+            const _: ::cratedb_orm::__private::TypeClass = <#ty as ::cratedb_orm::__private::CrateType>::CLASS;
         });
-        let name = field.name();
         let mut check = |span: Span, condition: &str, message: String| {
             out.extend(assertion(field, span, condition, &message));
         };
@@ -96,7 +110,7 @@ fn assertion(field: &Field, span: Span, condition: &str, message: &str) -> Token
     let member: TokenStream = member.parse().unwrap_or_default();
     quote_spanned! {span=>
         const _: () = ::core::assert!(
-            #negate <#ty as ::cratedb_orm::CrateType>::#member,
+            #negate <#ty as ::cratedb_orm::__private::CrateType>::#member,
             #message
         );
     }

@@ -42,25 +42,25 @@ pub fn codec_fns(model: &Model) -> TokenStream {
     let object_arms = columns.iter().enumerate().map(|(i, f)| {
         let ident = &f.ident;
         let ty = &f.ty;
-        let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
+        let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::__private::CrateType>);
         quote!(#i => #crate_type::as_object(&self.#ident),)
     });
     let object_ref_arms = columns.iter().enumerate().map(|(i, f)| {
         let ident = &f.ident;
         let ty = &f.ty;
-        let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
+        let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::__private::CrateType>);
         quote!(#i => #crate_type::object_ref(&self.#ident),)
     });
     let object_mut_arms = columns.iter().enumerate().map(|(i, f)| {
         let ident = &f.ident;
         let ty = &f.ty;
-        let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
+        let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::__private::CrateType>);
         quote!(#i => #crate_type::object_mut(&mut self.#ident),)
     });
     let serialize_arms = columns.iter().enumerate().map(|(i, f)| {
         let ident = &f.ident;
         let ty = &f.ty;
-        let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
+        let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::__private::CrateType>);
         quote!(#i => #crate_type::serialize_wire(&self.#ident, serializer),)
     });
     let snapshot_fields = model.fields.iter().map(|f| {
@@ -85,21 +85,21 @@ pub fn codec_fns(model: &Model) -> TokenStream {
     });
 
     quote! {
-        fn to_values(&self) -> ::std::vec::Vec<::cratedb_orm::Value> {
+        fn to_values(&self) -> ::std::vec::Vec<::cratedb_orm::__private::Value> {
             ::std::vec![#(#to_values),*]
         }
 
-        fn column_value(&self, index: usize) -> ::cratedb_orm::Value {
+        fn column_value(&self, index: usize) -> ::cratedb_orm::__private::Value {
             match index {
                 #(#value_arms)*
-                _ => ::cratedb_orm::Value::Null,
+                _ => ::cratedb_orm::__private::Value::Null,
             }
         }
 
         fn from_row(
-            layout: &::cratedb_orm::RowLayout,
-            row: &mut [::cratedb_orm::Value],
-        ) -> ::cratedb_orm::Result<Self> {
+            layout: &::cratedb_orm::__private::RowLayout,
+            row: &mut [::cratedb_orm::__private::Value],
+        ) -> ::cratedb_orm::__private::Result<Self> {
             ::core::result::Result::Ok(Self {
                 #(#decoded_fields)*
             })
@@ -108,14 +108,14 @@ pub fn codec_fns(model: &Model) -> TokenStream {
         fn set_column(
             &mut self,
             index: usize,
-            value: ::cratedb_orm::Value,
-        ) -> ::cratedb_orm::Result<()> {
+            value: ::cratedb_orm::__private::Value,
+        ) -> ::cratedb_orm::__private::Result<()> {
             match index {
                 #(#set_arms)*
                 _ => {
-                    return ::core::result::Result::Err(::cratedb_orm::Error::decode(
+                    return ::core::result::Result::Err(::cratedb_orm::__private::Error::decode(
                         ::std::format!("#{}", index),
-                        ::cratedb_orm::types::DecodeError {
+                        ::cratedb_orm::__private::DecodeError {
                             expected: ::std::format!(
                                 "a column index of {} (below {})",
                                 #model_name,
@@ -143,14 +143,14 @@ pub fn codec_fns(model: &Model) -> TokenStream {
         fn column_object(
             &self,
             index: usize,
-        ) -> ::core::option::Option<&::cratedb_orm::__serde_json::Map<::std::string::String, ::cratedb_orm::Value>> {
+        ) -> ::core::option::Option<&::cratedb_orm::__private::Map<::std::string::String, ::cratedb_orm::__private::Value>> {
             match index {
                 #(#object_arms)*
                 _ => ::core::option::Option::None,
             }
         }
 
-        fn column_object_ref(&self, index: usize) -> ::core::option::Option<&::cratedb_orm::Object> {
+        fn column_object_ref(&self, index: usize) -> ::core::option::Option<&::cratedb_orm::__private::Object> {
             match index {
                 #(#object_ref_arms)*
                 _ => ::core::option::Option::None,
@@ -160,14 +160,14 @@ pub fn codec_fns(model: &Model) -> TokenStream {
         fn column_object_mut(
             &mut self,
             index: usize,
-        ) -> ::core::option::Option<&mut ::cratedb_orm::Object> {
+        ) -> ::core::option::Option<&mut ::cratedb_orm::__private::Object> {
             match index {
                 #(#object_mut_arms)*
                 _ => ::core::option::Option::None,
             }
         }
 
-        fn serialize_column<S: ::cratedb_orm::__Serializer>(
+        fn serialize_column<S: ::cratedb_orm::__private::Serializer>(
             &self,
             index: usize,
             serializer: S,
@@ -204,12 +204,12 @@ fn decode_row_fn(model: &Model, columns: &[&Field]) -> TokenStream {
     let seeds = columns.iter().enumerate().map(|(i, f)| {
         let ty = &f.ty;
         let seed = quote::format_ident!("__Seed{}", i);
-        let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
+        let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::__private::CrateType>);
         quote! {
             struct #seed;
-            impl<'de> ::cratedb_orm::__DeserializeSeed<'de> for #seed {
-                type Value = ::core::result::Result<#ty, ::cratedb_orm::types::DecodeError>;
-                fn deserialize<D: ::cratedb_orm::__Deserializer<'de>>(
+            impl<'de> ::cratedb_orm::__private::DeserializeSeed<'de> for #seed {
+                type Value = ::core::result::Result<#ty, ::cratedb_orm::__private::DecodeError>;
+                fn deserialize<D: ::cratedb_orm::__private::Deserializer<'de>>(
                     self,
                     d: D,
                 ) -> ::core::result::Result<Self::Value, D::Error> {
@@ -223,14 +223,14 @@ fn decode_row_fn(model: &Model, columns: &[&Field]) -> TokenStream {
         let column = &f.column;
         let seed = quote::format_ident!("__Seed{}", i);
         quote! {
-            ::core::option::Option::Some(#i) => match ::cratedb_orm::__SeqAccess::next_element_seed(&mut row, #seed)? {
+            ::core::option::Option::Some(#i) => match ::cratedb_orm::__private::SeqAccess::next_element_seed(&mut row, #seed)? {
                 ::core::option::Option::Some(::core::result::Result::Ok(v)) => {
                     #name = ::core::option::Option::Some(v);
                     true
                 }
                 ::core::option::Option::Some(::core::result::Result::Err(e)) => {
                     return ::core::result::Result::Ok(::core::result::Result::Err(
-                        ::cratedb_orm::Error::decode(#column, e),
+                        ::cratedb_orm::__private::Error::decode(#column, e),
                     ));
                 }
                 ::core::option::Option::None => false,
@@ -244,15 +244,15 @@ fn decode_row_fn(model: &Model, columns: &[&Field]) -> TokenStream {
                 let name = local(i);
                 let ty = &f.ty;
                 let column = &f.column;
-                let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
+                let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::__private::CrateType>);
                 quote! {
                     #ident: match #name {
                         ::core::option::Option::Some(v) => v,
-                        ::core::option::Option::None => match #crate_type::from_value(::cratedb_orm::Value::Null) {
+                        ::core::option::Option::None => match #crate_type::from_value(::cratedb_orm::__private::Value::Null) {
                             ::core::result::Result::Ok(v) => v,
                             ::core::result::Result::Err(e) => {
                                 return ::core::result::Result::Ok(::core::result::Result::Err(
-                                    ::cratedb_orm::Error::decode(#column, e),
+                                    ::cratedb_orm::__private::Error::decode(#column, e),
                                 ));
                             }
                         },
@@ -263,11 +263,11 @@ fn decode_row_fn(model: &Model, columns: &[&Field]) -> TokenStream {
         }
     });
     quote! {
-        fn decode_row<'de, A: ::cratedb_orm::__SeqAccess<'de>>(
-            layout: &::cratedb_orm::RowLayout,
+        fn decode_row<'de, A: ::cratedb_orm::__private::SeqAccess<'de>>(
+            layout: &::cratedb_orm::__private::RowLayout,
             mut row: A,
-            kept: &mut ::std::vec::Vec<(usize, ::cratedb_orm::Value)>,
-        ) -> ::core::result::Result<::cratedb_orm::Result<Self>, A::Error> {
+            kept: &mut ::std::vec::Vec<(usize, ::cratedb_orm::__private::Value)>,
+        ) -> ::core::result::Result<::cratedb_orm::__private::Result<Self>, A::Error> {
             #(#seeds)*
             #(#locals)*
             let mut position = 0usize;
@@ -292,7 +292,7 @@ fn decode_row_fn(model: &Model, columns: &[&Field]) -> TokenStream {
 fn encode(field: &Field) -> TokenStream {
     let ty = &field.ty;
     let ident = &field.ident;
-    let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
+    let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::__private::CrateType>);
     quote!(#crate_type::to_value(&self.#ident))
 }
 
@@ -300,9 +300,9 @@ fn encode(field: &Field) -> TokenStream {
 fn decode(field: &Field, value: TokenStream) -> TokenStream {
     let ty = &field.ty;
     let column = &field.column;
-    let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
+    let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::__private::CrateType>);
     quote! {
         #crate_type::from_value(#value)
-            .map_err(|e| ::cratedb_orm::Error::decode(#column, e))
+            .map_err(|e| ::cratedb_orm::__private::Error::decode(#column, e))
     }
 }

@@ -30,14 +30,14 @@ pub fn meta_fn(model: &Model) -> TokenStream {
             Setting::Float(x) => quote!(Float(#x)),
             Setting::Bool(b) => quote!(Bool(#b)),
         };
-        quote!((#key, ::cratedb_orm::model::TableSetting::#value))
+        quote!((#key, ::cratedb_orm::__private::TableSetting::#value))
     });
     let fulltext = model.fulltext.iter().map(|index| {
         let name = &index.name;
         let columns = index.columns.iter().map(|(c, _)| c);
         let analyzer = option_str(index.analyzer.as_deref());
         quote! {
-            ::cratedb_orm::model::FulltextIndex {
+            ::cratedb_orm::__private::FulltextIndex {
                 name: #name,
                 columns: ::std::vec![#(#columns),*],
                 analyzer: #analyzer,
@@ -46,11 +46,11 @@ pub fn meta_fn(model: &Model) -> TokenStream {
     });
     let versioned = model.versioned;
     quote! {
-        fn meta() -> &'static ::cratedb_orm::TableMeta {
-            static META: ::std::sync::OnceLock<::cratedb_orm::TableMeta> =
+        fn meta() -> &'static ::cratedb_orm::__private::TableMeta {
+            static META: ::std::sync::OnceLock<::cratedb_orm::__private::TableMeta> =
                 ::std::sync::OnceLock::new();
             META.get_or_init(|| {
-                let mut meta = ::cratedb_orm::TableMeta::new(#model_name, #table);
+                let mut meta = ::cratedb_orm::__private::TableMeta::new(#model_name, #table);
                 meta.schema = #schema;
                 meta.columns = ::std::vec![#(#columns),*];
                 meta.primary_key = ::std::vec![#(#primary_key),*];
@@ -71,11 +71,13 @@ fn column_meta(field: &Field) -> TokenStream {
     let ty = &field.ty;
     let column = &field.column;
     let field_name = field.name();
-    let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::CrateType>);
+    let crate_type = quote_spanned!(ty.span()=> <#ty as ::cratedb_orm::__private::CrateType>);
     let mut sql_type = quote!(#crate_type::sql_type());
     if let Some(object) = &field.object {
         let policy = match &object.policy {
-            Some(p) => quote!(::core::option::Option::Some(::cratedb_orm::types::ObjectPolicy::#p)),
+            Some(p) => {
+                quote!(::core::option::Option::Some(::cratedb_orm::__private::ObjectPolicy::#p))
+            }
             None => quote!(::core::option::Option::None),
         };
         let columns = object
@@ -111,7 +113,7 @@ fn column_meta(field: &Field) -> TokenStream {
         options.push(quote!(.fetched()));
     }
     quote! {
-        ::cratedb_orm::ColumnMeta::new(#column, #field_name, #sql_type, #crate_type::NULLABLE)
+        ::cratedb_orm::__private::ColumnMeta::new(#column, #field_name, #sql_type, #crate_type::NULLABLE)
             #(#options)*
     }
 }

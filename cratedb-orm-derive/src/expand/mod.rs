@@ -1,10 +1,11 @@
-//! Code generation from a validated [`Model`]. Only `::cratedb_orm::` (and `::core`,
-//! `::std`) paths are emitted.
+//! Code generation from a validated [`Model`]. Only `::cratedb_orm::__private::` (and
+//! `::core`, `::std`) paths are emitted: the ORM's one door for generated code.
 
 mod accessors;
 mod checks;
 mod codec;
 mod ddl;
+mod fallback;
 mod meta;
 
 use proc_macro2::TokenStream;
@@ -13,6 +14,7 @@ use quote::quote;
 use crate::model::{Field, Model};
 
 pub use checks::type_checks;
+pub use fallback::fallback;
 
 /// Everything the derive generates for `model`.
 pub fn expand(model: &Model) -> TokenStream {
@@ -22,10 +24,10 @@ pub fn expand(model: &Model) -> TokenStream {
     let accessors = accessors::accessors(model);
     let ddl = ddl::ddl_fns(model);
     let fields: Vec<&Field> = model.fields.iter().collect();
-    let checks = type_checks(&fields, &model.fulltext);
+    let checks = type_checks(ident, &fields, &model.fulltext);
     quote! {
         #[automatically_derived]
-        impl ::cratedb_orm::CrateModel for #ident {
+        impl ::cratedb_orm::__private::CrateModel for #ident {
             #meta
             #codec
         }

@@ -34,21 +34,6 @@ const SYSTEM_COLUMNS: &[&str] = &[
     "_raw",
 ];
 
-/// Functions an accessor must not clash with: the generated DDL functions, and the
-/// `CrateModel` methods (an inherent `Model::meta()` would shadow the trait's).
-const RESERVED_FNS: &[&str] = &[
-    "create_table_sql",
-    "create_table_if_not_exists_sql",
-    "drop_table_sql",
-    "drop_table_if_exists_sql",
-    "meta",
-    "to_values",
-    "column_value",
-    "from_row",
-    "set_column",
-    "apply_defaults",
-];
-
 const STRUCT_OPTIONS: &str = "`table`, `schema`, `number_of_shards`, `number_of_replicas`, \
     `clustered_by`, `partitioned_by`, `with`, `fulltext`, `versioned`";
 

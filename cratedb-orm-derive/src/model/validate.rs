@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use proc_macro2::Span;
 
-use super::{Field, Model, RESERVED_FNS, SYSTEM_COLUMNS};
+use super::{Field, Model, SYSTEM_COLUMNS};
 use crate::errors::Errors;
 
 /// Cross-field checks: column names, keys, clustering, partitioning, indexes, identity.
@@ -18,18 +18,6 @@ pub fn validate(model: &Model, errors: &mut Errors) {
             errors.push(
                 field.ident.span(),
                 format_args!("two fields map to the column `{}`", field.column),
-            );
-        }
-        let name = field.name();
-        if RESERVED_FNS.contains(&name.as_str()) {
-            errors.push(
-                field.ident.span(),
-                format_args!(
-                    "a field named `{name}` would get an accessor `{}::{name}()` that clashes \
-                     with the generated function of that name; rename the field and keep the \
-                     column name with `#[cratedb(column = \"{name}\")]`",
-                    model.ident
-                ),
             );
         }
     }
