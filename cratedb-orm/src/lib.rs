@@ -1,5 +1,6 @@
-// The crate docs are the README: its tutorial is compiled and run as doc-tests.
-#![doc = include_str!("../../README.md")]
+// The crate docs are the README (a link to the workspace README, so the packaged crate has
+// it too): its tutorial is compiled and run as doc-tests.
+#![doc = include_str!("../README.md")]
 
 extern crate self as cratedb_orm;
 
