@@ -12,6 +12,7 @@ use crate::echo::EchoEvent;
 use crate::node_pool::NodePool;
 use crate::server_info::{parse_server_info, ServerInfo, ServerVersion};
 use crate::statement::is_read;
+use crate::trace::{RequestTrace, RowCount};
 use crate::transport::{Answer, AttemptError, BodyRead, Transport};
 use crate::{row_decoder, wire};
 use crate::{BulkResponse, ClientBuilder, Error, Result, ResultInfo, RowSink, Rows, SqlResponse};
@@ -70,7 +71,12 @@ impl Client {
     }
 
     pub(crate) fn from_config(config: Config) -> Result<Client> {
-        let pool = NodePool::new(&config.servers, config.tls, config.retry_interval);
+        let pool = NodePool::new(
+            &config.servers,
+            config.tls,
+            config.tls_fallback,
+            config.retry_interval,
+        );
         let transport = Transport::new(&config);
         Ok(Client {
             inner: Arc::new(Inner {
@@ -318,7 +324,7 @@ impl Client {
 
     /// Sends a `POST /_sql`, maps error answers, parses a success (its body read as
     /// `body_read` says) with `parse`, and echoes.
-    fn run<T>(
+    fn run<T: RowCount>(
         &self,
         stmt: &str,
         body: &[u8],
@@ -330,26 +336,34 @@ impl Client {
         let started = Instant::now();
         let retryable = read || self.inner.config.retry_writes;
         let mut last_server = String::new();
-        let result = self
-            .send_tracking(Request::Sql(body, body_read), retryable, &mut last_server)
-            .and_then(|(node, answer)| {
-                let server = self.node_name(node);
-                if (200..300).contains(&answer.status) {
-                    parse(&server, answer.body)
-                } else {
-                    Err(wire::error_from_answer(
-                        &server,
-                        answer.status,
-                        &answer.body.into_vec(),
-                    ))
-                }
-            });
+        let trace = RequestTrace::start(stmt, bulk_rows, body, &self.inner.config.redact);
+        let result = trace.in_scope(|| {
+            self.send_tracking(Request::Sql(body, body_read), retryable, &mut last_server)
+                .and_then(|(node, answer)| {
+                    let server = self.node_name(node);
+                    if (200..300).contains(&answer.status) {
+                        parse(&server, answer.body)
+                    } else {
+                        Err(wire::error_from_answer(
+                            &server,
+                            answer.status,
+                            &answer.body.into_vec(),
+                        ))
+                    }
+                })
+        });
         let result = result.map_err(|e| e.redacted(&self.inner.config.redact));
+        let elapsed = started.elapsed();
+        trace.finish(
+            &last_server,
+            elapsed,
+            result.as_ref().map(RowCount::row_count),
+        );
         if let Some(echo) = &self.inner.config.echo {
             echo.call(&EchoEvent {
                 statement: stmt,
                 server: &last_server,
-                duration: started.elapsed(),
+                duration: elapsed,
                 bulk_rows,
                 ok: result.is_ok(),
             });
@@ -446,6 +460,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("servers", &self.servers())
             .field("tls", &c.tls)
+            .field("tls_fallback", &c.tls_fallback)
             .field("verify_ssl_cert", &c.verify)
             .field("auth", &auth)
             .field("schema", &c.schema)

@@ -108,8 +108,13 @@ pub(crate) enum Auth {
 #[derive(Debug)]
 pub(crate) struct Config {
     pub(crate) servers: Vec<ServerAddr>,
+    /// Whether a server is first tried with TLS.
     pub(crate) tls: bool,
+    /// Whether a server that does not speak the first protocol is tried with the other
+    /// (`sslmode=allow|prefer`).
+    pub(crate) tls_fallback: bool,
     pub(crate) verify: bool,
+    /// Trusted CAs beside the built-in Mozilla roots.
     pub(crate) ca_certs: Vec<Certificate<'static>>,
     pub(crate) auth: Auth,
     /// The full `Authorization` header value.
@@ -234,8 +239,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Trusts the CA certificates in a PEM file (read by `build`). Trusted CAs given this way
-    /// replace the built-in Mozilla roots; call it again to trust several.
+    /// Trusts the CA certificates in a PEM file (read by `build`) beside the built-in Mozilla
+    /// roots (`webpki-root-certs`), so a private CA and public certificates both verify; call it
+    /// again to trust several files. With `sslmode=require|prefer|allow` it also turns
+    /// certificate verification on (as in libpq).
     pub fn ca_cert(mut self, path: impl AsRef<Path>) -> Self {
         self.ca_certs.push(path.as_ref().to_path_buf());
         self
@@ -374,17 +381,27 @@ impl ClientBuilder {
             return Err(config_error("the server list is empty"));
         }
 
-        let tls = match (self.ssl, self.sslmode) {
+        // `tls`: the first protocol tried; `fallback`: the other one is tried when a server
+        // does not speak it.
+        let (tls, fallback) = match (self.ssl, self.sslmode) {
+            (Some(ssl), Some(mode)) if mode.falls_back() => {
+                return Err(config_error(format!(
+                    "ssl={ssl} contradicts sslmode={mode}, which tries both plain HTTP and TLS; \
+                     give one of them"
+                )))
+            }
             (Some(ssl), Some(mode)) if ssl != mode.uses_tls() => {
                 return Err(config_error(format!(
                     "ssl={ssl} contradicts sslmode={mode}"
                 )))
             }
-            (Some(ssl), _) => ssl,
-            (None, Some(mode)) => mode.uses_tls(),
-            (None, None) => false,
+            (Some(ssl), _) => (ssl, false),
+            (None, Some(SslMode::Prefer)) => (true, true),
+            (None, Some(SslMode::Allow)) => (false, true),
+            (None, Some(mode)) => (mode.uses_tls(), false),
+            (None, None) => (false, false),
         };
-        if !self.ca_certs.is_empty() && !tls {
+        if !self.ca_certs.is_empty() && !tls && !fallback {
             return Err(config_error(
                 "ca_cert is set but TLS is off (set ssl=true or sslmode=verify-full)",
             ));
@@ -403,7 +420,9 @@ impl ClientBuilder {
             }
             Some(v) => v,
             None => match self.sslmode {
-                Some(SslMode::Require) => !self.ca_certs.is_empty(),
+                Some(SslMode::Require | SslMode::Prefer | SslMode::Allow) => {
+                    !self.ca_certs.is_empty()
+                }
                 _ => true,
             },
         };
@@ -481,6 +500,7 @@ impl ClientBuilder {
         Ok(Config {
             servers,
             tls,
+            tls_fallback: fallback,
             verify,
             ca_certs,
             auth,

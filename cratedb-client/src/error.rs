@@ -167,7 +167,7 @@ fn format_failures(failures: &[(String, String)]) -> String {
 /// reveal more than it hides.
 const MIN_REDACTED_LEN: usize = 4;
 
-fn scrub(text: &mut String, secrets: &[crate::Secret]) {
+pub(crate) fn scrub(text: &mut String, secrets: &[crate::Secret]) {
     for secret in secrets {
         let s = secret.expose();
         if s.len() >= MIN_REDACTED_LEN && text.contains(s) {

@@ -63,6 +63,7 @@ mod row_decoder;
 mod secret;
 mod server_info;
 mod statement;
+mod trace;
 mod transport;
 mod url;
 mod wire;

@@ -7,7 +7,7 @@
 //!   marks it active.
 //! - When every server is inactive, all are tried anyway, the one inactive longest first.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -18,8 +18,39 @@ use crate::ServerAddr;
 pub(crate) struct Node {
     /// `addr` as text, `host:port` (names the server in errors).
     pub(crate) name: String,
-    /// `http://host:port` or `https://host:port`.
+    /// `http://host:port` or `https://host:port`: the protocol tried first.
     pub(crate) base_url: String,
+    /// With `sslmode=allow|prefer`, the URL of the other protocol, tried when the server
+    /// does not speak the first.
+    pub(crate) fallback_url: Option<String>,
+    /// Whether the server answered on `fallback_url` last time: then it is tried first.
+    pub(crate) on_fallback: AtomicBool,
+}
+
+impl Node {
+    /// The URL to try first and, when there is one, the other; each with whether it is TLS.
+    pub(crate) fn urls(&self) -> ((&str, bool), Option<(&str, bool)>) {
+        let base = (self.base_url.as_str(), self.base_url.starts_with("https:"));
+        match &self.fallback_url {
+            Some(other) => {
+                let other = (other.as_str(), other.starts_with("https:"));
+                if self.on_fallback.load(Ordering::Relaxed) {
+                    (other, Some(base))
+                } else {
+                    (base, Some(other))
+                }
+            }
+            None => (base, None),
+        }
+    }
+
+    /// Remembers which protocol the server answered on.
+    pub(crate) fn answered_on(&self, url: &str) {
+        if self.fallback_url.is_some() {
+            let on_fallback = self.fallback_url.as_deref() == Some(url);
+            self.on_fallback.store(on_fallback, Ordering::Relaxed);
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -38,13 +69,26 @@ pub(crate) struct NodePool {
 }
 
 impl NodePool {
-    pub(crate) fn new(servers: &[ServerAddr], tls: bool, retry_interval: Duration) -> Self {
-        let scheme = if tls { "https" } else { "http" };
+    /// `tls`: whether servers are tried with HTTPS first; `fallback`: whether the other
+    /// protocol is tried when a server does not speak the first.
+    pub(crate) fn new(
+        servers: &[ServerAddr],
+        tls: bool,
+        fallback: bool,
+        retry_interval: Duration,
+    ) -> Self {
+        let (scheme, other) = if tls {
+            ("https", "http")
+        } else {
+            ("http", "https")
+        };
         let nodes: Vec<Node> = servers
             .iter()
             .map(|addr| Node {
                 name: addr.to_string(),
                 base_url: format!("{scheme}://{addr}"),
+                fallback_url: fallback.then(|| format!("{other}://{addr}")),
+                on_fallback: AtomicBool::new(false),
             })
             .collect();
         let inactive = Mutex::new(vec![None; nodes.len()]);
@@ -165,7 +209,7 @@ mod tests {
         let servers: Vec<ServerAddr> = (0..n)
             .map(|i| ServerAddr::new("h", 4200 + i as u16).unwrap_or_default())
             .collect();
-        NodePool::new(&servers, false, interval)
+        NodePool::new(&servers, false, false, interval)
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use ureq::tls::{RootCerts, TlsConfig};
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::Agent;
 
 use crate::body_chunks::{BodyChunks, CONTIGUOUS_MAX};
@@ -58,20 +58,14 @@ pub(crate) struct Transport {
     schema: Option<String>,
     /// `""`, `"?types"`, `"?error_trace=true"` or `"?types&error_trace=true"`.
     sql_query: &'static str,
-    tls: bool,
     body_limit: u64,
     gzip_over: Option<usize>,
 }
 
 impl Transport {
     pub(crate) fn new(config: &Config) -> Transport {
-        let root_certs = if config.ca_certs.is_empty() {
-            RootCerts::WebPki
-        } else {
-            RootCerts::new_with_certs(&config.ca_certs)
-        };
         let tls = TlsConfig::builder()
-            .root_certs(root_certs)
+            .root_certs(root_certs(&config.ca_certs))
             .disable_verification(!config.verify)
             .build();
         let servers = config.servers.len().max(1);
@@ -99,7 +93,6 @@ impl Transport {
             authorization: config.authorization.clone(),
             schema: config.schema.clone(),
             sql_query,
-            tls: config.tls,
             body_limit: config.body_limit,
             gzip_over: config.gzip_requests_over,
         }
@@ -112,17 +105,6 @@ impl Transport {
         body: &[u8],
         read: BodyRead,
     ) -> Result<Answer, AttemptError> {
-        let url = format!("{}/_sql{}", node.base_url, self.sql_query);
-        let mut request = self
-            .agent
-            .post(&url)
-            .header("Content-Type", "application/json");
-        if let Some(auth) = &self.authorization {
-            request = request.header("Authorization", auth.expose());
-        }
-        if let Some(schema) = &self.schema {
-            request = request.header("Default-Schema", schema.as_str());
-        }
         let compressed = match self.gzip_over {
             Some(min) if body.len() >= min => Some(gzip(body).map_err(|e| {
                 AttemptError::Final(Error::InvalidArgs {
@@ -131,23 +113,70 @@ impl Transport {
             })?),
             _ => None,
         };
-        let result = match &compressed {
-            Some(gz) => request
-                .header("Content-Encoding", "gzip")
-                .send(gz.as_slice()),
-            None => request.send(body),
-        };
-        self.finish(node, result, read)
+        self.attempt(node, read, |base| {
+            let url = format!("{base}/_sql{}", self.sql_query);
+            let mut request = self
+                .agent
+                .post(&url)
+                .header("Content-Type", "application/json");
+            if let Some(auth) = &self.authorization {
+                request = request.header("Authorization", auth.expose());
+            }
+            if let Some(schema) = &self.schema {
+                request = request.header("Default-Schema", schema.as_str());
+            }
+            match &compressed {
+                Some(gz) => request
+                    .header("Content-Encoding", "gzip")
+                    .send(gz.as_slice()),
+                None => request.send(body),
+            }
+        })
     }
 
     /// `GET /` (node information).
     pub(crate) fn get_root(&self, node: &Node) -> Result<Answer, AttemptError> {
-        let url = format!("{}/", node.base_url);
-        let mut request = self.agent.get(&url);
-        if let Some(auth) = &self.authorization {
-            request = request.header("Authorization", auth.expose());
+        self.attempt(node, BodyRead::Contiguous, |base| {
+            let url = format!("{base}/");
+            let mut request = self.agent.get(&url);
+            if let Some(auth) = &self.authorization {
+                request = request.header("Authorization", auth.expose());
+            }
+            request.call()
+        })
+    }
+
+    /// Sends with `send` (given the base URL) on the node's protocol; with `sslmode=allow`
+    /// or `prefer`, a server that does not speak it is tried on the other protocol at once,
+    /// and the one it answers on is remembered. When both fail, the error reported is the one
+    /// of the protocol the server speaks.
+    fn attempt(
+        &self,
+        node: &Node,
+        read: BodyRead,
+        send: impl Fn(&str) -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Answer, AttemptError> {
+        let ((url, tls), other) = node.urls();
+        let first = send(url);
+        let fallback = match (&first, other) {
+            (Err(e), Some(other)) if speaks_other_protocol(e, tls) => Some(other),
+            _ => None,
+        };
+        let Some((other_url, other_tls)) = fallback else {
+            if first.is_ok() {
+                node.answered_on(url);
+            }
+            return self.finish(node, first, read, tls);
+        };
+        match send(other_url) {
+            Ok(response) => {
+                node.answered_on(other_url);
+                self.finish(node, Ok(response), read, other_tls)
+            }
+            // The server does not speak that one either: the first error is the real one.
+            Err(e) if speaks_other_protocol(&e, other_tls) => self.finish(node, first, read, tls),
+            Err(e) => Err(classify(e, other_tls)),
         }
-        self.finish(node, request.call(), BodyRead::Contiguous)
     }
 
     fn finish(
@@ -155,8 +184,9 @@ impl Transport {
         node: &Node,
         result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
         read: BodyRead,
+        tls: bool,
     ) -> Result<Answer, AttemptError> {
-        let response = result.map_err(|e| classify(e, self.tls))?;
+        let response = result.map_err(|e| classify(e, tls))?;
         let status = response.status().as_u16();
         let mut body = response.into_body();
         let length = body.content_length();
@@ -198,6 +228,46 @@ fn body_error(node: &Node, status: u16, e: ureq::Error, limit: u64) -> AttemptEr
             server: node.name.clone(),
             message: format!("truncated or unreadable response body (HTTP {status}): {e}"),
         }),
+    }
+}
+
+/// The trusted roots: the built-in Mozilla roots, plus the configured CAs when there are any.
+///
+/// `ureq` takes either its built-in roots or a list of certificates, so a configured CA is
+/// added to the same Mozilla roots as full certificates (`webpki-root-certs`).
+pub(crate) fn root_certs(ca_certs: &[Certificate<'static>]) -> RootCerts {
+    if ca_certs.is_empty() {
+        return RootCerts::WebPki;
+    }
+    let builtin = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|c| Certificate::from_der(c.as_ref()));
+    RootCerts::from(builtin.chain(ca_certs.iter().cloned()))
+}
+
+/// Whether a failed attempt shows that the server speaks the other protocol: with TLS, the
+/// server answered the handshake with something that is not TLS (CrateDB's plain HTTP port
+/// answers it with an HTTP 404); without TLS, the answer was not HTTP or the connection was
+/// dropped (a TLS port cannot read a plain request). Either way the request was not executed.
+fn speaks_other_protocol(e: &ureq::Error, tls: bool) -> bool {
+    use std::io::ErrorKind;
+    use ureq::Error as E;
+    let not_tls = |r: &rustls::Error| matches!(r, rustls::Error::InvalidMessage(_));
+    match e {
+        E::Rustls(r) if tls => not_tls(r),
+        E::Io(io) if tls => io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .is_some_and(not_tls),
+        E::Protocol(_) if !tls => true,
+        E::Io(io) if !tls => matches!(
+            io.kind(),
+            ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::UnexpectedEof
+                | ErrorKind::BrokenPipe
+        ),
+        _ => false,
     }
 }
 
@@ -252,4 +322,38 @@ fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
     );
     encoder.write_all(body)?;
     encoder.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::root_certs;
+    use ureq::tls::{parse_pem, PemItem, RootCerts};
+
+    #[test]
+    fn a_ca_is_trusted_beside_the_builtin_roots() {
+        assert!(matches!(root_certs(&[]), RootCerts::WebPki));
+        let pem = include_bytes!("../tests/certs/ca.pem");
+        let ca: Vec<_> = parse_pem(pem)
+            .filter_map(|item| match item {
+                Ok(PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ca.len(), 1);
+        let RootCerts::Specific(roots) = root_certs(&ca) else {
+            panic!("a CA gives a list of roots");
+        };
+        let builtin = webpki_root_certs::TLS_SERVER_ROOT_CERTS;
+        assert!(builtin.len() > 100, "the Mozilla roots: {}", builtin.len());
+        assert_eq!(roots.len(), builtin.len() + 1);
+        assert!(roots.iter().any(|r| r.der() == ca[0].der()));
+        // The Mozilla roots themselves, e.g. Let's Encrypt's.
+        let isrg = b"ISRG Root X1";
+        assert!(roots
+            .iter()
+            .any(|r| r.der().windows(isrg.len()).any(|w| w == isrg)));
+        assert!(builtin
+            .iter()
+            .all(|b| roots.iter().any(|r| r.der() == b.as_ref())));
+    }
 }

@@ -101,13 +101,24 @@ impl FromStr for ServerAddr {
 
 /// TLS modes, named as in libpq's `sslmode`.
 ///
-/// CrateDB's HTTP endpoint cannot negotiate TLS inside a plain connection, so the modes map to:
-/// - `disable`, `allow`, `prefer`: plain HTTP (`allow` and `prefer` are accepted for libpq
-///   compatibility; use `require` or `ssl=true` to get TLS);
-/// - `require`: HTTPS; the certificate is verified only when a CA is given with `ca_cert`
-///   (as in libpq), otherwise verification is off;
+/// CrateDB's HTTP endpoint cannot negotiate TLS inside a plain connection (there is no
+/// `STARTTLS`): a server speaks either HTTPS or plain HTTP on its port. So the modes map to:
+/// - `disable`: plain HTTP;
+/// - `allow`: plain HTTP first; a server that does not answer plain HTTP (it speaks TLS) is
+///   tried again with HTTPS, and then used with HTTPS;
+/// - `prefer`: HTTPS first; a server that answers the TLS handshake with plain HTTP (as
+///   CrateDB without TLS does) is tried again with plain HTTP, and then used with it;
+/// - `require`: HTTPS only;
 /// - `verify-ca`, `verify-full`: HTTPS with full verification (chain and host name; the
 ///   client has no chain-only verification, so `verify-ca` is as strict as `verify-full`).
+///
+/// With `allow`, `prefer` and `require` the certificate is verified only when a CA is given
+/// with `ca_cert` (as in libpq), otherwise verification is off. `allow` and `prefer` fall back
+/// only when the server speaks the other protocol, never on a certificate that fails
+/// verification: a server that speaks TLS with a bad certificate is an error, not a reason to
+/// send the request in the clear. Neither protects against an attacker who can answer in
+/// plain HTTP (exactly as in libpq): use `require` or stricter when that matters. A fallback is
+/// safe for writes too: a request sent in the wrong protocol cannot have been executed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SslMode {
     /// Plain HTTP.
@@ -147,12 +158,19 @@ impl SslMode {
         }
     }
 
-    /// Whether this mode connects with TLS (HTTPS).
+    /// Whether this mode always connects with TLS (HTTPS): `require`, `verify-ca`,
+    /// `verify-full`.
     pub fn uses_tls(self) -> bool {
         matches!(
             self,
             SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull
         )
+    }
+
+    /// Whether this mode tries the other protocol when a server does not speak the first one:
+    /// `allow` (plain HTTP, then HTTPS) and `prefer` (HTTPS, then plain HTTP).
+    pub fn falls_back(self) -> bool {
+        matches!(self, SslMode::Allow | SslMode::Prefer)
     }
 
     /// Whether this mode demands certificate verification.

@@ -131,8 +131,16 @@ fn tls_modes() {
             .ca_cert(CA),
     );
     assert!(d.contains("verify_ssl_cert: true"), "{d}");
+    // `prefer` tries TLS first and falls back to plain HTTP; without a CA it does not verify.
     let d = debug(Client::builder().url("crate://h/?sslmode=prefer"));
-    assert!(d.contains("tls: false"), "{d}");
+    assert!(
+        d.contains("tls: true, tls_fallback: true, verify_ssl_cert: false"),
+        "{d}"
+    );
+    let d = debug(Client::builder().url("crate://h/?sslmode=allow"));
+    assert!(d.contains("tls: false, tls_fallback: true"), "{d}");
+    let d = debug(Client::builder().url("crate://h/?sslmode=disable"));
+    assert!(d.contains("tls: false, tls_fallback: false"), "{d}");
     let d = debug(Client::builder().url("crate://h/?ssl=true&verify_ssl_cert=false"));
     assert!(d.contains("verify_ssl_cert: false"), "{d}");
 }

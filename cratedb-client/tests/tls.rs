@@ -133,3 +133,178 @@ fn host_name_mismatch_fails_over_to_the_next_server() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(client.sql("SELECT 1", NO_ARGS).is_ok());
 }
+
+fn plain_server() -> TestServer {
+    TestServer::with_handler(|_| Reply::rows(&["n"], vec![vec![json!(1)]]))
+}
+
+#[test]
+fn prefer_uses_tls_when_the_server_speaks_it() {
+    let server = tls_server();
+    // Without a CA, `prefer` (like `require`) does not verify.
+    let client = Client::new(&format!("crate://{}/?sslmode=prefer", server.addr()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(format!("{client:?}").contains("tls: true, tls_fallback: true"));
+    for stmt in ["SELECT 1", "INSERT INTO t VALUES (1)", "SELECT 2"] {
+        let r = client.sql(stmt, NO_ARGS);
+        assert!(r.is_ok(), "{stmt}: {r:?}");
+    }
+    // The TLS server only reads TLS: each request reached it once.
+    assert_eq!(server.request_count(), 3);
+    // With a CA, the certificate is verified.
+    let client = Client::builder()
+        .server(&server.addr())
+        .sslmode(SslMode::Prefer)
+        .ca_cert(ca())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(client.sql("SELECT 1", NO_ARGS).is_ok());
+    assert!(client.server_info().is_ok());
+}
+
+#[test]
+fn prefer_falls_back_to_plain_http() {
+    let server = plain_server();
+    let client = Client::new(&format!("crate://{}/?sslmode=prefer", server.addr()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    for stmt in ["SELECT 1", "INSERT INTO t VALUES (1)", "SELECT 2"] {
+        let r = client.sql(stmt, NO_ARGS);
+        assert!(r.is_ok(), "{stmt}: {r:?}");
+    }
+    // The TLS handshake never reaches the SQL handler: every statement ran once, the write too.
+    let stmts: Vec<String> = server.requests().into_iter().map(|r| r.stmt).collect();
+    assert_eq!(stmts, ["SELECT 1", "INSERT INTO t VALUES (1)", "SELECT 2"]);
+    assert!(client.inactive_servers().is_empty());
+    assert!(client.server_info().is_ok());
+    // A CA does not change that: the server speaks no TLS at all.
+    let client = Client::builder()
+        .server(&server.addr())
+        .sslmode(SslMode::Prefer)
+        .ca_cert(ca())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(client.sql("SELECT 1", NO_ARGS).is_ok());
+}
+
+#[test]
+fn allow_uses_plain_http_first_and_tls_when_the_server_speaks_only_tls() {
+    let plain = plain_server();
+    let client = Client::new(&format!("crate://{}/?sslmode=allow", plain.addr()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(format!("{client:?}").contains("tls: false, tls_fallback: true"));
+    assert!(client.sql("INSERT INTO t VALUES (1)", NO_ARGS).is_ok());
+    assert_eq!(plain.request_count(), 1);
+
+    let tls = tls_server();
+    let client = Client::new(&format!("crate://{}/?sslmode=allow", tls.addr()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    for stmt in ["INSERT INTO t VALUES (1)", "SELECT 1", "SELECT 2"] {
+        let r = client.sql(stmt, NO_ARGS);
+        assert!(r.is_ok(), "{stmt}: {r:?}");
+    }
+    let stmts: Vec<String> = tls.requests().into_iter().map(|r| r.stmt).collect();
+    assert_eq!(stmts, ["INSERT INTO t VALUES (1)", "SELECT 1", "SELECT 2"]);
+    assert!(client.inactive_servers().is_empty());
+}
+
+#[test]
+fn no_fallback_on_a_certificate_that_fails_verification() {
+    let wrong = TestServer::builder()
+        .tls_files(
+            format!("{CERTS}/wrong-name.pem"),
+            format!("{CERTS}/wrong-name.key"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+        .start();
+    for mode in [SslMode::Prefer, SslMode::Allow] {
+        let client = Client::builder()
+            .server(&wrong.addr())
+            .sslmode(mode)
+            .ca_cert(ca())
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let e = client
+            .sql("SELECT 1", NO_ARGS)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains("TLS failure") && e.contains("not valid for name"),
+            "{mode}: {e}"
+        );
+    }
+    assert_eq!(wrong.request_count(), 0);
+}
+
+#[test]
+fn a_server_that_is_down_is_reported_as_such_in_both_fallback_modes() {
+    let server = plain_server();
+    let addr = server.addr();
+    server.stop();
+    for mode in ["prefer", "allow"] {
+        let client = Client::new(&format!("crate://{addr}/?sslmode={mode}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let e = client
+            .sql("SELECT 1", NO_ARGS)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("cannot connect"), "{mode}: {e}");
+    }
+}
+
+#[test]
+fn ssl_flags_that_contradict_a_fallback_mode_are_refused() {
+    for url in [
+        "crate://h/?ssl=true&sslmode=prefer",
+        "crate://h/?ssl=false&sslmode=allow",
+    ] {
+        let e = Client::new(url)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("tries both plain HTTP and TLS"), "{url}: {e}");
+    }
+}
+
+#[test]
+fn live_prefer_falls_back_against_cratedb_without_tls() {
+    let Ok(url) = std::env::var("CRATEDB_URL") else {
+        eprintln!("live test tls prefer skipped: CRATEDB_URL is not set");
+        return;
+    };
+    let parsed = cratedb_client::ConnectionUrl::parse(&url).unwrap_or_else(|e| panic!("{e}"));
+    // The shared live server speaks plain HTTP: it answers the TLS handshake with an HTTP
+    // 404, which is what the loopback server imitates.
+    let client = Client::builder()
+        .connection_url(parsed)
+        .ssl(false)
+        .sslmode(SslMode::Disable)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(client.sql("SELECT 1", NO_ARGS).is_ok(), "plain HTTP");
+    for mode in [SslMode::Prefer, SslMode::Allow] {
+        let parsed = cratedb_client::ConnectionUrl::parse(&url).unwrap_or_else(|e| panic!("{e}"));
+        let client = Client::builder()
+            .connection_url(parsed)
+            .sslmode(mode)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let r = client.sql("SELECT 1", NO_ARGS);
+        assert_eq!(r.map(|r| r.rows).ok(), Some(vec![vec![json!(1)]]), "{mode}");
+        assert!(client.lowest_version().is_ok(), "{mode}");
+    }
+    // Requiring TLS fails at the handshake, before anything is sent.
+    let parsed = cratedb_client::ConnectionUrl::parse(&url).unwrap_or_else(|e| panic!("{e}"));
+    let client = Client::builder()
+        .connection_url(parsed)
+        .sslmode(SslMode::Require)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let e = client
+        .sql("SELECT 1", NO_ARGS)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains("TLS failure"), "{e}");
+}

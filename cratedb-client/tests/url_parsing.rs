@@ -131,6 +131,8 @@ fn ssl_modes_map_to_tls() {
     assert!(!SslMode::Disable.uses_tls());
     assert!(!SslMode::Allow.uses_tls());
     assert!(!SslMode::Prefer.uses_tls());
+    assert!(SslMode::Allow.falls_back() && SslMode::Prefer.falls_back());
+    assert!(!SslMode::Disable.falls_back() && !SslMode::Require.falls_back());
     assert!(SslMode::Require.uses_tls());
     assert!(SslMode::VerifyCa.uses_tls() && SslMode::VerifyCa.demands_verification());
     assert!(SslMode::VerifyFull.uses_tls() && SslMode::VerifyFull.demands_verification());

@@ -1,4 +1,33 @@
-//! `#[derive(CrateModel)]` for `cratedb-orm`.
+//! `#[derive(CrateModel)]` for [`cratedb-orm`](https://docs.rs/cratedb-orm), the Rust ORM
+//! for CrateDB: a struct becomes a table model with its DDL, a typed column accessor per
+//! field and the row codec the session uses. Use it through `cratedb_orm::CrateModel` (this
+//! crate is re-exported there); misuse is a compile error pointing at the attribute or type.
+//!
+//! ```
+//! use cratedb_orm::{CrateModel, Object, TimestampTz};
+//!
+//! #[derive(CrateModel, Debug, Clone, Default, PartialEq)]
+//! #[cratedb(table = "characters", number_of_shards = 3)]
+//! pub struct Character {
+//!     #[cratedb(primary_key)]
+//!     pub id: String,
+//!     #[cratedb(fulltext(name = "quote_ft", analyzer = "english"))]
+//!     pub quote: String,                    // not an Option: NOT NULL
+//!     pub details: Option<Object>,          // OBJECT, nullable
+//!     #[cratedb(server_default = "now()")]
+//!     pub created_at: Option<TimestampTz>,  // filled by CrateDB, read back after insert
+//! }
+//!
+//! assert_eq!(
+//!     Character::create_table_sql(),
+//!     r#"CREATE TABLE "characters" ("id" TEXT NOT NULL, "quote" TEXT NOT NULL, "details" OBJECT, "created_at" TIMESTAMP WITH TIME ZONE DEFAULT now(), INDEX "quote_ft" USING FULLTEXT ("quote") WITH (analyzer = 'english'), PRIMARY KEY ("id")) CLUSTERED INTO 3 SHARDS"#
+//! );
+//! // A typed column for the query DSL:
+//! let condition = Character::quote().eq("Don't panic");
+//! # let _ = condition;
+//! ```
+//!
+//! The `#[cratedb(...)]` options are documented on `cratedb_orm::CrateModel`.
 //!
 //! Pipeline (as in `serde_derive`): `attr` parses every `#[cratedb(...)]` into a uniform
 //! syntax tree → `model` interprets and validates it, collecting all errors with the span

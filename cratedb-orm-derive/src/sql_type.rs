@@ -16,7 +16,8 @@ pub fn parse_sql_type(text: &str) -> Result<TokenStream, String> {
         format!(
             "unknown column type {text:?}; expected TEXT, BOOLEAN, SMALLINT, INTEGER, BIGINT, \
              REAL, DOUBLE PRECISION, TIMESTAMP WITH TIME ZONE, TIMESTAMP WITHOUT TIME ZONE, \
-             GEO_POINT, GEO_SHAPE, OBJECT[(DYNAMIC|STRICT|IGNORED)], FLOAT_VECTOR(n) or ARRAY(type)"
+             GEO_POINT, GEO_SHAPE, IP, NUMERIC(p[, s]), OBJECT[(DYNAMIC|STRICT|IGNORED)], \
+             FLOAT_VECTOR(n) or ARRAY(type)"
         )
     })
 }
@@ -34,6 +35,7 @@ fn parse(text: &str) -> Option<TokenStream> {
         "TIMESTAMP WITHOUT TIME ZONE" | "TIMESTAMP" => Some(quote!(Timestamp)),
         "GEO_POINT" => Some(quote!(GeoPoint)),
         "GEO_SHAPE" => Some(quote!(GeoShape)),
+        "IP" => Some(quote!(Ip)),
         _ => None,
     };
     if let Some(variant) = simple {
@@ -44,6 +46,13 @@ fn parse(text: &str) -> Option<TokenStream> {
         return Some(
             quote!(::cratedb_orm::__private::SqlType::Array(::std::boxed::Box::new(#inner))),
         );
+    }
+    if let Some(args) = parenthesized(text, "NUMERIC") {
+        let (precision, scale) = numeric_args(args)?;
+        return Some(quote!(::cratedb_orm::SqlType::Numeric {
+            precision: #precision,
+            scale: #scale,
+        }));
     }
     if let Some(n) = parenthesized(text, "FLOAT_VECTOR") {
         let n: usize = n.parse().ok().filter(|n| (1..=2048).contains(n))?;
@@ -66,6 +75,17 @@ fn parse(text: &str) -> Option<TokenStream> {
     }))
 }
 
+/// `p` or `p, s` of `NUMERIC(p, s)`: what CrateDB stores (1 <= p <= 38, s <= p).
+fn numeric_args(args: &str) -> Option<(u8, u8)> {
+    let (p, s) = match args.split_once(',') {
+        Some((p, s)) => (p.trim(), s.trim()),
+        None => (args, "0"),
+    };
+    let precision: u8 = p.parse().ok().filter(|p| (1..=38).contains(p))?;
+    let scale: u8 = s.parse().ok().filter(|s| *s <= precision)?;
+    Some((precision, scale))
+}
+
 /// `NAME(inner)` → `inner` (trimmed).
 fn parenthesized<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     let rest = text.strip_prefix(name)?.trim_start();
@@ -85,6 +105,10 @@ mod tests {
             "object(strict)",
             "FLOAT_VECTOR(3)",
             "timestamp with time zone",
+            "ip",
+            "NUMERIC(12, 2)",
+            "numeric(38)",
+            "ARRAY(NUMERIC(5,1))",
         ] {
             assert!(parse_sql_type(ok).is_ok(), "{ok}");
         }
@@ -95,6 +119,10 @@ mod tests {
             "OBJECT(LOOSE)",
             "FLOAT_VECTOR(0)",
             "ARRAY(NOPE)",
+            "NUMERIC",
+            "NUMERIC(39, 2)",
+            "NUMERIC(4, 6)",
+            "NUMERIC(a)",
         ] {
             assert!(parse_sql_type(bad).is_err(), "{bad}");
         }

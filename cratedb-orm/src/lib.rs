@@ -1,5 +1,6 @@
-// The crate docs are the README: its tutorial is compiled and run as doc-tests.
-#![doc = include_str!("../../README.md")]
+// The crate docs are the README (a link to the workspace README, so the packaged crate has
+// it too): its tutorial is compiled and run as doc-tests.
+#![doc = include_str!("../README.md")]
 
 extern crate self as cratedb_orm;
 
@@ -28,9 +29,15 @@ pub use query::{Query, Select};
 pub use serde_json::Value;
 pub use session::{Handle, Session};
 pub use types::{
-    CrateType, FloatVector, GeoPoint, GeoShape, Object, ObjectArray, SqlType, Timestamp,
+    CrateType, FloatVector, GeoPoint, GeoShape, Json, Object, ObjectArray, SqlType, Timestamp,
     TimestampTz,
 };
+
+/// The `rust_decimal` crate (feature `rust_decimal`), whose `Decimal` is a NUMERIC column.
+#[cfg(feature = "rust_decimal")]
+pub use rust_decimal;
+/// The `uuid` crate, whose `Uuid` is a TEXT column.
+pub use uuid;
 
 /// `serde_json`, for the [`object!`] macro.
 #[doc(hidden)]

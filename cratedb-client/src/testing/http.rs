@@ -5,6 +5,10 @@ use std::io::{self, Read, Write};
 
 const MAX_HEAD: usize = 64 * 1024;
 
+/// CrateDB's answer to bytes that are not HTTP on its HTTP port (checked on CrateDB 6.4 by
+/// sending it the start of a TLS handshake).
+const NOT_HTTP_BODY: &[u8] = b"Requested file [bad-request] was not found";
+
 /// One request as read from the wire.
 #[derive(Debug)]
 pub(crate) struct HttpRequest {
@@ -82,8 +86,16 @@ impl<S: Read + Write> Conn<S> {
     }
 
     /// Reads the next request; `None` when the client closed the connection between requests.
+    ///
+    /// Bytes that cannot start an HTTP request (a TLS handshake sent to a plain-HTTP port)
+    /// are answered as CrateDB answers them, a `404` naming `bad-request`, and the connection
+    /// is closed.
     pub(crate) fn read_request(&mut self) -> io::Result<Option<HttpRequest>> {
         let head_end = loop {
+            if self.buf.first().is_some_and(|b| !b.is_ascii_uppercase()) {
+                self.write_response(404, &[], NOT_HTTP_BODY, false)?;
+                return Err(bad("not an HTTP request"));
+            }
             if let Some(pos) = find(&self.buf, b"\r\n\r\n") {
                 break pos;
             }

@@ -2,6 +2,7 @@
 //! [`AsExpr`] implementations that say which SQL kind each Rust value may stand for.
 
 use std::borrow::Cow;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde_json::{Map, Value};
 
@@ -62,8 +63,28 @@ crate_type_values!(
     types::GeoPoint,
     types::GeoShape,
     types::Timestamp,
-    types::TimestampTz
+    types::TimestampTz,
+    uuid::Uuid,
+    IpAddr,
+    Ipv4Addr,
+    Ipv6Addr
 );
+
+#[cfg(feature = "rust_decimal")]
+crate_type_values!(rust_decimal::Decimal);
+
+#[cfg(feature = "rust_decimal")]
+impl<const P: u8, const S: u8> ToSqlValue for types::Numeric<P, S> {
+    fn to_sql_value(&self) -> Value {
+        CrateType::to_value(self)
+    }
+}
+
+impl<T: serde::Serialize + serde::de::DeserializeOwned> ToSqlValue for types::Json<T> {
+    fn to_sql_value(&self) -> Value {
+        CrateType::to_value(self)
+    }
+}
 
 #[cfg(feature = "chrono")]
 crate_type_values!(chrono::DateTime<chrono::Utc>, chrono::NaiveDateTime);
@@ -162,6 +183,38 @@ bind_as!(kind::Json: String, &str, Cow<'_, str>);
 bind_as!(kind::Json: i8, i16, i32, i64, u8, u16, u32, f32, f64, bool);
 bind_as!(kind::Json: types::Object, Map<String, Value>, types::ObjectArray);
 bind_as!(kind::Json: types::GeoPoint, types::GeoShape, types::Timestamp, types::TimestampTz);
+bind_as!(kind::Text: uuid::Uuid);
+bind_as!(kind::Json: uuid::Uuid);
+bind_as!(kind::Ip: IpAddr, Ipv4Addr, Ipv6Addr);
+bind_as!(kind::Json: IpAddr, Ipv4Addr, Ipv6Addr);
+
+#[cfg(feature = "rust_decimal")]
+bind_as!(kind::Numeric: rust_decimal::Decimal);
+#[cfg(feature = "rust_decimal")]
+bind_as!(kind::Json: rust_decimal::Decimal);
+#[cfg(feature = "rust_decimal")]
+impl<const P: u8, const S: u8> AsExpr<kind::Numeric> for types::Numeric<P, S> {
+    fn into_node(self) -> Node {
+        param(&self)
+    }
+}
+#[cfg(feature = "rust_decimal")]
+impl<const P: u8, const S: u8> AsExpr<kind::Numeric> for &types::Numeric<P, S> {
+    fn into_node(self) -> Node {
+        param(self)
+    }
+}
+
+impl<T: serde::Serialize + serde::de::DeserializeOwned> AsExpr<kind::Object> for types::Json<T> {
+    fn into_node(self) -> Node {
+        param(&self)
+    }
+}
+impl<T: serde::Serialize + serde::de::DeserializeOwned> AsExpr<kind::Object> for &types::Json<T> {
+    fn into_node(self) -> Node {
+        param(self)
+    }
+}
 
 #[cfg(feature = "chrono")]
 bind_as!(kind::Timestamp: chrono::DateTime<chrono::Utc>, chrono::NaiveDateTime);

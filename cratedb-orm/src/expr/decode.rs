@@ -37,8 +37,28 @@ crate_type_decode!(
     types::GeoPoint,
     types::GeoShape,
     types::Timestamp,
-    types::TimestampTz
+    types::TimestampTz,
+    uuid::Uuid,
+    std::net::IpAddr,
+    std::net::Ipv4Addr,
+    std::net::Ipv6Addr
 );
+
+#[cfg(feature = "rust_decimal")]
+crate_type_decode!(rust_decimal::Decimal);
+
+#[cfg(feature = "rust_decimal")]
+impl<const P: u8, const S: u8> FromSqlValue for types::Numeric<P, S> {
+    fn from_sql_value(value: Value) -> Result<Self, DecodeError> {
+        CrateType::from_value(value)
+    }
+}
+
+impl<T: serde::Serialize + serde::de::DeserializeOwned> FromSqlValue for types::Json<T> {
+    fn from_sql_value(value: Value) -> Result<Self, DecodeError> {
+        CrateType::from_value(value)
+    }
+}
 
 #[cfg(feature = "chrono")]
 crate_type_decode!(chrono::DateTime<chrono::Utc>, chrono::NaiveDateTime);

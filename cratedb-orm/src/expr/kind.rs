@@ -58,6 +58,10 @@ pub enum Vector<const N: usize> {}
 #[derive(Debug)]
 pub enum Timestamp {}
 
+/// `IP`.
+#[derive(Debug)]
+pub enum Ip {}
+
 /// A Rust type an expression can have, and its SQL kind.
 ///
 /// Implemented for every column type the derive supports (`String`, integers, floats,
@@ -99,6 +103,26 @@ expr_types! {
     types::GeoShape => GeoShape,
     types::Timestamp => Timestamp,
     types::TimestampTz => Timestamp,
+    uuid::Uuid => Text,
+    std::net::IpAddr => Ip,
+    std::net::Ipv4Addr => Ip,
+    std::net::Ipv6Addr => Ip,
+}
+
+#[cfg(feature = "rust_decimal")]
+expr_types! {
+    rust_decimal::Decimal => Numeric,
+}
+
+#[cfg(feature = "rust_decimal")]
+impl<const P: u8, const S: u8> ExprType for types::Numeric<P, S> {
+    type Kind = Numeric;
+    type NonNull = types::Numeric<P, S>;
+}
+
+impl<T> ExprType for types::Json<T> {
+    type Kind = Object;
+    type NonNull = types::Json<T>;
 }
 
 #[cfg(feature = "chrono")]
@@ -147,7 +171,7 @@ macro_rules! compatible {
     };
 }
 
-compatible!(Text, Numeric, Bool, Object, GeoPoint, GeoShape, Timestamp);
+compatible!(Text, Numeric, Bool, Object, GeoPoint, GeoShape, Timestamp, Ip);
 impl Compatible<Json> for Json {}
 impl<K> Compatible<Array<K>> for Array<K> {}
 impl<K> Compatible<Json> for Array<K> {}
@@ -210,7 +234,7 @@ impl<T> Nullable for Option<T> {}
 impl Nullable for Value {}
 
 /// The result type of `sum()` over a column of this type: `i64` for integers, the float
-/// type itself for floats.
+/// type itself for floats, `Decimal` for NUMERIC.
 #[diagnostic::on_unimplemented(message = "`sum()` needs a numeric column, not `{Self}`")]
 pub trait Summable {
     /// The type of the sum.
@@ -233,4 +257,12 @@ impl Summable for f64 {
 }
 impl Summable for Value {
     type Sum = Value;
+}
+#[cfg(feature = "rust_decimal")]
+impl Summable for rust_decimal::Decimal {
+    type Sum = rust_decimal::Decimal;
+}
+#[cfg(feature = "rust_decimal")]
+impl<const P: u8, const S: u8> Summable for types::Numeric<P, S> {
+    type Sum = rust_decimal::Decimal;
 }

@@ -5,10 +5,14 @@
 //! "Values on the wire").
 
 mod array;
+#[cfg(feature = "rust_decimal")]
+mod decimal;
 mod float;
 mod geo_point;
 mod geo_shape;
+mod ip;
 mod json;
+mod json_value;
 mod object;
 mod object_array;
 pub(crate) mod object_text;
@@ -25,8 +29,11 @@ mod type_class;
 mod uuid;
 mod vector;
 
+#[cfg(feature = "rust_decimal")]
+pub use decimal::{Numeric, DECIMAL_PRECISION, DECIMAL_SCALE};
 pub use geo_point::GeoPoint;
 pub use geo_shape::GeoShape;
+pub use json::Json;
 pub use object::Object;
 pub(crate) use object::{lookup, WireValue};
 pub use object_array::ObjectArray;
@@ -90,11 +97,16 @@ pub fn describe_value(value: &Value) -> String {
 /// | [`GeoShape`] | `GEO_SHAPE` | GeoJSON geometry |
 /// | [`FloatVector<N>`] | `FLOAT_VECTOR(N)` | array of N numbers |
 /// | [`serde_json::Value`] | `OBJECT(IGNORED)` | any JSON (nullable) |
+/// | [`Json<T>`] (`T: Serialize + DeserializeOwned`) | `OBJECT` | object (serde) |
+/// | `uuid::Uuid` | `TEXT` | hyphenated lower-case string |
+/// | `std::net::IpAddr` / `Ipv4Addr` / `Ipv6Addr` | `IP` | string |
 /// | `Option<T>` | `T`, nullable | `null` or `T` |
 ///
 /// With the `chrono` feature also `chrono::DateTime<Utc>` (`TIMESTAMP WITH TIME ZONE`) and
 /// `chrono::NaiveDateTime` (`TIMESTAMP WITHOUT TIME ZONE`); with the `time` feature
-/// `time::OffsetDateTime` and `time::PrimitiveDateTime` likewise.
+/// `time::OffsetDateTime` and `time::PrimitiveDateTime` likewise. With the `rust_decimal`
+/// feature `rust_decimal::Decimal` (`NUMERIC(38, 10)`) and `Numeric<P, S>` (`NUMERIC(P, S)`),
+/// sent as strings and read with every digit.
 ///
 /// Non-finite floats: JSON has no NaN or infinity, so they travel as the strings CrateDB
 /// casts to `REAL`/`DOUBLE PRECISION` (`"NaN"`, `"Infinity"`, `"-Infinity"`) and are decoded
@@ -111,7 +123,8 @@ pub fn describe_value(value: &Value) -> String {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a CrateDB column",
     label = "not a CrateDB column type",
-    note = "column types: String, bool, i16, i32, i64, f32, f64, Timestamp, TimestampTz, Object, ObjectArray, GeoPoint, GeoShape, FloatVector<N>, serde_json::Value, Vec<T> and Option<T> of these (see `cratedb_orm::CrateType`)"
+    note = "column types: String, bool, i16, i32, i64, f32, f64, Timestamp, TimestampTz, Object, ObjectArray, GeoPoint, GeoShape, FloatVector<N>, serde_json::Value, uuid::Uuid, IpAddr, Ipv4Addr, Ipv6Addr, Vec<T> and Option<T> of these (see `cratedb_orm::CrateType`)",
+    note = "a struct of your own is stored as an OBJECT by `cratedb_orm::types::Json<T>` (T: Serialize + DeserializeOwned); implement `CrateType` for any other type"
 )]
 pub trait CrateType: Sized {
     /// The column type used in `CREATE TABLE`.

@@ -31,6 +31,7 @@ impl ObjectPolicy {
 /// assert_eq!(SqlType::Array(Box::new(SqlType::Text)).to_string(), "ARRAY(TEXT)");
 /// let obj = SqlType::Object { policy: Some(ObjectPolicy::Strict), columns: vec![("k".into(), SqlType::Text)] };
 /// assert_eq!(obj.to_string(), r#"OBJECT(STRICT) AS ("k" TEXT)"#);
+/// assert_eq!(SqlType::Numeric { precision: 12, scale: 2 }.to_string(), "NUMERIC(12, 2)");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -68,6 +69,17 @@ pub enum SqlType {
     GeoShape,
     /// `FLOAT_VECTOR(n)`
     FloatVector(usize),
+    /// `NUMERIC(precision, scale)`: an exact decimal of up to `precision` digits, `scale` of
+    /// them after the point. CrateDB stores NUMERIC only with a precision (1–38); the scale
+    /// (0–`precision`) defaults to 0.
+    Numeric {
+        /// Total number of digits, 1–38.
+        precision: u8,
+        /// Digits after the decimal point, 0–`precision`.
+        scale: u8,
+    },
+    /// `IP`: an IPv4 or IPv6 address.
+    Ip,
 }
 
 impl SqlType {
@@ -147,6 +159,8 @@ impl fmt::Display for SqlType {
             SqlType::GeoPoint => f.write_str("GEO_POINT"),
             SqlType::GeoShape => f.write_str("GEO_SHAPE"),
             SqlType::FloatVector(n) => write!(f, "FLOAT_VECTOR({n})"),
+            SqlType::Numeric { precision, scale } => write!(f, "NUMERIC({precision}, {scale})"),
+            SqlType::Ip => f.write_str("IP"),
         }
     }
 }

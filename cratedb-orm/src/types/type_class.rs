@@ -18,7 +18,7 @@
 pub enum TypeClass {
     /// `TEXT`.
     Text,
-    /// `SMALLINT`, `INTEGER`, `BIGINT`, `REAL`, `DOUBLE PRECISION`.
+    /// `SMALLINT`, `INTEGER`, `BIGINT`, `REAL`, `DOUBLE PRECISION`, `NUMERIC`.
     Numeric,
     /// `BOOLEAN`.
     Boolean,
@@ -34,6 +34,8 @@ pub enum TypeClass {
     Geo,
     /// `FLOAT_VECTOR(n)`.
     Vector,
+    /// `IP`.
+    Ip,
     /// A type of unknown category (the default for custom `CrateType` impls): every option
     /// is allowed and CrateDB has the last word.
     Other,
@@ -49,7 +51,7 @@ impl TypeClass {
     }
 
     /// `STORAGE WITH (columnstore = false)` is accepted: only TEXT, numeric and timestamp
-    /// columns.
+    /// columns (CrateDB refuses it for `IP`, among others).
     pub const fn allows_columnstore_off(self) -> bool {
         matches!(
             self,
