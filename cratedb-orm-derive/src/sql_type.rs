@@ -49,7 +49,7 @@ fn parse(text: &str) -> Option<TokenStream> {
     }
     if let Some(args) = parenthesized(text, "NUMERIC") {
         let (precision, scale) = numeric_args(args)?;
-        return Some(quote!(::cratedb_orm::SqlType::Numeric {
+        return Some(quote!(::cratedb_orm::__private::SqlType::Numeric {
             precision: #precision,
             scale: #scale,
         }));

@@ -85,7 +85,7 @@ fn live_uuid_round_trip() {
     // By primary key, in a fresh session (read from CrateDB, not the identity map).
     let mut fresh = Session::new(live.client.clone());
     let h = fresh
-        .find::<UuidRow>(child.to_value())
+        .find::<UuidRow>(child)
         .expect("find")
         .expect("the child row");
     assert_eq!(fresh[h].parent, Some(root));

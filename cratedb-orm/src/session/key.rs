@@ -42,6 +42,18 @@ macro_rules! key_part {
 
 key_part!(&str, String, i16, i32, i64, u32, bool);
 
+impl KeyPart for uuid::Uuid {
+    fn key_value(self) -> Value {
+        Value::from(self.to_string())
+    }
+}
+
+impl PrimaryKey for uuid::Uuid {
+    fn key_values(self) -> Vec<Value> {
+        vec![self.key_value()]
+    }
+}
+
 impl KeyPart for Value {
     fn key_value(self) -> Value {
         self
