@@ -1,4 +1,4 @@
-//! The tutorial's models: the seed page's `Character`, `Log`, `Item` and `City`.
+//! The tutorial's models: the seed page's `Character`, `Log`, `Item`, `Counter` and `City`.
 //!
 //! Shared by `examples/tutorial.rs`, the README and the crate docs (which include this file).
 
@@ -44,8 +44,9 @@ pub struct Log {
     /// CrateDB's `_id`, read back after insert.
     #[cratedb(column = "_id", fetched)]
     pub id: Option<String>,
-    /// When.
-    pub ts: TimestampTz,
+    /// When: filled by CrateDB with `current_timestamp` when left `None`, read back.
+    #[cratedb(server_default = "current_timestamp")]
+    pub ts: Option<TimestampTz>,
     /// Severity.
     pub level: String,
     /// Text.
@@ -61,6 +62,18 @@ pub struct Item {
     pub id: Option<String>,
     /// The item's name.
     pub name: String,
+}
+
+/// The seed's timestamp-based autoincrement: a BIGINT primary key that CrateDB fills with the
+/// insertion time (`DEFAULT now()`, in milliseconds).
+#[derive(CrateModel, Debug, Clone, Default, PartialEq)]
+#[cratedb(table = "counters")]
+pub struct Counter {
+    /// Filled by CrateDB on insert and read back.
+    #[cratedb(primary_key, server_default = "now()")]
+    pub id: Option<i64>,
+    /// A value.
+    pub count: i32,
 }
 
 /// Geo types: a point and a shape.

@@ -9,7 +9,7 @@ mod live;
 
 use cratedb_orm::{Session, Value};
 use serde_json::json;
-use tutorial::{Character, City, Item, Log};
+use tutorial::{Character, City, Counter, Item, Log};
 
 #[test]
 fn live_tutorial_gives_the_seed_results() {
@@ -83,6 +83,24 @@ fn live_tutorial_gives_the_seed_results() {
     assert!(results.log_id.is_some());
     assert_eq!(s[logs[0]].id, results.log_id);
     assert_eq!(s[logs[0]].message, "Arthur Dent met Tricia McMillan");
+    // `ts` was left to current_timestamp: read back after the insert, and stored so.
+    let ts = results.log_ts.expect("ts read back");
+    assert!(ts > 1_700_000_000_000, "a time of insertion: {ts}");
+    assert_eq!(s[logs[0]].ts.map(|t| t.millis()), Some(ts));
+    // The counters' keys: insertion times made by now(), one each, each stored.
+    let ids: Vec<i64> = results.counter_ids.iter().flatten().copied().collect();
+    assert_eq!(ids.len(), 3);
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "one millisecond each, in order: {ids:?}"
+    );
+    for id in ids {
+        let c = s
+            .find::<Counter>(id)
+            .expect("find")
+            .expect("the counter's row");
+        assert!((1..=3).contains(&s[c].count));
+    }
     let items = s.query::<Item>().all().expect("items");
     assert_eq!(items.len(), 1);
     assert!(results.item_id.is_some());

@@ -136,6 +136,11 @@ fn tutorial_runs_against_the_loopback_server() {
         vec![Some("Tricia McMillan".to_string())]
     );
 
+    // The server-made values the session read back: the log's ts, the counters' keys.
+    assert_eq!(results.log_ts, Some(1_700_000_000_000));
+    assert_eq!(results.counter_ids.len(), 3);
+    assert!(results.counter_ids.iter().all(Option::is_some));
+
     // The statements CrateDB received, in order.
     let requests = server.requests();
     let statements: Vec<&str> = requests.iter().map(|r| r.stmt.as_str()).collect();
@@ -143,18 +148,24 @@ fn tutorial_runs_against_the_loopback_server() {
         r#"DROP TABLE IF EXISTS "characters""#,
         r#"DROP TABLE IF EXISTS "logs""#,
         r#"DROP TABLE IF EXISTS "items""#,
+        r#"DROP TABLE IF EXISTS "counters""#,
         r#"DROP TABLE IF EXISTS "cities""#,
         r#"CREATE TABLE "characters" ("id" TEXT NOT NULL, "name" TEXT INDEX OFF, "name_normalized" TEXT GENERATED ALWAYS AS (lower(name)), "quote" TEXT NOT NULL, "details" OBJECT, "more_details" ARRAY(OBJECT), "even_more_details" TEXT STORAGE WITH (columnstore = false), "created_at" TIMESTAMP WITH TIME ZONE DEFAULT now(), INDEX "name_ft" USING FULLTEXT ("name") WITH (analyzer = 'english'), INDEX "quote_ft" USING FULLTEXT ("quote") WITH (analyzer = 'english'), PRIMARY KEY ("id")) CLUSTERED INTO 3 SHARDS"#,
-        r#"CREATE TABLE "logs" ("ts" TIMESTAMP WITH TIME ZONE NOT NULL, "level" TEXT NOT NULL, "message" TEXT NOT NULL)"#,
+        r#"CREATE TABLE "logs" ("ts" TIMESTAMP WITH TIME ZONE DEFAULT current_timestamp, "level" TEXT NOT NULL, "message" TEXT NOT NULL)"#,
         r#"CREATE TABLE "items" ("id" TEXT DEFAULT gen_random_text_uuid() NOT NULL, "name" TEXT NOT NULL, PRIMARY KEY ("id"))"#,
+        r#"CREATE TABLE "counters" ("id" BIGINT DEFAULT now() NOT NULL, "count" INTEGER NOT NULL, PRIMARY KEY ("id"))"#,
         r#"CREATE TABLE "cities" ("name" TEXT NOT NULL, "coordinate" GEO_POINT, "area" GEO_SHAPE, PRIMARY KEY ("name"))"#,
         r#"INSERT INTO "characters" ("id", "name", "quote", "details", "more_details", "even_more_details") VALUES ($1, $2, $3, $4, $5, $6), ($7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING RETURNING "id", "name", "name_normalized", "quote", "details", "more_details", "even_more_details", "created_at""#,
         r#"UPDATE "characters" SET "more_details" = $1 WHERE "id" = $2"#,
         r#"UPDATE "characters" SET "more_details" = $1 WHERE "id" = $2"#,
         r#"UPDATE "characters" SET "details"['species'] = $1 WHERE "id" = $2"#,
         r#"UPDATE "characters" SET "details"['female_only_attribute'] = $1 WHERE "id" = $2"#,
-        r#"INSERT INTO "logs" ("ts", "level", "message") VALUES ($1, $2, $3) RETURNING "_id", "ts", "level", "message""#,
+        r#"INSERT INTO "logs" ("level", "message") VALUES ($1, $2) RETURNING "_id", "ts", "level", "message""#,
         r#"INSERT INTO "items" ("name") VALUES ($1) RETURNING "id", "name""#,
+        // A key made by now() is the same for every row of a statement: one per statement.
+        r#"INSERT INTO "counters" ("count") VALUES ($1) RETURNING "id", "count""#,
+        r#"INSERT INTO "counters" ("count") VALUES ($1) RETURNING "id", "count""#,
+        r#"INSERT INTO "counters" ("count") VALUES ($1) RETURNING "id", "count""#,
         r#"INSERT INTO "cities" ("name", "coordinate", "area") VALUES ($1, $2, $3)"#,
         r#"REFRESH TABLE "characters""#,
     ];
@@ -163,15 +174,15 @@ fn tutorial_runs_against_the_loopback_server() {
 
     // The object steps send only what changed.
     let args = |i: usize| requests[i].bulk_args.clone().expect("a bulk request");
-    assert_eq!(args(9)[0][0], json!([{"foo": 1, "bar": 10}, {"foo": 2}]));
+    assert_eq!(args(11)[0][0], json!([{"foo": 1, "bar": 10}, {"foo": 2}]));
     assert_eq!(
-        args(10)[0][0],
+        args(12)[0][0],
         json!([{"foo": 1, "bar": 10}, {"foo": 2}, {"foo": 3}])
     );
-    assert_eq!(args(11)[0][0], json!("Betelgeusian"));
-    assert_eq!(args(12)[0][0], Value::Null);
-    assert_eq!(args(12)[0][1], requests[8].args[6], "Trillian's id");
-    assert_eq!(args(15)[0][1], json!([139.76, 35.68]));
+    assert_eq!(args(13)[0][0], json!("Betelgeusian"));
+    assert_eq!(args(14)[0][0], Value::Null);
+    assert_eq!(args(14)[0][1], requests[10].args[6], "Trillian's id");
+    assert_eq!(args(20)[0][1], json!([139.76, 35.68]));
 
     // Each step prints its title, its SQL and its result.
     assert!(printed.contains("## Change details['species'], commit\n   SQL: UPDATE \"characters\" SET \"details\"['species'] = $1 WHERE \"id\" = $2  [bulk: 1 rows]\n"), "{printed}");

@@ -3,8 +3,14 @@
 //! script.
 #![allow(dead_code)]
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use cratedb_client::testing::{Reply, SqlRequest};
 use serde_json::{json, Value};
+
+/// The insertion time CrateDB gives the next key filled with `now()` (one millisecond later
+/// each time).
+static NOW: AtomicI64 = AtomicI64::new(1_700_000_000_000);
 
 /// Splits a `"a", "b"` list of quoted identifiers.
 fn idents(list: &str) -> Vec<String> {
@@ -14,9 +20,10 @@ fn idents(list: &str) -> Vec<String> {
         .collect()
 }
 
-/// The server-made value of `column` for the `n`-th inserted row, given the row's inserted
-/// `(column, value)` pairs: what CrateDB would fill in (`now()`, `_id`, generated columns).
-pub fn server_value(column: &str, n: usize, inserted: &[(String, Value)]) -> Value {
+/// The server-made value of `column` of `table` for the `n`-th inserted row, given the row's
+/// inserted `(column, value)` pairs: what CrateDB would fill in (`now()`, `_id`, generated
+/// columns).
+pub fn server_value(table: &str, column: &str, n: usize, inserted: &[(String, Value)]) -> Value {
     let get = |c: &str| {
         inserted
             .iter()
@@ -24,7 +31,8 @@ pub fn server_value(column: &str, n: usize, inserted: &[(String, Value)]) -> Val
             .map(|(_, v)| v.clone())
     };
     match column {
-        "created_at" => json!(1_700_000_000_000i64),
+        "created_at" | "ts" => json!(1_700_000_000_000i64),
+        "id" if table == "counters" => json!(NOW.fetch_add(1, Ordering::Relaxed)),
         "_id" => json!(format!("_id-{n}")),
         "_seq_no" => json!(n),
         "_primary_term" => json!(1),
@@ -46,6 +54,9 @@ pub fn insert_returning(req: &SqlRequest) -> Option<Reply> {
     let open = req.stmt.find('(')?;
     let close = req.stmt.find(") VALUES")?;
     let inserted = idents(req.stmt.get(open + 1..close)?);
+    let table = idents(req.stmt.get("INSERT INTO ".len()..open)?.trim())
+        .pop()
+        .unwrap_or_default();
     let cols = idents(returning);
     // CrateDB answers in the order its shards do, not in VALUES order: here, the reverse.
     let mut rows: Vec<Vec<Value>> = req
@@ -61,7 +72,7 @@ pub fn insert_returning(req: &SqlRequest) -> Option<Reply> {
             cols.iter()
                 .map(|c| match pairs.iter().find(|(k, _)| k == c) {
                     Some((_, v)) => v.clone(),
-                    None => server_value(c, n, &pairs),
+                    None => server_value(&table, c, n, &pairs),
                 })
                 .collect()
         })
