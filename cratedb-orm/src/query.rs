@@ -392,11 +392,31 @@ impl<M: CrateModel, S> Query<'_, M, S> {
     }
 }
 
-impl<M: CrateModel> Query<'_, M, Whole> {
-    /// Every matching model, tracked by the session.
+impl<'s, M: CrateModel> Query<'s, M, Whole> {
+    /// Every matching model, tracked by the session: its handle (`session[h]` reads and
+    /// writes the model; changes are written by the next commit).
     pub fn all(self) -> Result<Vec<Handle<M>>> {
         let (sql, args) = self.select.to_sql();
         self.session.load::<M>(&sql, &args)
+    }
+
+    /// Every matching model, tracked by the session, borrowed: for reading a result without
+    /// handles (`for c in session.query::<Character>().all_refs()? { … }`).
+    pub fn all_refs(self) -> Result<Vec<&'s M>> {
+        let (sql, args) = self.select.to_sql();
+        let session: &'s mut Session = self.session;
+        let handles = session.load::<M>(&sql, &args)?;
+        let session: &'s Session = session;
+        Ok(handles.into_iter().filter_map(|h| session.get(h)).collect())
+    }
+
+    /// Every matching model as an owned value, NOT tracked by the session (what a diesel or
+    /// sea-orm user gets from a query): decoded as the response is parsed, with no copy
+    /// kept. Changes to them are not written by a commit; [`attach`](Session::attach) one to
+    /// track it.
+    pub fn load(self) -> Result<Vec<M>> {
+        let (sql, args) = self.select.to_sql();
+        self.session.load_owned::<M>(&sql, &args)
     }
 
     /// The first matching model (`LIMIT 1`), if any.

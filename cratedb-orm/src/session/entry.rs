@@ -29,8 +29,10 @@ pub(crate) enum EntryState<M> {
     Changed(Box<Undo<M>>),
     /// In the database and marked for deletion (with how to put back changes made before).
     Deleted(Option<Box<Undo<M>>>),
-    /// No longer tracked (deleted, or a new model dropped); still readable.
+    /// No longer tracked (deleted, detached, or a new model dropped); still readable.
     Detached,
+    /// Moved out of the session (`Session::take`): its handle reads nothing.
+    Taken,
 }
 
 /// What an earlier commit learned about a new model's INSERT.
@@ -120,11 +122,21 @@ impl<M: CrateModel> Entry<M> {
         matches!(self.state, EntryState::Clean | EntryState::Changed(_))
     }
 
+    /// Whether the model can be read through its handle (it was not taken).
+    pub fn is_readable(&self) -> bool {
+        !matches!(self.state, EntryState::Taken)
+    }
+
+    /// Whether the session tracks the model (writes its changes).
+    pub fn is_tracked(&self) -> bool {
+        !matches!(self.state, EntryState::Detached | EntryState::Taken)
+    }
+
     /// Whether the next commit would write this model.
     pub fn is_pending(&self) -> bool {
         match &self.state {
             EntryState::New(_) | EntryState::Deleted(_) => true,
-            EntryState::Clean | EntryState::Detached => false,
+            EntryState::Clean | EntryState::Detached | EntryState::Taken => false,
             EntryState::Changed(undo) => match &**undo {
                 Undo::Recorded(changes) => !changes.is_empty(),
                 Undo::Copied(saved) => differs(&self.model, saved),
@@ -146,7 +158,7 @@ impl<M: CrateModel> Entry<M> {
                 }
                 Undo::Copied(_) => None,
             },
-            EntryState::New(_) | EntryState::Detached => None,
+            EntryState::New(_) | EntryState::Detached | EntryState::Taken => None,
         };
         if let Some(saved) = copy {
             let copied = Box::new(Undo::Copied(saved));
@@ -234,7 +246,9 @@ impl<M: CrateModel> Entry<M> {
                 undo.get_or_insert_with(|| Box::new(Undo::Recorded(Vec::new())))
             }
             EntryState::Changed(undo) => undo,
-            EntryState::Clean | EntryState::New(_) | EntryState::Detached => return None,
+            EntryState::Clean | EntryState::New(_) | EntryState::Detached | EntryState::Taken => {
+                return None
+            }
         };
         match &mut **undo {
             Undo::Recorded(changes) => Some(changes),
@@ -247,6 +261,7 @@ impl<M: CrateModel> Entry<M> {
     pub fn delete(&mut self) {
         self.state = match std::mem::replace(&mut self.state, EntryState::Detached) {
             EntryState::New(_) | EntryState::Detached => EntryState::Detached,
+            EntryState::Taken => EntryState::Taken,
             EntryState::Clean => EntryState::Deleted(None),
             EntryState::Changed(undo) => EntryState::Deleted(Some(undo)),
             deleted @ EntryState::Deleted(_) => deleted,
@@ -258,6 +273,7 @@ impl<M: CrateModel> Entry<M> {
     pub fn expire(&mut self, paths: &Paths) {
         self.state = match std::mem::replace(&mut self.state, EntryState::Detached) {
             EntryState::New(_) | EntryState::Detached => EntryState::Detached,
+            EntryState::Taken => EntryState::Taken,
             EntryState::Clean | EntryState::Deleted(None) => EntryState::Clean,
             EntryState::Changed(undo) | EntryState::Deleted(Some(undo)) => {
                 match *undo {
@@ -288,6 +304,23 @@ impl<M: CrateModel> Entry<M> {
     /// The model, to store values the server returned (an INSERT's server-made values).
     pub fn model_mut(&mut self) -> &mut M {
         &mut self.model
+    }
+
+    /// Stops tracking the model (its pending changes are not written); it stays readable.
+    pub fn detach(&mut self) {
+        if self.is_readable() {
+            self.state = EntryState::Detached;
+        }
+    }
+
+    /// Moves the model out, leaving a copy of its columns that nothing reads.
+    pub fn take(&mut self) -> Option<M> {
+        if !self.is_readable() {
+            return None;
+        }
+        self.state = EntryState::Taken;
+        let stand_in = self.model.snapshot();
+        Some(std::mem::replace(&mut self.model, stand_in))
     }
 
     /// An INSERT of this new model may have landed (its answer was lost).

@@ -1,5 +1,6 @@
-//! [`LoadSink`]: result rows decoded straight into tracked models as the client parses the
-//! response (no `serde_json::Value` per row).
+//! [`LoadSink`]: result rows decoded straight into models as the client parses the response
+//! (no `serde_json::Value` per row), each handed to a [`Keep`]: tracked in a session's
+//! table (handles come back), or simply collected (owned models, untracked).
 
 use cratedb_client::RowSink;
 use serde::de::SeqAccess;
@@ -9,26 +10,78 @@ use super::handle::Handle;
 use super::table::Table;
 use crate::model::{CrateModel, RowLayout};
 
-/// Tracks each row of a result in `table`, collecting the handles.
-pub(crate) struct LoadSink<'t, M> {
-    table: &'t mut Table<M>,
-    session: u64,
-    layout: Option<RowLayout>,
-    pub handles: Vec<Handle<M>>,
-    /// The first row that did not fit the model (the parse is stopped there).
-    pub error: Option<crate::Error>,
-    kept: Vec<(usize, Value)>,
+/// What becomes of each decoded model.
+pub(crate) trait Keep<M> {
+    /// What a whole result gives.
+    type Output;
+    /// Keeps one model read with `version` (`_seq_no`, `_primary_term`).
+    fn keep(&mut self, model: M, version: Option<(i64, i64)>);
+    /// What was kept.
+    fn finish(self) -> Self::Output;
 }
 
-impl<'t, M: CrateModel> LoadSink<'t, M> {
+/// Models tracked in a session's table: their handles.
+pub(crate) struct Tracked<'t, M> {
+    table: &'t mut Table<M>,
+    session: u64,
+    handles: Vec<Handle<M>>,
+}
+
+impl<'t, M> Tracked<'t, M> {
+    /// Tracks in `table` of session `session`.
     pub fn new(table: &'t mut Table<M>, session: u64) -> Self {
-        LoadSink {
+        Tracked {
             table,
             session,
-            layout: None,
             handles: Vec::new(),
+        }
+    }
+}
+
+impl<M: CrateModel> Keep<M> for Tracked<'_, M> {
+    type Output = Vec<Handle<M>>;
+
+    fn keep(&mut self, model: M, version: Option<(i64, i64)>) {
+        let index = self.table.track_loaded(model, version);
+        self.handles.push(Handle::new(self.session, index));
+    }
+
+    fn finish(self) -> Vec<Handle<M>> {
+        self.handles
+    }
+}
+
+/// Owned models, untracked.
+impl<M> Keep<M> for Vec<M> {
+    type Output = Vec<M>;
+
+    fn keep(&mut self, model: M, _: Option<(i64, i64)>) {
+        self.push(model);
+    }
+
+    fn finish(self) -> Vec<M> {
+        self
+    }
+}
+
+/// Decodes each row of a result into a model and keeps it.
+pub(crate) struct LoadSink<M, K> {
+    keep: K,
+    layout: Option<RowLayout>,
+    /// The first row that did not fit the model (the parse is stopped there).
+    error: Option<crate::Error>,
+    kept: Vec<(usize, Value)>,
+    _model: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<M: CrateModel, K: Keep<M>> LoadSink<M, K> {
+    pub fn new(keep: K) -> Self {
+        LoadSink {
+            keep,
+            layout: None,
             error: None,
             kept: Vec::new(),
+            _model: std::marker::PhantomData,
         }
     }
 
@@ -37,16 +90,16 @@ impl<'t, M: CrateModel> LoadSink<'t, M> {
     pub fn finish(
         self,
         result: cratedb_client::Result<cratedb_client::ResultInfo>,
-    ) -> crate::Result<Vec<Handle<M>>> {
+    ) -> crate::Result<K::Output> {
         if let Some(e) = self.error {
             return Err(e);
         }
         result?;
-        Ok(self.handles)
+        Ok(self.keep.finish())
     }
 }
 
-impl<M: CrateModel> RowSink for LoadSink<'_, M> {
+impl<M: CrateModel, K: Keep<M>> RowSink for LoadSink<M, K> {
     fn columns(&mut self, cols: &[String]) {
         self.layout = Some(RowLayout::new(M::meta(), cols));
     }
@@ -62,8 +115,7 @@ impl<M: CrateModel> RowSink for LoadSink<'_, M> {
         match M::decode_row(layout, row, &mut self.kept)? {
             Ok(model) => {
                 let version = version_of(layout, &self.kept);
-                let index = self.table.track_loaded(model, version);
-                self.handles.push(Handle::new(self.session, index));
+                self.keep.keep(model, version);
                 Ok(())
             }
             Err(e) => {

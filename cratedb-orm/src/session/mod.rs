@@ -230,16 +230,92 @@ impl Session {
         (handle.session == self.id).then_some(handle.index)
     }
 
-    /// The model behind `handle` (`None` only for a handle of another session).
+    /// The model behind `handle` (`None` for a handle of another session, or of a model
+    /// [taken](Session::take) out).
     pub fn get<M: CrateModel>(&self, handle: Handle<M>) -> Option<&M> {
-        self.entry(handle).map(entry::Entry::model)
+        self.entry(handle)
+            .filter(|e| e.is_readable())
+            .map(entry::Entry::model)
     }
 
     /// The model behind `handle`, to change it; changes are written by the next commit
-    /// (`None` only for a handle of another session).
+    /// (`None` for a handle of another session, or of a model taken out).
     pub fn get_mut<M: CrateModel>(&mut self, handle: Handle<M>) -> Option<&mut M> {
         let index = self.own(handle)?;
+        self.entry(handle).filter(|e| e.is_readable())?;
         self.table_mut::<M>().touch(index)
+    }
+
+    /// Every model of type `M` the session tracks (new, loaded, changed or marked for
+    /// deletion; not detached or taken), with its handle, in the order the session met them.
+    ///
+    /// ```
+    /// use cratedb_orm::{Client, CrateModel, Session};
+    ///
+    /// #[derive(CrateModel, Debug, Default)]
+    /// #[cratedb(table = "characters")]
+    /// struct Character {
+    ///     #[cratedb(primary_key)]
+    ///     id: String,
+    ///     name: String,
+    /// }
+    ///
+    /// let mut session = Session::new(Client::new("crate://localhost:4200")?); // does not connect
+    /// session.attach(Character { id: "a1".into(), name: "Arthur".into() });
+    /// session.add(Character { id: "t1".into(), name: "Trillian".into() });
+    /// let names: Vec<&str> = session.iter::<Character>().map(|(_, c)| c.name.as_str()).collect();
+    /// assert_eq!(names, ["Arthur", "Trillian"]);
+    /// # Ok::<(), cratedb_orm::Error>(())
+    /// ```
+    pub fn iter<M: CrateModel>(&self) -> impl Iterator<Item = (Handle<M>, &M)> + '_ {
+        let id = self.id;
+        self.table::<M>()
+            .map(|t| t.entries())
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.is_tracked())
+            .map(move |(index, e)| (Handle::new(id, index), e.model()))
+    }
+
+    /// Moves a model out of the session and returns it (owned): the session no longer
+    /// tracks it, does not write its pending changes, and forgets its row (a later query of
+    /// the row gives a new handle); `handle` then reads nothing (`get` gives `None`). `None`
+    /// for a handle of another session or a model taken already.
+    ///
+    /// ```
+    /// use cratedb_orm::{Client, CrateModel, Session};
+    ///
+    /// #[derive(CrateModel, Debug, Default, PartialEq)]
+    /// #[cratedb(table = "characters")]
+    /// struct Character {
+    ///     #[cratedb(primary_key)]
+    ///     id: String,
+    ///     name: String,
+    /// }
+    ///
+    /// let mut session = Session::new(Client::new("crate://localhost:4200")?); // does not connect
+    /// let h = session.attach(Character { id: "a1".into(), name: "Arthur".into() });
+    /// let arthur: Character = session.take(h).expect("tracked");
+    /// assert_eq!(arthur.name, "Arthur");
+    /// assert!(session.get(h).is_none());
+    /// assert!(session.pending_statements().is_empty());
+    /// # Ok::<(), cratedb_orm::Error>(())
+    /// ```
+    pub fn take<M: CrateModel>(&mut self, handle: Handle<M>) -> Option<M> {
+        let index = self.own(handle)?;
+        self.table_mut::<M>().untrack(index, true)
+    }
+
+    /// Stops tracking a model and returns a copy of it (SQLAlchemy's `expunge`): the session
+    /// does not write its pending changes and forgets its row (a later query of the row gives
+    /// a new handle), while `handle` still reads the model as it is. `None` for a handle of
+    /// another session or a model taken out.
+    pub fn detach<M: CrateModel + Clone>(&mut self, handle: Handle<M>) -> Option<M> {
+        let index = self.own(handle)?;
+        let model = self.get(handle).cloned()?;
+        self.table_mut::<M>().untrack(index, false);
+        Some(model)
     }
 
     /// Sets one column of a tracked model and records the change: the next commit writes
@@ -397,7 +473,7 @@ impl Session {
     /// needed), dropping pending changes. Returns `false` when the row no longer exists.
     pub fn reload<M: CrateModel>(&mut self, handle: Handle<M>) -> Result<bool> {
         let meta = M::meta();
-        let Some(entry) = self.entry(handle) else {
+        let Some(entry) = self.entry(handle).filter(|e| e.is_readable()) else {
             return Ok(false);
         };
         let key = key::identity_values(entry.stored_identity());
@@ -438,8 +514,17 @@ impl Session {
     ) -> Result<Vec<Handle<M>>> {
         let client = self.client.clone();
         let id = self.id;
-        let mut sink = load_sink::LoadSink::new(self.table_mut::<M>(), id);
+        let tracked = load_sink::Tracked::new(self.table_mut::<M>(), id);
+        let mut sink = load_sink::LoadSink::new(tracked);
         let result = client.query_with(sql, args, &mut sink);
+        sink.finish(result)
+    }
+
+    /// Runs a query and returns its rows as owned models, decoded as the response is
+    /// parsed; the session does not track them.
+    pub(crate) fn load_owned<M: CrateModel>(&self, sql: &str, args: &[Value]) -> Result<Vec<M>> {
+        let mut sink = load_sink::LoadSink::new(Vec::new());
+        let result = self.client.query_with(sql, args, &mut sink);
         sink.finish(result)
     }
 
@@ -471,7 +556,8 @@ impl Session {
     /// that is not a regular answer.
     pub fn track_body<M: CrateModel>(&mut self, body: &[u8]) -> Result<Vec<Handle<M>>> {
         let id = self.id;
-        let mut sink = load_sink::LoadSink::new(self.table_mut::<M>(), id);
+        let tracked = load_sink::Tracked::new(self.table_mut::<M>(), id);
+        let mut sink = load_sink::LoadSink::new(tracked);
         let result = cratedb_client::ResultInfo::from_body_into("answer body", body, &mut sink);
         sink.finish(result)
     }

@@ -60,7 +60,27 @@ impl<M: CrateModel> Table<M> {
     pub fn find(&self, key: &str) -> Option<usize> {
         let &index = self.identity.get(key)?;
         let entry = self.entries.get(index)?;
-        (!matches!(entry.state(), EntryState::Detached)).then_some(index)
+        entry.is_tracked().then_some(index)
+    }
+
+    /// Stops tracking entry `index`: the session forgets its row (a later query of it gives
+    /// a new entry) and does not write its pending changes; with `take`, the model is moved
+    /// out and returned.
+    pub fn untrack(&mut self, index: usize, take: bool) -> Option<M> {
+        let entry = self.entries.get_mut(index)?;
+        if std::mem::take(&mut entry.keyed) {
+            if let Some(k) = key_of(entry.stored_identity()) {
+                if self.identity.get(&k) == Some(&index) {
+                    self.identity.remove(&k);
+                }
+            }
+        }
+        if take {
+            entry.take()
+        } else {
+            entry.detach();
+            None
+        }
     }
 
     /// Tracks a new model, with its client-side defaults applied.
@@ -166,14 +186,18 @@ impl<M: CrateModel> Table<M> {
         value: Value,
     ) -> crate::Result<()> {
         match self.entries.get_mut(index) {
-            Some(entry) => entry.set(column, keys, value, &mut self.paths),
-            None => Err(crate::Error::Encode {
+            Some(entry) if entry.is_readable() => entry.set(column, keys, value, &mut self.paths),
+            found => Err(crate::Error::Encode {
                 column: M::meta()
                     .columns
                     .get(column)
                     .map_or("", |c| c.name)
                     .to_owned(),
-                message: "the handle is not of this session".to_owned(),
+                message: if found.is_some() {
+                    "the model was taken out of the session".to_owned()
+                } else {
+                    "the handle is not of this session".to_owned()
+                },
             }),
         }
     }
