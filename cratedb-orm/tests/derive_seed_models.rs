@@ -31,8 +31,8 @@ fn character_ddl_is_exact() {
 fn log_item_city_ddl_is_exact() {
     assert_eq!(
         Log::create_table_sql(),
-        "CREATE TABLE \"logs\" (\"ts\" TIMESTAMP WITH TIME ZONE NOT NULL, \"level\" TEXT NOT \
-         NULL, \"message\" TEXT NOT NULL)"
+        "CREATE TABLE \"logs\" (\"ts\" TIMESTAMP WITH TIME ZONE DEFAULT current_timestamp, \
+         \"level\" TEXT NOT NULL, \"message\" TEXT NOT NULL)"
     );
     assert_eq!(
         Item::create_table_sql(),
@@ -219,11 +219,19 @@ fn decode_errors_name_column_and_expected_type() {
         }
         other => panic!("unexpected {other:?}"),
     }
-    let mut missing = vec![json!(null)];
-    let err = Log::from_row(&RowLayout::new(Log::meta(), &["_id"]), &mut missing).unwrap_err();
+    let mut bad = vec![json!(null), json!("yesterday")];
+    let err = Log::from_row(&RowLayout::new(Log::meta(), &["_id", "ts"]), &mut bad).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "column \"ts\": expected TIMESTAMP WITH TIME ZONE (epoch millis or ISO-8601 text), found null"
+        "column \"ts\": expected TIMESTAMP WITH TIME ZONE (epoch millis or ISO-8601 text), found \"yesterday\""
+    );
+    // A NOT NULL column the row lacks is named too.
+    let mut missing = vec![json!(null)];
+    let err = Log::from_row(&RowLayout::new(Log::meta(), &["_id"]), &mut missing).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("column \"level\": expected TEXT"),
+        "{err}"
     );
 }
 

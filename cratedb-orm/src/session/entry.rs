@@ -48,9 +48,31 @@ pub(crate) enum Attempt {
 pub(crate) enum Undo<M> {
     /// Changes made through `Session::set`/`set_key`: each changed path once, with the value
     /// it held before (`None`: an object key that was missing), in the order of change.
-    Recorded(Vec<Change>),
+    Recorded(Changes),
     /// The model was borrowed mutably: its database state, kept whole to compare with.
     Copied(M),
+}
+
+/// The recorded changes of one model, in the order of change: the first kept inline (most
+/// models change one path, and then no list is allocated).
+pub(crate) struct Changes {
+    first: Change,
+    more: Vec<Change>,
+}
+
+impl Changes {
+    /// The changes, oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Change> {
+        std::iter::once(&self.first).chain(&self.more)
+    }
+
+    /// Records a change of `path` that replaced `old`, unless `path` changed before (the
+    /// first change keeps the value from before it).
+    fn record(&mut self, path: PathId, old: Option<Value>) {
+        if !self.iter().any(|c| c.path == path) {
+            self.more.push(Change { path, old });
+        }
+    }
 }
 
 /// One recorded change: the path, and the value it replaced.
@@ -138,7 +160,7 @@ impl<M: CrateModel> Entry<M> {
             EntryState::New(_) | EntryState::Deleted(_) => true,
             EntryState::Clean | EntryState::Detached | EntryState::Taken => false,
             EntryState::Changed(undo) => match &**undo {
-                Undo::Recorded(changes) => !changes.is_empty(),
+                Undo::Recorded(_) => true,
                 Undo::Copied(saved) => differs(&self.model, saved),
             },
         }
@@ -220,40 +242,64 @@ impl<M: CrateModel> Entry<M> {
                 None => None,
             }
         };
-        let changes = self.recorded_changes();
-        if let Some(changes) = changes {
+        if self.records() {
             let path = if whole {
                 paths.intern::<&str>(column, &[])
             } else {
                 paths.intern(column, keys)
             };
-            // The first change of a path keeps the value from before it.
-            if !changes.iter().any(|c| c.path == path) {
-                changes.push(Change { path, old });
-            }
+            self.record(path, old);
         }
         Ok(())
     }
 
-    /// The recorded changes of a model in the database, to add one (a clean model starts
-    /// recording); `None` for a model compared with a copy, or not in the database.
-    fn recorded_changes(&mut self) -> Option<&mut Vec<Change>> {
-        if matches!(self.state, EntryState::Clean) {
-            self.state = EntryState::Changed(Box::new(Undo::Recorded(Vec::new())));
+    /// Whether a change of this model is recorded: it is in the database and not compared
+    /// with a copy at commit.
+    fn records(&self) -> bool {
+        match &self.state {
+            EntryState::Clean | EntryState::Deleted(None) => true,
+            EntryState::Changed(undo) | EntryState::Deleted(Some(undo)) => {
+                matches!(**undo, Undo::Recorded(_))
+            }
+            EntryState::New(_) | EntryState::Detached | EntryState::Taken => false,
         }
-        let undo = match &mut self.state {
-            EntryState::Deleted(undo) => {
-                undo.get_or_insert_with(|| Box::new(Undo::Recorded(Vec::new())))
-            }
-            EntryState::Changed(undo) => undo,
-            EntryState::Clean | EntryState::New(_) | EntryState::Detached | EntryState::Taken => {
-                return None
-            }
+    }
+
+    /// Records a change of `path` that replaced `old` (see [`records`](Entry::records)).
+    fn record(&mut self, path: PathId, old: Option<Value>) {
+        let first = || {
+            Box::new(Undo::Recorded(Changes {
+                first: Change { path, old: None },
+                more: Vec::new(),
+            }))
         };
-        match &mut **undo {
-            Undo::Recorded(changes) => Some(changes),
-            // A copy is compared with at commit: nothing to record.
-            Undo::Copied(_) => None,
+        let undo = match &mut self.state {
+            EntryState::Clean => {
+                self.state = EntryState::Changed(first());
+                None
+            }
+            EntryState::Deleted(undo @ None) => {
+                *undo = Some(first());
+                None
+            }
+            EntryState::Changed(undo) | EntryState::Deleted(Some(undo)) => Some(undo),
+            EntryState::New(_) | EntryState::Detached | EntryState::Taken => return,
+        };
+        match undo {
+            Some(undo) => {
+                if let Undo::Recorded(changes) = &mut **undo {
+                    changes.record(path, old);
+                }
+            }
+            // The first change: its value from before.
+            None => {
+                if let EntryState::Changed(undo) | EntryState::Deleted(Some(undo)) = &mut self.state
+                {
+                    if let Undo::Recorded(changes) = &mut **undo {
+                        changes.first.old = old;
+                    }
+                }
+            }
         }
     }
 
@@ -348,7 +394,7 @@ fn differs<M: CrateModel>(model: &M, saved: &M) -> bool {
 }
 
 /// Puts the values recorded changes replaced back into `model` (newest change first).
-pub(crate) fn put_back<M: CrateModel>(model: &mut M, changes: &[Change], paths: &Paths) {
+pub(crate) fn put_back<M: CrateModel>(model: &mut M, changes: &Changes, paths: &Paths) {
     for change in changes.iter().rev() {
         if let Some(path) = paths.get(change.path) {
             undo(model, path, change.old.clone());

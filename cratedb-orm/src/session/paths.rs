@@ -23,6 +23,8 @@ pub(crate) struct Path {
 #[derive(Default)]
 pub(crate) struct Paths {
     list: Vec<Path>,
+    /// The path interned last: changes of many models alike intern it again and again.
+    last: Option<PathId>,
     /// Ids by the hash of their path (compared in full on a hit): a lookup builds no
     /// `Path`, so recording a change allocates nothing once its path is known.
     by_hash: HashMap<u64, Vec<PathId>>,
@@ -32,16 +34,30 @@ pub(crate) struct Paths {
 impl Paths {
     /// The id of a path, added on first use.
     pub fn intern<S: AsRef<str>>(&mut self, column: usize, keys: &[S]) -> PathId {
-        let hash = self.hash(column, keys);
         let same = |p: &Path| {
             p.column == column
                 && p.keys.len() == keys.len()
                 && p.keys.iter().zip(keys).all(|(a, b)| a == b.as_ref())
         };
+        if let Some(last) = self.last.filter(|&id| self.get(id).is_some_and(&same)) {
+            return last;
+        }
+        let id = self.intern_hashed(column, keys, same);
+        self.last = Some(id);
+        id
+    }
+
+    fn intern_hashed<S: AsRef<str>>(
+        &mut self,
+        column: usize,
+        keys: &[S],
+        same: impl Fn(&Path) -> bool,
+    ) -> PathId {
+        let hash = self.hash(column, keys);
         let ids = self.by_hash.entry(hash).or_default();
         if let Some(&id) = ids
             .iter()
-            .find(|&&id| self.list.get(id as usize).is_some_and(same))
+            .find(|&&id| self.list.get(id as usize).is_some_and(&same))
         {
             return id;
         }

@@ -277,9 +277,6 @@ fn plan_updates<M: CrateModel>(table: &Table<M>, limits: Limits, plan: &mut Plan
         };
         let g = match &**undo {
             Undo::Recorded(changes) => {
-                if changes.is_empty() {
-                    continue;
-                }
                 ids.clear();
                 ids.extend(changes.iter().map(|c| c.path));
                 ids.sort_unstable();
