@@ -10,34 +10,12 @@
 mod live;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 use cratedb_orm::session::{CommitError, RowFailureCause};
 use cratedb_orm::{
     object, Client, CrateModel, Error, GeoPoint, Handle, Object, Session, TimestampTz, Value,
 };
 use serde_json::json;
-
-/// A client on the live schema that counts the requests it sends.
-fn counting(live: &live::Live) -> (Client, Arc<AtomicUsize>) {
-    let count = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::clone(&count);
-    let client = Client::builder()
-        .url(&live.url)
-        .echo(move |_| {
-            seen.fetch_add(1, Ordering::Relaxed);
-        })
-        .build()
-        .expect("client");
-    (client, count)
-}
-
-fn create<M: CrateModel>(client: &Client) {
-    client
-        .execute(&cratedb_orm::ddl::create_table(M::meta()))
-        .expect("create table");
-}
 
 /// A key made by CrateDB (`gen_random_text_uuid()`), and every kind of column.
 #[derive(CrateModel, Debug, Clone, Default, PartialEq)]
@@ -197,9 +175,9 @@ fn live_server_made_keys_go_to_their_own_models() {
     let Some(live) = live::connect("server_keys") else {
         return;
     };
-    let (client, requests) = counting(&live);
-    create::<Keyed>(&client);
-    create::<Logged>(&client);
+    let (client, log) = live.logging_client();
+    live.create::<Keyed>();
+    live.create::<Logged>();
     let mut s = Session::new(client.clone());
     let keyed: Vec<Handle<Keyed>> = s.add_all(rows().into_iter().map(
         |(name, details, tags, location, weight, at)| Keyed {
@@ -224,9 +202,9 @@ fn live_server_made_keys_go_to_their_own_models() {
         },
     ));
     let planned = s.pending_statements().len();
-    let before = requests.load(Ordering::Relaxed);
+    log.take();
     s.commit().unwrap_or_else(|e| panic!("{e}"));
-    let sent = requests.load(Ordering::Relaxed) - before;
+    let sent = log.take().len();
 
     let ids: Vec<String> = keyed
         .iter()
@@ -368,6 +346,35 @@ fn sql(client: &Client, stmt: &str) {
         .unwrap_or_else(|e| panic!("{stmt}: {e}"));
 }
 
+/// A table with constraints the models do not know about (NOT NULL on `n`, a CHECK on `c`,
+/// a strict object `o`, `d['a']` a BIGINT), holding the row `dup` already; partitioned by
+/// `day` (part of its key) when `partitioned`.
+fn causes_table(client: &Client, name: &str, partitioned: bool) {
+    let (day, key) = if partitioned {
+        ("day TEXT, ", "PRIMARY KEY (id, day)) PARTITIONED BY (day)")
+    } else {
+        ("", "PRIMARY KEY (id)) CLUSTERED INTO 3 SHARDS")
+    };
+    sql(
+        client,
+        &format!(
+            "CREATE TABLE {name} (id TEXT, {day}n INT NOT NULL, c INT CHECK (c > 0), \
+             o OBJECT(STRICT) AS (a INT), d OBJECT, \
+             created TIMESTAMP WITH TIME ZONE DEFAULT now(), {key}"
+        ),
+    );
+    let (columns, values) = if partitioned {
+        ("id, day, n, d", "'dup', 'd1', 0, {a = 0}")
+    } else {
+        ("id, n, d", "'dup', 0, {a = 0}")
+    };
+    sql(
+        client,
+        &format!("INSERT INTO {name} ({columns}) VALUES ({values})"),
+    );
+    sql(client, &format!("REFRESH TABLE {name}"));
+}
+
 /// Each failing row's cause: CrateDB's code and message (code 0: the session's own cause).
 /// A multi-row INSERT says `ON CONFLICT DO NOTHING` and leaves out the duplicate; the lookup
 /// that follows finds its key taken.
@@ -462,17 +469,8 @@ fn live_skipped_rows_are_reported_with_crate_db_s_own_error() {
     let Some(live) = live::connect("skip_causes") else {
         return;
     };
-    let (client, requests) = counting(&live);
-    let table = "CREATE TABLE causes (id TEXT PRIMARY KEY, n INT NOT NULL, c INT CHECK (c > 0), \
-                 o OBJECT(STRICT) AS (a INT), d OBJECT, created TIMESTAMP WITH TIME ZONE DEFAULT now()) \
-                 CLUSTERED INTO 3 SHARDS";
-    sql(&client, table);
-    // `dup` exists already, and d['a'] is a BIGINT.
-    sql(
-        &client,
-        "INSERT INTO causes (id, n, d) VALUES ('dup', 0, {a = 0})",
-    );
-    sql(&client, "REFRESH TABLE causes");
+    let (client, log) = live.logging_client();
+    causes_table(&client, "causes", false);
 
     // The multi-row INSERT … RETURNING path (a server default to read back).
     let mut s = Session::new(client.clone());
@@ -485,9 +483,9 @@ fn live_skipped_rows_are_reported_with_crate_db_s_own_error() {
             d,
             created: None,
         }));
-    let before = requests.load(Ordering::Relaxed);
+    log.take();
     let e = expect_commit_error(s.commit());
-    let sent = requests.load(Ordering::Relaxed) - before;
+    let sent = log.take().len();
     assert_causes(&e, &CAUSES_RETURNING);
     assert_eq!(e.written, 2, "{e}");
     assert!(e.is_duplicate_key());
@@ -510,9 +508,9 @@ fn live_skipped_rows_are_reported_with_crate_db_s_own_error() {
             .into_iter()
             .map(|(id, n, c, o, d)| PlainCause { id, n, c, o, d }),
     );
-    let before = requests.load(Ordering::Relaxed);
+    log.take();
     let e = expect_commit_error(s.commit());
-    let sent = requests.load(Ordering::Relaxed) - before;
+    let sent = log.take().len();
     assert_causes(&e, &CAUSES);
     assert_eq!(e.written, 2, "{e}");
     println!("bulk INSERT, the same rows: {sent} requests, the same causes");
@@ -523,16 +521,8 @@ fn live_skipped_rows_of_a_partitioned_table_are_reported_with_their_own_error() 
     let Some(live) = live::connect("skip_causes_part") else {
         return;
     };
-    let (client, requests) = counting(&live);
-    let table = "CREATE TABLE pcauses (id TEXT, day TEXT, n INT NOT NULL, c INT CHECK (c > 0), \
-                 o OBJECT(STRICT) AS (a INT), d OBJECT, created TIMESTAMP WITH TIME ZONE DEFAULT now(), \
-                 PRIMARY KEY (id, day)) PARTITIONED BY (day)";
-    sql(&client, table);
-    sql(
-        &client,
-        "INSERT INTO pcauses (id, day, n, d) VALUES ('dup', 'd1', 0, {a = 0})",
-    );
-    sql(&client, "REFRESH TABLE pcauses");
+    let (client, log) = live.logging_client();
+    causes_table(&client, "pcauses", true);
     let mut s = Session::new(client.clone());
     let handles: Vec<Handle<PartCause>> =
         s.add_all(cause_rows().into_iter().map(|(id, n, c, o, d)| PartCause {
@@ -544,9 +534,9 @@ fn live_skipped_rows_of_a_partitioned_table_are_reported_with_their_own_error() 
             d,
             created: None,
         }));
-    let before = requests.load(Ordering::Relaxed);
+    log.take();
     let e = expect_commit_error(s.commit());
-    let sent = requests.load(Ordering::Relaxed) - before;
+    let sent = log.take().len();
     assert_causes(&e, &CAUSES);
     assert_eq!(e.written, 2, "{e}");
     for &h in &handles {
@@ -577,11 +567,11 @@ fn live_timestamp_keys_land_one_per_millisecond() {
     let Some(live) = live::connect("ts_keys") else {
         return;
     };
-    let (client, requests) = counting(&live);
-    create::<Counter>(&client);
+    let (client, log) = live.logging_client();
+    live.create::<Counter>();
     let mut s = Session::new(client.clone());
     let handles = s.add_all((0..20).map(|count| Counter { id: None, count }));
-    let before = requests.load(Ordering::Relaxed);
+    log.take();
     // One statement gives every row the same now(): one lands, the others are skipped and
     // sent again alone, each with its own now(); two in the same millisecond meet a
     // duplicate key and stay pending until the next commit.
@@ -603,7 +593,7 @@ fn live_timestamp_keys_land_one_per_millisecond() {
             Err(e) => panic!("{e}"),
         }
     }
-    let sent = requests.load(Ordering::Relaxed) - before;
+    let sent = log.take().len();
     let ids: HashSet<i64> = handles.iter().filter_map(|&h| s[h].id).collect();
     assert_eq!(ids.len(), 20, "each counter has its own key");
     for &h in &handles {
@@ -642,7 +632,7 @@ fn live_server_timestamps_are_read_back_and_set_ones_kept() {
         Log::create_table_sql(),
         r#"CREATE TABLE "logs" ("ts" TIMESTAMP WITH TIME ZONE DEFAULT current_timestamp, "level" TEXT NOT NULL, "message" TEXT NOT NULL)"#
     );
-    create::<Log>(&client);
+    live.create::<Log>();
     let mut s = Session::new(client.clone());
     let filled = s.add(Log {
         level: "info".into(),
