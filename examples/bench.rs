@@ -1,24 +1,41 @@
-//! The ORM's cost on top of the wire: each workload done with the ORM (Session and DSL) and raw
-//! (the client with hand-written SQL and `serde_json` values — the floor).
+//! The ORM against the raw client, end to end: each workload done with the ORM (Session and
+//! DSL) and raw (the client with hand-written SQL and `serde_json` values).
 //!
 //! ```text
-//! cargo run --release --example bench -- --rows 10000 --reps 7 --serve-stub
-//! CRATEDB_URL=crate://localhost:4200 cargo run --release --example bench -- --rows 10000
+//! CRATEDB_URL=crate://127.0.0.1:4200 cargo run --release --example bench -- --rows 10000 --reps 5
+//! cargo run --release --example bench -- --rows 10000 --reps 21 --serve-stub
 //! ```
 //!
-//! `--serve-stub` starts a loopback server in a child process that answers instantly (bulk
-//! results, or `--rows` rows of the right shape for the SELECT), so the figures are the client
-//! side alone; against `CRATEDB_URL` they include the database. `--only
-//! insert|update_one_key|load` runs one workload (against a database, after an `insert` run
-//! has filled the table). One JSON object per line:
-//! `{"op": "insert", "variant": "orm", "rows": 10000, "requests": 1, "median_s": 0.0123}`.
-//! With `--memory` it also reports the peak heap of loading the rows into models, next to the
-//! size of the JSON response.
+//! Against `CRATEDB_URL` the figures include the database; `--serve-stub` starts a loopback
+//! server in a child process that answers instantly (bulk results, or `--rows` rows of the right
+//! shape for the SELECT), so they are the client side alone.
 //!
-//! `update_one_key` changes models loaded by a query, and has two more variants:
-//! `orm_get_mut` (the change made through `session[h]`, which the session finds by comparing
-//! with a copy) and `raw_rows_in_memory` (the raw client doing what the ORM does: rows loaded
-//! as `serde_json` values changed in memory, and the request built from them).
+//! Runs from any state, as often as wanted: every variant of a workload starts from the same
+//! data, set up before its clock starts. `insert` gets a fresh table each time; `update_one_key`
+//! and `load` fill a fresh table once (N rows, refreshed), and each update writes a value of the
+//! same length that no earlier run wrote, so every run really changes every row. The variants
+//! run interleaved, repetition by repetition, in alternating order (forward, then backward), so
+//! a slow spell of a shared machine hits them alike. `--only insert|update_one_key|load` runs
+//! one workload on its own.
+//!
+//! One JSON object per variant: `wall_s` and `cpu_s` (this process's CPU time, from
+//! `CLOCK_PROCESS_CPUTIME_ID`) are medians with their `[min, max]` ranges, and `vs_raw` is the
+//! median (and range) of the ratio to the workload's `raw` variant within each repetition. A
+//! wall time far above the CPU time is time spent waiting for the server. With
+//! `--server-pid PID` (the CrateDB JVM on this machine: `cratedb.sh status`) the server's CPU
+//! time is reported too (`server_cpu_s`, from `/proc/PID/stat`, 10 ms resolution).
+//!
+//! `update_one_key` changes `details['species']` on N models loaded by a query; every variant
+//! first loads the rows (outside the clock), so the server has the same work before each:
+//! `orm` uses `Session::set_key`, `orm_get_mut` changes `session[h]` (found by comparing with a
+//! copy), `raw` sends the UPDATE from ids it knows (the send-only floor), `raw_rows_in_memory`
+//! does what the ORM does with the raw client (rows loaded as `serde_json` values changed in
+//! memory, the request built from them). Raw variants send the same requests as the session:
+//! bulk requests of at most 10,000 rows (the session's default batch size).
+//!
+//! `--statements` prints, instead of timing, the statements and first argument rows that each
+//! update variant sends. `--memory` also reports the peak heap of loading the rows into models,
+//! next to the size of the JSON response.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::error::Error;
@@ -29,8 +46,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use cratedb_orm::{object, Client, CrateModel, Object, ObjectArray, Session, Value};
+use cratedb_orm::session::{StatementArgs, DEFAULT_BATCH_SIZE};
+use cratedb_orm::{object, Client, CrateModel, Handle, Object, ObjectArray, Session, Value};
 
+#[path = "cpu_time.rs"]
+mod cpu_time;
 #[path = "stub_server.rs"]
 mod stub_server;
 use serde_json::json;
@@ -89,6 +109,7 @@ struct BenchCharacter {
     more_details: ObjectArray,
 }
 
+const TABLE: &str = "\"bench_characters\"";
 const COLUMNS: &str = r#""id", "name", "quote", "details", "more_details""#;
 
 fn model(n: usize) -> BenchCharacter {
@@ -114,11 +135,20 @@ fn raw_row(n: usize) -> Vec<Value> {
     ]
 }
 
+/// The `details['species']` value written by repetition `rep` of update variant `variant`:
+/// one no earlier run of this program wrote (the process start time is part of it), all of one
+/// length, so every run really changes every row and the rows keep their size.
+fn species(stamp: u64, rep: usize, variant: usize) -> String {
+    format!("Betelgeusian-{stamp:010}-{rep:04}-{variant}")
+}
+
 struct Options {
     rows: usize,
     reps: usize,
     stub: bool,
     memory: bool,
+    statements: bool,
+    server_pid: Option<u32>,
     /// Runs only this workload (`insert`, `update_one_key`, `load`).
     only: Option<String>,
 }
@@ -129,6 +159,8 @@ fn options() -> Result<Options, Box<dyn Error>> {
         reps: 5,
         stub: false,
         memory: false,
+        statements: false,
+        server_pid: None,
         only: None,
     };
     let mut args = std::env::args().skip(1);
@@ -138,45 +170,254 @@ fn options() -> Result<Options, Box<dyn Error>> {
             "--reps" => o.reps = args.next().ok_or("--reps needs a number")?.parse()?,
             "--serve-stub" => o.stub = true,
             "--memory" => o.memory = true,
-            "--only" => o.only = Some(args.next().ok_or("--only needs a workload")?),
+            "--statements" => o.statements = true,
+            "--server-pid" => {
+                o.server_pid = Some(args.next().ok_or("--server-pid needs a pid")?.parse()?)
+            }
+            "--only" => {
+                let w = args.next().ok_or("--only needs a workload")?;
+                if !WORKLOADS.contains(&w.as_str()) {
+                    return Err(
+                        format!("--only: unknown workload {w:?} (one of {WORKLOADS:?})").into(),
+                    );
+                }
+                o.only = Some(w);
+            }
             other => return Err(format!("unknown argument {other:?}").into()),
         }
+    }
+    if o.reps == 0 || o.rows == 0 {
+        return Err("--rows and --reps must be at least 1".into());
     }
     Ok(o)
 }
 
+const WORKLOADS: [&str; 3] = ["insert", "update_one_key", "load"];
+
+/// One timed run: wall and CPU seconds, and the requests it sent.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    wall: f64,
+    cpu: f64,
+    server_cpu: Option<f64>,
+    requests: usize,
+}
+
+/// What every workload needs: the client, its request counter, and where it runs.
+struct Bench {
+    client: Client,
+    requests: Arc<AtomicUsize>,
+    stub: bool,
+    n: usize,
+    server_pid: Option<u32>,
+    select_sql: String,
+    insert_sql: String,
+    update_sql: String,
+}
+
+impl Bench {
+    /// Runs `work` with the clock on; what it returns is dropped after the clock stops
+    /// (teardown is not the workload).
+    fn timed<R>(
+        &self,
+        work: impl FnOnce() -> Result<R, Box<dyn Error>>,
+    ) -> Result<Sample, Box<dyn Error>> {
+        let server_before = self.server_pid.map(cpu_time::of_process).transpose()?;
+        let before = self.requests.load(Ordering::Relaxed);
+        let cpu = cpu_time::this_process();
+        let t = Instant::now();
+        let result = work()?;
+        let wall = t.elapsed().as_secs_f64();
+        let cpu = cpu_time::this_process() - cpu;
+        let requests = self.requests.load(Ordering::Relaxed) - before;
+        let server_cpu = match (self.server_pid, server_before) {
+            (Some(pid), Some(b)) => Some(cpu_time::of_process(pid)? - b),
+            _ => None,
+        };
+        drop(result);
+        Ok(Sample {
+            wall,
+            cpu,
+            server_cpu,
+            requests,
+        })
+    }
+
+    fn execute(&self, sql: &str) -> Result<(), Box<dyn Error>> {
+        if !self.stub {
+            self.client.execute(sql)?;
+        }
+        Ok(())
+    }
+
+    /// An empty table, created anew (against the stub: nothing to do).
+    fn fresh_table(&self) -> Result<(), Box<dyn Error>> {
+        self.execute(&BenchCharacter::drop_table_if_exists_sql())?;
+        self.execute(&BenchCharacter::create_table_sql())
+    }
+
+    /// A fresh table holding rows `0..n`, refreshed: the starting data of `update_one_key` and
+    /// `load`.
+    fn filled_table(&self) -> Result<(), Box<dyn Error>> {
+        if self.stub {
+            return Ok(());
+        }
+        self.fresh_table()?;
+        self.raw_insert()?;
+        self.execute(&format!("REFRESH TABLE {TABLE}"))?;
+        let count = self
+            .client
+            .sql(&format!("SELECT count(*) FROM {TABLE}"), &[] as &[Value])?;
+        let have = count
+            .rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(Value::as_u64);
+        if have != Some(self.n as u64) {
+            return Err(format!(
+                "the table holds {have:?} rows after filling, not {}",
+                self.n
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Rows `0..n` as `serde_json` values, in bulk requests of the session's batch size.
+    fn raw_insert(&self) -> Result<Vec<Vec<Value>>, Box<dyn Error>> {
+        let rows: Vec<Vec<Value>> = (0..self.n).map(raw_row).collect();
+        for chunk in rows.chunks(DEFAULT_BATCH_SIZE) {
+            let r = self.client.bulk(&self.insert_sql, chunk)?;
+            if !r.failed_rows().is_empty() {
+                return Err(format!("bulk insert: {} rows failed", r.failed_rows().len()).into());
+            }
+        }
+        Ok(rows)
+    }
+
+    /// The N rows loaded into a session by a query.
+    fn loaded(&self) -> Result<Loaded, BoxError> {
+        let mut session = Session::new(self.client.clone());
+        let hs = session
+            .query::<BenchCharacter>()
+            .limit(self.n as u64)
+            .all()?;
+        if hs.len() != self.n {
+            return Err(format!("loaded {} rows, expected {}", hs.len(), self.n).into());
+        }
+        Ok((session, hs))
+    }
+
+    /// The N rows loaded by the raw client.
+    fn raw_loaded(&self) -> Result<Vec<Vec<Value>>, Box<dyn Error>> {
+        let rows = self.client.sql(&self.select_sql, &[] as &[Value])?.rows;
+        if rows.len() != self.n {
+            return Err(format!("loaded {} rows, expected {}", rows.len(), self.n).into());
+        }
+        Ok(rows)
+    }
+
+    /// Sends the one-key UPDATE for these argument rows in bulk requests of the session's
+    /// batch size; every row must have changed one row.
+    fn raw_update<R: serde::Serialize>(&self, args: &[R]) -> Result<(), Box<dyn Error>> {
+        for chunk in args.chunks(DEFAULT_BATCH_SIZE) {
+            let r = self.client.bulk(&self.update_sql, chunk)?;
+            if !r.failed_rows().is_empty() {
+                return Err(format!("bulk update: {} rows failed", r.failed_rows().len()).into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A boxed error, the benchmark's only error type.
+type BoxError = Box<dyn Error>;
+/// A session holding the N loaded rows, and their handles.
+type Loaded = (Session, Vec<Handle<BenchCharacter>>);
+
+/// One variant of a workload: runs repetition `rep` (its own setup outside the clock) and
+/// returns the timed sample.
+type Run<'a> = Box<dyn FnMut(usize) -> Result<Sample, Box<dyn Error>> + 'a>;
+
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
-    xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
-/// Runs `work` `reps` times after `prepare`, returning the median seconds and the requests per
-/// run. What `work` returns is dropped after the clock stops (teardown is not the workload).
-fn measure<S, R>(
-    reps: usize,
-    requests: &AtomicUsize,
-    mut prepare: impl FnMut() -> Result<S, Box<dyn Error>>,
-    mut work: impl FnMut(S) -> Result<R, Box<dyn Error>>,
-) -> Result<(f64, usize), Box<dyn Error>> {
-    let mut times = Vec::new();
-    let mut sent = 0;
-    for _ in 0..reps {
-        let state = prepare()?;
-        let before = requests.load(Ordering::Relaxed);
-        let t = Instant::now();
-        let result = work(state)?;
-        times.push(t.elapsed().as_secs_f64());
-        drop(result);
-        sent = requests.load(Ordering::Relaxed) - before;
+    match xs.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => xs[n / 2],
+        n => (xs[n / 2 - 1] + xs[n / 2]) / 2.0,
     }
-    Ok((median(times), sent))
 }
 
-fn report(op: &str, variant: &str, rows: usize, (median_s, requests): (f64, usize)) {
-    println!(
-        "{}",
-        json!({"op": op, "variant": variant, "rows": rows, "requests": requests, "median_s": (median_s * 1e6).round() / 1e6})
-    );
+fn range(xs: &[f64]) -> [f64; 2] {
+    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    [round(lo), round(hi)]
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+fn summary(xs: &[f64]) -> (f64, [f64; 2]) {
+    (round(median(xs.to_vec())), range(xs))
+}
+
+/// Runs the variants `reps` times, interleaved (forward on even repetitions, backward on odd
+/// ones), and prints one line per variant.
+fn interleave(
+    op: &str,
+    rows: usize,
+    reps: usize,
+    mut variants: Vec<(&str, Run<'_>)>,
+) -> Result<(), Box<dyn Error>> {
+    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); variants.len()];
+    for rep in 0..reps {
+        let order: Vec<usize> = if rep % 2 == 0 {
+            (0..variants.len()).collect()
+        } else {
+            (0..variants.len()).rev().collect()
+        };
+        for v in order {
+            let (name, run) = &mut variants[v];
+            let s = run(rep).map_err(|e| format!("{op}/{name}, repetition {rep}: {e}"))?;
+            samples[v].push(s);
+        }
+    }
+    let raw = variants.iter().position(|(name, _)| *name == "raw");
+    for (v, (name, _)) in variants.iter().enumerate() {
+        let s = &samples[v];
+        let wall: Vec<f64> = s.iter().map(|s| s.wall).collect();
+        let cpu: Vec<f64> = s.iter().map(|s| s.cpu).collect();
+        let (wall_s, wall_range) = summary(&wall);
+        let (cpu_s, cpu_range) = summary(&cpu);
+        let mut line = json!({
+            "op": op, "variant": name, "rows": rows, "reps": reps,
+            "requests": s.last().map_or(0, |s| s.requests),
+            "wall_s": wall_s, "wall_range": wall_range,
+            "cpu_s": cpu_s, "cpu_range": cpu_range,
+        });
+        if let Some(r) = raw {
+            let ratios: Vec<f64> = s
+                .iter()
+                .zip(&samples[r])
+                .map(|(a, b)| a.wall / b.wall)
+                .collect();
+            let (m, rg) = summary(&ratios);
+            line["vs_raw"] = json!((m * 1000.0).round() / 1000.0);
+            line["vs_raw_range"] = json!([
+                (rg[0] * 1000.0).round() / 1000.0,
+                (rg[1] * 1000.0).round() / 1000.0
+            ]);
+        }
+        let server: Vec<f64> = s.iter().filter_map(|s| s.server_cpu).collect();
+        if !server.is_empty() {
+            let (m, rg) = summary(&server);
+            line["server_cpu_s"] = json!(m);
+            line["server_cpu_range"] = json!(rg);
+        }
+        println!("{line}");
+    }
+    Ok(())
 }
 
 fn main() {
@@ -218,180 +459,191 @@ fn run() -> Result<(), Box<dyn Error>> {
 fn workloads(o: &Options, url: &str) -> Result<(), Box<dyn Error>> {
     let requests = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&requests);
-    // On loopback, compressing request bodies only costs time (the same for both variants).
-    let gzip_over = if o.stub {
-        None
-    } else {
-        Some(cratedb_orm::client::DEFAULT_GZIP_REQUESTS_OVER)
-    };
     let client = Client::builder()
         .url(url)
-        .gzip_requests_over(gzip_over)
         .echo(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         })
         .build()?;
     let n = o.rows;
-    if !o.stub {
-        client.execute(&BenchCharacter::drop_table_if_exists_sql())?;
-        client.execute(&BenchCharacter::create_table_sql())?;
-    }
-    let clear = |client: &Client| -> Result<(), Box<dyn Error>> {
-        if !o.stub {
-            client.execute("DELETE FROM \"bench_characters\"")?;
-            client.execute("REFRESH TABLE \"bench_characters\"")?;
-        }
-        Ok(())
+    let b = Bench {
+        client,
+        requests,
+        stub: o.stub,
+        n,
+        server_pid: o.server_pid,
+        select_sql: format!("SELECT {COLUMNS} FROM {TABLE} LIMIT {n}"),
+        insert_sql: format!("INSERT INTO {TABLE} ({COLUMNS}) VALUES ($1, $2, $3, $4, $5)"),
+        update_sql: format!("UPDATE {TABLE} SET \"details\"['species'] = $1 WHERE \"id\" = $2"),
     };
-    let insert_sql =
-        format!("INSERT INTO \"bench_characters\" ({COLUMNS}) VALUES ($1, $2, $3, $4, $5)");
-    let select_sql = format!("SELECT {COLUMNS} FROM \"bench_characters\" LIMIT {n}");
-
+    // A stamp no earlier run used, for values that really change the rows.
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
     let wanted = |op: &str| o.only.as_deref().is_none_or(|only| only == op);
+
+    if o.statements {
+        b.filled_table()?;
+        return statements(&b, stamp);
+    }
     if wanted("insert") {
-        // insert: N new rows in one commit.
-        let orm = measure(
-            o.reps,
-            &requests,
-            || {
-                clear(&client)?;
-                Ok(())
-            },
-            |()| {
-                let mut session = Session::new(client.clone());
-                session.add_all((0..n).map(model));
-                session.commit()?;
-                Ok(session)
-            },
-        )?;
-        report("insert", "orm", n, orm);
-        let raw = measure(
-            o.reps,
-            &requests,
-            || {
-                clear(&client)?;
-                Ok(())
-            },
-            |()| {
-                let rows: Vec<Vec<Value>> = (0..n).map(raw_row).collect();
-                let r = client.bulk(&insert_sql, &rows)?;
-                if !r.failed_rows().is_empty() {
-                    return Err("bulk insert failed".into());
-                }
-                Ok(rows)
-            },
-        )?;
-        report("insert", "raw", n, raw);
-        if !o.stub {
-            client.execute("REFRESH TABLE \"bench_characters\"")?;
-        }
+        insert(&b, o.reps)?;
     }
     if wanted("update_one_key") {
-        // update_one_key: details['species'] on N models loaded by a query (their objects
-        // arrive as JSON text, as from CrateDB).
-        let loaded = || -> Result<_, Box<dyn Error>> {
-            let mut session = Session::new(client.clone());
-            let hs = session.query::<BenchCharacter>().limit(n as u64).all()?;
-            if hs.len() != n {
-                return Err(
-                    format!("loaded {} rows, expected {n} (run insert first)", hs.len()).into(),
-                );
-            }
-            Ok((session, hs))
-        };
-        let orm = measure(o.reps, &requests, loaded, |(mut session, hs)| {
-            for h in hs {
-                session.set_key(h, BenchCharacter::details(), &["species"], "Betelgeusian")?;
-            }
-            session.commit()?;
-            Ok(session)
-        })?;
-        report("update_one_key", "orm", n, orm);
-        // The same through `&mut` access: the session keeps a copy of each model and compares.
-        let orm_mut = measure(o.reps, &requests, loaded, |(mut session, hs)| {
-            for h in hs {
-                session[h].details.set("species", "Betelgeusian");
-            }
-            session.commit()?;
-            Ok(session)
-        })?;
-        report("update_one_key", "orm_get_mut", n, orm_mut);
-        let update_sql =
-            "UPDATE \"bench_characters\" SET \"details\"['species'] = $1 WHERE \"id\" = $2";
-        let raw = measure(
-            o.reps,
-            &requests,
-            || Ok((0..n).map(|i| format!("id-{i:08}")).collect::<Vec<_>>()),
-            |ids| {
-                let rows: Vec<Vec<Value>> = ids
-                    .into_iter()
-                    .map(|id| vec![json!("Betelgeusian"), Value::String(id)])
-                    .collect();
-                client.bulk(update_sql, &rows)?;
-                Ok(rows)
-            },
-        )?;
-        report("update_one_key", "raw", n, raw);
-        // The raw client doing what the ORM does: rows loaded as `serde_json` values are
-        // changed in memory, and the request is built from them.
-        let raw_rows = measure(
-            o.reps,
-            &requests,
-            || Ok(client.sql(&select_sql, &[] as &[Value])?.rows),
-            |mut rows| {
-                for row in &mut rows {
-                    if let Some(details) = row.get_mut(3).and_then(Value::as_object_mut) {
-                        details.insert("species".into(), json!("Betelgeusian"));
-                    }
-                }
-                let args: Vec<[&Value; 2]> = rows
-                    .iter()
-                    .filter_map(|row| Some([row.get(3)?.get("species")?, row.first()?]))
-                    .collect();
-                client.bulk(update_sql, &args)?;
-                drop(args);
-                Ok(rows)
-            },
-        )?;
-        report("update_one_key", "raw_rows_in_memory", n, raw_rows);
-        if !o.stub {
-            client.execute("REFRESH TABLE \"bench_characters\"")?;
-        }
+        b.filled_table()?;
+        update_one_key(&b, o.reps, stamp)?;
     }
     if wanted("load") {
-        // load: N rows into models.
-        let limit = n as u64;
-        let orm = measure(
-            o.reps,
-            &requests,
-            || Ok(()),
-            |()| {
-                let mut session = Session::new(client.clone());
-                let hs = session.query::<BenchCharacter>().limit(limit).all()?;
-                if hs.len() != n {
-                    return Err(format!("loaded {} rows, expected {n}", hs.len()).into());
-                }
-                Ok(session)
-            },
-        )?;
-        report("load", "orm", n, orm);
-        let raw = measure(
-            o.reps,
-            &requests,
-            || Ok(()),
-            |()| {
-                let r = client.sql(&select_sql, &[] as &[Value])?;
-                if r.rows.len() != n {
-                    return Err(format!("loaded {} rows, expected {n}", r.rows.len()).into());
-                }
-                Ok(r)
-            },
-        )?;
-        report("load", "raw", n, raw);
+        b.filled_table()?;
+        load(&b, o.reps)?;
     }
-
     if o.memory {
-        memory(&client, &select_sql, n)?;
+        b.filled_table()?;
+        memory(&b.client, &b.select_sql, n)?;
+    }
+    Ok(())
+}
+
+/// insert: N new rows in one commit, each run into a fresh table.
+fn insert(b: &Bench, reps: usize) -> Result<(), Box<dyn Error>> {
+    let n = b.n;
+    let orm: Run = Box::new(|_| {
+        b.fresh_table()?;
+        b.timed(|| {
+            let mut session = Session::new(b.client.clone());
+            session.add_all((0..n).map(model));
+            session.commit()?;
+            Ok(session)
+        })
+    });
+    let raw: Run = Box::new(|_| {
+        b.fresh_table()?;
+        b.timed(|| b.raw_insert())
+    });
+    interleave("insert", n, reps, vec![("orm", orm), ("raw", raw)])
+}
+
+/// update_one_key: `details['species']` on N rows loaded by a query (their objects arrive as
+/// JSON text, as from CrateDB), to a value no earlier run wrote.
+fn update_one_key(b: &Bench, reps: usize, stamp: u64) -> Result<(), Box<dyn Error>> {
+    let n = b.n;
+    let refresh = || b.execute(&format!("REFRESH TABLE {TABLE}"));
+    let orm: Run = Box::new(|rep| {
+        refresh()?;
+        let (mut session, hs) = b.loaded()?;
+        let value = species(stamp, rep, 0);
+        b.timed(|| {
+            for h in hs {
+                session.set_key(h, BenchCharacter::details(), &["species"], value.as_str())?;
+            }
+            session.commit()?;
+            Ok(session)
+        })
+    });
+    // The same through `&mut` access: the session keeps a copy of each model and compares.
+    let orm_get_mut: Run = Box::new(|rep| {
+        refresh()?;
+        let (mut session, hs) = b.loaded()?;
+        let value = species(stamp, rep, 1);
+        b.timed(|| {
+            for h in hs {
+                session[h].details.set("species", value.as_str());
+            }
+            session.commit()?;
+            Ok(session)
+        })
+    });
+    // The send-only floor: the UPDATE built from ids it knows. It loads the rows too (and drops
+    // them), so the server does the same work before each variant.
+    let raw: Run = Box::new(|rep| {
+        refresh()?;
+        drop(b.raw_loaded()?);
+        let value = species(stamp, rep, 2);
+        b.timed(|| {
+            let rows: Vec<[Value; 2]> = (0..n)
+                .map(|i| [json!(value), Value::String(format!("id-{i:08}"))])
+                .collect();
+            b.raw_update(&rows)?;
+            Ok(rows)
+        })
+    });
+    // The raw client doing what the ORM does: rows loaded as `serde_json` values are changed
+    // in memory, and the request is built from them.
+    let raw_rows_in_memory: Run = Box::new(|rep| {
+        refresh()?;
+        let mut rows = b.raw_loaded()?;
+        let value = species(stamp, rep, 3);
+        b.timed(|| {
+            for row in &mut rows {
+                if let Some(details) = row.get_mut(3).and_then(Value::as_object_mut) {
+                    details.insert("species".into(), json!(value));
+                }
+            }
+            let args: Vec<[&Value; 2]> = rows
+                .iter()
+                .filter_map(|row| Some([row.get(3)?.get("species")?, row.first()?]))
+                .collect();
+            b.raw_update(&args)?;
+            drop(args);
+            Ok(rows)
+        })
+    });
+    interleave(
+        "update_one_key",
+        n,
+        reps,
+        vec![
+            ("orm", orm),
+            ("orm_get_mut", orm_get_mut),
+            ("raw", raw),
+            ("raw_rows_in_memory", raw_rows_in_memory),
+        ],
+    )
+}
+
+/// load: N rows into models, and as `serde_json` rows.
+fn load(b: &Bench, reps: usize) -> Result<(), Box<dyn Error>> {
+    let orm: Run = Box::new(|_| b.timed(|| b.loaded()));
+    let raw: Run = Box::new(|_| b.timed(|| b.raw_loaded()));
+    interleave("load", b.n, reps, vec![("orm", orm), ("raw", raw)])
+}
+
+/// `--statements`: what each one-key update variant sends (the statement, the number and
+/// first of its argument rows, and the JSON body size), without timing.
+fn statements(b: &Bench, stamp: u64) -> Result<(), Box<dyn Error>> {
+    let (mut session, hs) = b.loaded()?;
+    let value = species(stamp, 0, 0);
+    for h in hs {
+        session.set_key(h, BenchCharacter::details(), &["species"], value.as_str())?;
+    }
+    let show = |variant: &str, sql: &str, args: &[Vec<Value>]| {
+        let body =
+            serde_json::to_vec(&json!({"stmt": sql, "bulk_args": args})).map_or(0, |b| b.len());
+        println!(
+            "{}",
+            json!({"variant": variant, "stmt": sql, "rows": args.len(), "first_rows": &args[..args.len().min(2)], "body_bytes": body})
+        );
+    };
+    for s in session.pending_statements() {
+        match &s.args {
+            StatementArgs::Bulk(rows) => show("orm", &s.sql, rows),
+            StatementArgs::Single(args) => show("orm", &s.sql, std::slice::from_ref(args)),
+        }
+    }
+    let (mut session, hs) = b.loaded()?;
+    for h in hs {
+        session[h].details.set("species", value.as_str());
+    }
+    for s in session.pending_statements() {
+        if let StatementArgs::Bulk(rows) = &s.args {
+            show("orm_get_mut", &s.sql, rows);
+        }
+    }
+    let raw: Vec<Vec<Value>> = (0..b.n)
+        .map(|i| vec![json!(value), Value::String(format!("id-{i:08}"))])
+        .collect();
+    for chunk in raw.chunks(DEFAULT_BATCH_SIZE) {
+        show("raw", &b.update_sql, chunk);
     }
     Ok(())
 }

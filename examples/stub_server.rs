@@ -1,7 +1,8 @@
 //! A minimal CrateDB stand-in for the benchmarks: answers every `POST /_sql` at once,
 //! looking at no more of the request than it must — a bulk request gets one
 //! `{"rowcount":1}` per argument row, a `SELECT` a prepared body, anything else an empty
-//! result — so a benchmark measures the client side alone. `GET /` answers node information.
+//! result; a gzip-encoded request body is decoded first, as CrateDB does — so a benchmark
+//! measures the client side alone. `GET /` answers node information.
 //! Used by `examples/bench.rs` and the criterion benchmarks (`cratedb-orm/benches/orm.rs`).
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -56,6 +57,7 @@ fn serve(stream: TcpStream, select_body: &[u8]) -> std::io::Result<()> {
             return Ok(());
         }
         let mut length = 0usize;
+        let mut gzipped = false;
         loop {
             let mut header = String::new();
             reader.read_line(&mut header)?;
@@ -67,10 +69,19 @@ fn serve(stream: TcpStream, select_body: &[u8]) -> std::io::Result<()> {
                 if name.eq_ignore_ascii_case("content-length") {
                     length = value.trim().parse().unwrap_or(0);
                 }
+                if name.eq_ignore_ascii_case("content-encoding") {
+                    gzipped = value.trim().eq_ignore_ascii_case("gzip");
+                }
             }
         }
         let mut body = vec![0; length];
         reader.read_exact(&mut body)?;
+        if gzipped {
+            // As CrateDB does, a gzip-encoded request body is decoded before it is read.
+            let mut plain = Vec::new();
+            flate2::read::GzDecoder::new(body.as_slice()).read_to_end(&mut plain)?;
+            body = plain;
+        }
         let answer: Vec<u8> = if request_line.starts_with("GET") || request_line.starts_with("HEAD")
         {
             br#"{"ok":true,"status":200,"name":"stub","cluster_name":"stub","version":{"number":"6.0.0"}}"#.to_vec()
