@@ -19,8 +19,30 @@ pub const DEFAULT_POOL_SIZE: usize = 10;
 /// Default largest response body accepted (after gzip decoding): 256 MiB, room for results of
 /// several hundred thousand rows.
 pub const DEFAULT_BODY_LIMIT: u64 = 256 * 1024 * 1024;
-/// Default size from which request bodies are sent gzip-compressed: 256 KiB.
+/// Default size from which request bodies are sent gzip-compressed to a server that is not on
+/// this machine: 256 KiB. By default bodies to a loopback server are never compressed (see
+/// [`ClientBuilder::gzip_requests_over`]).
 pub const DEFAULT_GZIP_REQUESTS_OVER: usize = 256 * 1024;
+
+/// When request bodies are gzip-compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RequestGzip {
+    /// Bodies of at least this many bytes are compressed; `None`: never.
+    pub(crate) over: Option<usize>,
+    /// Whether bodies to a loopback server are compressed too.
+    pub(crate) loopback: bool,
+}
+
+impl RequestGzip {
+    /// The size from which a body to this server is compressed, if any.
+    pub(crate) fn over_for(&self, loopback_server: bool) -> Option<usize> {
+        if loopback_server && !self.loopback {
+            None
+        } else {
+            self.over
+        }
+    }
+}
 
 /// Builds a [`Client`]. Start with [`Client::builder()`]; every setting has a sensible default,
 /// and [`build`](ClientBuilder::build) checks that the settings agree.
@@ -65,7 +87,7 @@ pub struct ClientBuilder {
     col_types: bool,
     echo: Option<EchoHook>,
     retry_writes: bool,
-    gzip_requests_over: Option<usize>,
+    gzip_requests: RequestGzip,
     deferred_error: Option<Error>,
 }
 
@@ -90,7 +112,10 @@ impl Default for ClientBuilder {
             col_types: false,
             echo: None,
             retry_writes: false,
-            gzip_requests_over: Some(DEFAULT_GZIP_REQUESTS_OVER),
+            gzip_requests: RequestGzip {
+                over: Some(DEFAULT_GZIP_REQUESTS_OVER),
+                loopback: false,
+            },
             deferred_error: None,
         }
     }
@@ -132,7 +157,7 @@ pub(crate) struct Config {
     pub(crate) col_types: bool,
     pub(crate) echo: Option<EchoHook>,
     pub(crate) retry_writes: bool,
-    pub(crate) gzip_requests_over: Option<usize>,
+    pub(crate) gzip_requests: RequestGzip,
 }
 
 fn config_error(message: impl Into<String>) -> Error {
@@ -354,10 +379,22 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends request bodies of at least `bytes` gzip-compressed (`Content-Encoding: gzip`);
-    /// `None` never compresses (default: 256 KiB). Responses are always accepted gzip-encoded.
+    /// Sends request bodies of at least `bytes` gzip-compressed (`Content-Encoding: gzip`) to
+    /// every server, loopback ones included; `None` never compresses. Responses are always
+    /// accepted gzip-encoded.
+    ///
+    /// The default compresses bodies of at least [`DEFAULT_GZIP_REQUESTS_OVER`] (256 KiB) sent
+    /// to a server that is not on this machine, and never those sent to a loopback server
+    /// (`localhost`, `127.0.0.0/8`, `::1`; see [`ServerAddr::is_loopback`]). Measured on a
+    /// 10,000-row bulk INSERT (README, "Request compression"): compressing costs the client
+    /// 1–2 ms for repetitive rows and about 34 ms for 1.6 MB of less repetitive ones, which a
+    /// loopback connection never wins back, while on a 100 Mbit/s link it cuts the time on the
+    /// wire from 40–130 ms to 2–90 ms (compression included).
     pub fn gzip_requests_over(mut self, bytes: Option<usize>) -> Self {
-        self.gzip_requests_over = bytes;
+        self.gzip_requests = RequestGzip {
+            over: bytes,
+            loopback: true,
+        };
         self
     }
 
@@ -516,7 +553,7 @@ impl ClientBuilder {
             col_types: self.col_types,
             echo: self.echo,
             retry_writes: self.retry_writes,
-            gzip_requests_over: self.gzip_requests_over,
+            gzip_requests: self.gzip_requests,
         })
     }
 }
@@ -569,7 +606,32 @@ fn base64_encode(input: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::base64_encode;
+    use super::{base64_encode, ClientBuilder, DEFAULT_GZIP_REQUESTS_OVER};
+
+    #[test]
+    fn request_gzip_by_default_only_to_servers_off_this_machine() {
+        let config = ClientBuilder::new()
+            .into_config()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            config.gzip_requests.over_for(false),
+            Some(DEFAULT_GZIP_REQUESTS_OVER)
+        );
+        assert_eq!(config.gzip_requests.over_for(true), None);
+        // An explicit size applies to every server, loopback ones too.
+        let config = ClientBuilder::new()
+            .gzip_requests_over(Some(1024))
+            .into_config()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.gzip_requests.over_for(false), Some(1024));
+        assert_eq!(config.gzip_requests.over_for(true), Some(1024));
+        let config = ClientBuilder::new()
+            .gzip_requests_over(None)
+            .into_config()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.gzip_requests.over_for(false), None);
+        assert_eq!(config.gzip_requests.over_for(true), None);
+    }
 
     #[test]
     fn base64() {

@@ -20,6 +20,8 @@ pub(crate) struct Node {
     pub(crate) name: String,
     /// `http://host:port` or `https://host:port`: the protocol tried first.
     pub(crate) base_url: String,
+    /// Whether the server is on this machine (see [`ServerAddr::is_loopback`]).
+    pub(crate) loopback: bool,
     /// With `sslmode=allow|prefer`, the URL of the other protocol, tried when the server
     /// does not speak the first.
     pub(crate) fallback_url: Option<String>,
@@ -87,6 +89,7 @@ impl NodePool {
             .map(|addr| Node {
                 name: addr.to_string(),
                 base_url: format!("{scheme}://{addr}"),
+                loopback: addr.is_loopback(),
                 fallback_url: fallback.then(|| format!("{other}://{addr}")),
                 on_fallback: AtomicBool::new(false),
             })

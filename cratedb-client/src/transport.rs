@@ -7,7 +7,7 @@ use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::Agent;
 
 use crate::body_chunks::{BodyChunks, CONTIGUOUS_MAX};
-use crate::config::Config;
+use crate::config::{Config, RequestGzip};
 use crate::node_pool::Node;
 use crate::{Error, Secret};
 
@@ -59,7 +59,7 @@ pub(crate) struct Transport {
     /// `""`, `"?types"`, `"?error_trace=true"` or `"?types&error_trace=true"`.
     sql_query: &'static str,
     body_limit: u64,
-    gzip_over: Option<usize>,
+    gzip: RequestGzip,
 }
 
 impl Transport {
@@ -94,7 +94,7 @@ impl Transport {
             schema: config.schema.clone(),
             sql_query,
             body_limit: config.body_limit,
-            gzip_over: config.gzip_requests_over,
+            gzip: config.gzip_requests,
         }
     }
 
@@ -105,7 +105,7 @@ impl Transport {
         body: &[u8],
         read: BodyRead,
     ) -> Result<Answer, AttemptError> {
-        let compressed = match self.gzip_over {
+        let compressed = match self.gzip.over_for(node.loopback) {
             Some(min) if body.len() >= min => Some(gzip(body).map_err(|e| {
                 AttemptError::Final(Error::InvalidArgs {
                     message: format!("cannot gzip the request body: {e}"),

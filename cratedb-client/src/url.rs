@@ -66,6 +66,19 @@ impl ServerAddr {
         self.port
     }
 
+    /// Whether the server is on this machine: `localhost` (or a name under `.localhost`), or
+    /// a loopback address (`127.0.0.0/8`, `::1`). Names are not resolved.
+    pub fn is_loopback(&self) -> bool {
+        let host = self.host.trim_end_matches('.');
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .get(host.len().saturating_sub(".localhost".len())..)
+                .is_some_and(|tail| tail.eq_ignore_ascii_case(".localhost"))
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+
     fn is_ipv6(&self) -> bool {
         self.host.contains(':')
     }
@@ -600,6 +613,38 @@ fn percent_decode(s: &str, what: &str, show: bool) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_servers() {
+        let is = |s: &str| {
+            ServerAddr::parse(s)
+                .map(|a| a.is_loopback())
+                .unwrap_or_else(|e| panic!("{s}: {e}"))
+        };
+        for s in [
+            "localhost",
+            "LOCALHOST:4200",
+            "localhost.",
+            "db.localhost:4200",
+            "127.0.0.1",
+            "127.1.2.3:4250",
+            "[::1]:4200",
+        ] {
+            assert!(is(s), "{s} is a loopback server");
+        }
+        for s in [
+            "db1.example.com",
+            "10.0.0.5:4200",
+            "192.168.1.2",
+            "[2001:db8::1]:4200",
+            "mylocalhost",
+            "localhost.example.com",
+            "[::]:4200",
+            "0.0.0.0",
+        ] {
+            assert!(!is(s), "{s} is not a loopback server");
+        }
+    }
 
     #[test]
     fn decode() {
