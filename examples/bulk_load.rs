@@ -247,6 +247,9 @@ fn run_variants(o: &Options, url: &str) -> Result<(), BoxError> {
         for variant in order {
             client.execute(&Reading::drop_table_if_exists_sql())?;
             client.execute(&Reading::create_table_sql())?;
+            if !o.stub {
+                all_shards_started(&client)?;
+            }
             progress.rows.store(0, Ordering::Relaxed);
             if let Ok(mut s) = progress.started.lock() {
                 *s = Some((Instant::now(), variant.clone(), o.rows));
@@ -259,7 +262,19 @@ fn run_variants(o: &Options, url: &str) -> Result<(), BoxError> {
                 Ok(sum)
             };
             let server_before = server_cpu(&o.server_pids)?;
-            let r = load(&client, variant, o.rows)?;
+            let r = match load(&client, variant, o.rows) {
+                Ok(r) => r,
+                Err(e) => {
+                    // Reported and left out; the other runs go on.
+                    eprintln!();
+                    let error: String = e.to_string().chars().take(300).collect();
+                    println!(
+                        "{}",
+                        json!({"variant": variant, "rows": o.rows, "rep": rep, "error": error})
+                    );
+                    continue;
+                }
+            };
             let server_cpu_s = server_cpu(&o.server_pids)? - server_before;
             eprintln!();
             client.execute("REFRESH TABLE \"readings\"")?;
@@ -293,6 +308,28 @@ fn run_variants(o: &Options, url: &str) -> Result<(), BoxError> {
     }
     client.execute(&Reading::drop_table_if_exists_sql())?;
     Ok(())
+}
+
+/// Waits until every shard of the new table, replicas included, is started, so every run
+/// starts from the same healthy table (on a cluster, writes that meet a replica still
+/// initializing can fail).
+fn all_shards_started(client: &Client) -> Result<(), BoxError> {
+    let sql = "SELECT count(*) FILTER (WHERE \"state\" <> 'STARTED'), count(*) \
+               FROM sys.shards WHERE \"table_name\" = 'readings'";
+    let t = Instant::now();
+    loop {
+        let r = client.sql(sql, &[] as &[Value])?;
+        let row = r.rows.first().cloned().unwrap_or_default();
+        let not_started = row.first().and_then(Value::as_i64).unwrap_or(-1);
+        let total = row.get(1).and_then(Value::as_i64).unwrap_or(0);
+        if not_started == 0 && total > 0 {
+            return Ok(());
+        }
+        if t.elapsed().as_secs() > 60 {
+            return Err("the table's shards did not all start within 60 s".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 /// Starts this program as a stub server in a child process and reads its port.
@@ -442,7 +479,12 @@ fn send<A: serde::Serialize + ?Sized>(client: &Client, args: &A) -> Result<(), B
     let r = client.bulk(INSERT, args)?;
     let failed = r.failed_rows();
     if !failed.is_empty() {
-        return Err(format!("{} rows of a bulk request failed", failed.len()).into());
+        let first = r.results.iter().find_map(|x| x.error.as_ref());
+        return Err(format!(
+            "{} rows of a bulk request failed; the first error: {first:?}",
+            failed.len()
+        )
+        .into());
     }
     Ok(())
 }
