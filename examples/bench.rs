@@ -33,7 +33,7 @@
 //! memory, the request built from them). Raw variants send the same requests as the session:
 //! bulk requests of at most 10,000 rows (the session's default batch size).
 //!
-//! `--statements` prints, instead of timing, the statements and first argument rows that each
+//! `--samples` also prints one line per timed run. `--statements` prints, instead of timing, the statements and first argument rows that each
 //! update variant sends. `--memory` also reports the peak heap of loading the rows into models,
 //! next to the size of the JSON response.
 
@@ -60,6 +60,8 @@ struct Counting;
 
 static IN_USE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// `--samples`: one line per timed run as well.
+static SAMPLES: AtomicBool = AtomicBool::new(false);
 /// Counting is on only for `--memory` (it costs two atomic operations per allocation).
 static COUNTING: AtomicBool = AtomicBool::new(false);
 
@@ -148,6 +150,7 @@ struct Options {
     stub: bool,
     memory: bool,
     statements: bool,
+    samples: bool,
     server_pid: Option<u32>,
     /// Runs only this workload (`insert`, `update_one_key`, `load`).
     only: Option<String>,
@@ -160,6 +163,7 @@ fn options() -> Result<Options, Box<dyn Error>> {
         stub: false,
         memory: false,
         statements: false,
+        samples: false,
         server_pid: None,
         only: None,
     };
@@ -171,6 +175,7 @@ fn options() -> Result<Options, Box<dyn Error>> {
             "--serve-stub" => o.stub = true,
             "--memory" => o.memory = true,
             "--statements" => o.statements = true,
+            "--samples" => o.samples = true,
             "--server-pid" => {
                 o.server_pid = Some(args.next().ok_or("--server-pid needs a pid")?.parse()?)
             }
@@ -380,6 +385,13 @@ fn interleave(
         for v in order {
             let (name, run) = &mut variants[v];
             let s = run(rep).map_err(|e| format!("{op}/{name}, repetition {rep}: {e}"))?;
+            if SAMPLES.load(Ordering::Relaxed) {
+                println!(
+                    "{}",
+                    json!({"sample": true, "op": op, "variant": name, "rep": rep,
+                           "wall_s": round(s.wall), "cpu_s": round(s.cpu), "server_cpu_s": s.server_cpu})
+                );
+            }
             samples[v].push(s);
         }
     }
@@ -440,6 +452,7 @@ fn main() {
 
 fn run() -> Result<(), Box<dyn Error>> {
     let o = options()?;
+    SAMPLES.store(o.samples, Ordering::Relaxed);
     let mut child: Option<Child> = None;
     let url = if o.stub {
         let (c, port) = spawn_stub(o.rows)?;
