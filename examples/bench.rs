@@ -30,12 +30,15 @@
 //! `orm` uses `Session::set_key`, `orm_get_mut` changes `session[h]` (found by comparing with a
 //! copy), `raw` sends the UPDATE from ids it knows (the send-only floor), `raw_rows_in_memory`
 //! does what the ORM does with the raw client (rows loaded as `serde_json` values changed in
-//! memory, the request built from them). Raw variants send the same requests as the session:
+//! memory, the request built from them), `raw_rows_sorted` the same with the argument rows
+//! sorted by key (rows loaded by a query come shard by shard). Raw variants send the same
+//! requests as the session:
 //! bulk requests of at most 10,000 rows (the session's default batch size).
 //!
-//! `--samples` also prints one line per timed run. `--statements` prints, instead of timing, the statements and first argument rows that each
-//! update variant sends. `--memory` also reports the peak heap of loading the rows into models,
-//! next to the size of the JSON response.
+//! `--samples` also prints one line per timed run. `--statements` prints, instead of timing, the
+//! statements and first argument rows that each update variant sends, and the insert's (for two
+//! rows). `--memory` also reports the peak heap of loading the rows into models, next to the
+//! size of the JSON response.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::error::Error;
@@ -601,6 +604,28 @@ fn update_one_key(b: &Bench, reps: usize, stamp: u64) -> Result<(), Box<dyn Erro
             Ok(rows)
         })
     });
+    // The same, with the argument rows sorted by key before sending: the loaded order comes
+    // shard by shard, the key order spreads every stretch of the request over all shards.
+    let raw_rows_sorted: Run = Box::new(|rep| {
+        refresh()?;
+        let mut rows = b.raw_loaded()?;
+        let value = species(stamp, rep, 4);
+        b.timed(|| {
+            for row in &mut rows {
+                if let Some(details) = row.get_mut(3).and_then(Value::as_object_mut) {
+                    details.insert("species".into(), json!(value));
+                }
+            }
+            let mut args: Vec<[&Value; 2]> = rows
+                .iter()
+                .filter_map(|row| Some([row.get(3)?.get("species")?, row.first()?]))
+                .collect();
+            args.sort_unstable_by(|a, b| a[1].as_str().cmp(&b[1].as_str()));
+            b.raw_update(&args)?;
+            drop(args);
+            Ok(rows)
+        })
+    });
     interleave(
         "update_one_key",
         n,
@@ -610,6 +635,7 @@ fn update_one_key(b: &Bench, reps: usize, stamp: u64) -> Result<(), Box<dyn Erro
             ("orm_get_mut", orm_get_mut),
             ("raw", raw),
             ("raw_rows_in_memory", raw_rows_in_memory),
+            ("raw_rows_sorted", raw_rows_sorted),
         ],
     )
 }
@@ -622,7 +648,8 @@ fn load(b: &Bench, reps: usize) -> Result<(), Box<dyn Error>> {
 }
 
 /// `--statements`: what each one-key update variant sends (the statement, the number and
-/// first of its argument rows, and the JSON body size), without timing.
+/// first of its argument rows, and the JSON body size), and the insert of two rows, without
+/// timing.
 fn statements(b: &Bench, stamp: u64) -> Result<(), Box<dyn Error>> {
     let (mut session, hs) = b.loaded()?;
     let value = species(stamp, 0, 0);
@@ -652,6 +679,15 @@ fn statements(b: &Bench, stamp: u64) -> Result<(), Box<dyn Error>> {
             show("orm_get_mut", &s.sql, rows);
         }
     }
+    let mut ins = Session::new(b.client.clone());
+    ins.add_all((0..2).map(model));
+    for s in ins.pending_statements() {
+        if let StatementArgs::Bulk(rows) = &s.args {
+            show("insert_orm", &s.sql, rows);
+        }
+    }
+    let raw_rows: Vec<Vec<Value>> = (0..2).map(raw_row).collect();
+    show("insert_raw", &b.insert_sql, &raw_rows);
     let raw: Vec<Vec<Value>> = (0..b.n)
         .map(|i| vec![json!(value), Value::String(format!("id-{i:08}"))])
         .collect();
