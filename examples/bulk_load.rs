@@ -13,6 +13,7 @@
 //! order, each timed from building its rows to the last answer):
 //!
 //! - `session`: the N models added to one session and committed at once (the default);
+//! - `session_inflight_K`: the same with `Session::with_requests_in_flight(K)`;
 //! - `raw`: the raw client, rows built as `serde_json` values and sent in sequential bulk
 //!   requests of 10,000 rows (the session's batch size);
 //! - `raw_pipelined`: the same, with the next chunk built and serialized on a second thread
@@ -157,11 +158,13 @@ fn options() -> Result<Options, BoxError> {
     }
     for v in &o.variants {
         let known = matches!(v.as_str(), "session" | "raw" | "raw_pipelined")
-            || v.strip_prefix("raw_inflight_")
-                .is_some_and(|k| k.parse::<usize>().is_ok_and(|k| k >= 1));
+            || ["raw_inflight_", "session_inflight_"].iter().any(|prefix| {
+                v.strip_prefix(prefix)
+                    .is_some_and(|k| k.parse::<usize>().is_ok_and(|k| k >= 1))
+            });
         if !known {
             return Err(format!(
-                "unknown variant {v:?} (session, raw, raw_pipelined, raw_inflight_K)"
+                "unknown variant {v:?} (session, session_inflight_K, raw, raw_pipelined, raw_inflight_K)"
             )
             .into());
         }
@@ -387,8 +390,12 @@ fn load(client: &Client, variant: &str, rows: i64) -> Result<Run, BoxError> {
     let mut retained = None;
     let peak_extra;
     match variant {
-        "session" => {
-            let mut session = Session::new(client.clone());
+        v if v == "session" || v.starts_with("session_inflight_") => {
+            let in_flight = v
+                .strip_prefix("session_inflight_")
+                .and_then(|k| k.parse().ok())
+                .unwrap_or(1);
+            let mut session = Session::new(client.clone()).with_requests_in_flight(in_flight);
             session.add_all((0..rows).map(reading));
             let with_models = IN_USE.load(Ordering::Relaxed);
             models = Some(with_models.saturating_sub(base));

@@ -319,7 +319,8 @@ fn a_partial_bulk_failure_keeps_exactly_the_failed_rows_pending() {
     assert_eq!(commit.failures[0].kind, WriteKind::Insert);
     assert!(matches!(&commit.failures[0].cause, RowFailureCause::Sql(e) if e.code == 4091));
     assert!(!session.is_pending(hs[0]) && session.is_pending(hs[1]) && !session.is_pending(hs[2]));
-    // The next commit sends exactly the failed row.
+    // The next commit sends exactly the failed row (a duplicate key in a clean answer is
+    // not looked up).
     session.commit().unwrap();
     let reqs = server.requests();
     assert_eq!(reqs.len(), 2);
@@ -600,4 +601,44 @@ fn large_batches_are_chunked() {
 fn a_session_is_send() {
     fn is_send<T: Send>() {}
     is_send::<Session>();
+}
+
+#[test]
+fn rows_a_disturbed_bulk_answer_calls_failed_are_checked_by_key() {
+    // While a node fails, CrateDB answers 4091 (first rows per shard) or a bare -2 (the
+    // rest) also for rows its own retry wrote: in an answer with rows failed without detail,
+    // each such row is looked up by key, and stored as sent it counts as landed.
+    let server = TestServer::with_handler(|req: &SqlRequest| {
+        if req.bulk_args.as_ref().map_or(0, Vec::len) == 3 {
+            let body = json!({"cols": [], "duration": 1.5, "results": [
+                {"rowcount": -2, "error": {"code": 4091, "message": "DuplicateKeyException[A document with the same primary key exists already]"}},
+                {"rowcount": -2},
+                {"rowcount": 1}]});
+            return Reply::raw(200, body.to_string());
+        }
+        if req.stmt.starts_with("SELECT") {
+            let row = |id: &str| vec![json!(id), json!("x"), json!({}), json!([]), json!(1)];
+            return Reply::rows(
+                &["id", "name", "details", "tags", "created_at"],
+                vec![row("p0"), row("p1")],
+            );
+        }
+        default_reply(req)
+    });
+    let mut session = Session::new(Client::new(&server.url()).unwrap());
+    let hs = session.add_all((0..3).map(|n| Person {
+        id: Some(format!("p{n}")),
+        name: "x".into(),
+        created_at: Some(TimestampTz(1)),
+        ..Person::default()
+    }));
+    session.commit().unwrap_or_else(|e| panic!("{e}"));
+    assert!(hs.iter().all(|&h| session.is_persistent(h)));
+    let reqs = server.requests();
+    assert_eq!(
+        reqs.len(),
+        3,
+        "the insert, then one lookup per kind of doubt"
+    );
+    assert!(reqs[1..].iter().all(|r| r.stmt.starts_with("SELECT")));
 }

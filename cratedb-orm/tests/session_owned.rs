@@ -147,3 +147,29 @@ fn indexing_with_a_foreign_handle_panics() {
     other.add(Person::default());
     let _ = &other[h];
 }
+
+#[test]
+fn inserted_rows_are_found_by_key_without_a_request() {
+    // A model without server values: one bulk INSERT, then `find` answers from the session
+    // (the identity map takes the inserted rows in when it is first looked up).
+    #[derive(cratedb_orm::CrateModel, Debug, Default)]
+    #[cratedb(table = "plain")]
+    struct Plain {
+        #[cratedb(primary_key)]
+        id: String,
+        body: String,
+    }
+    let server = TestServer::start();
+    let mut session = Session::new(Client::new(&server.url()).unwrap());
+    let handles = session.add_all((0..3).map(|n| Plain {
+        id: format!("k{n}"),
+        body: "b".into(),
+    }));
+    session.commit().unwrap();
+    assert_eq!(server.request_count(), 1);
+    for (n, &h) in handles.iter().enumerate() {
+        let found = session.find::<Plain>(format!("k{n}").as_str()).unwrap();
+        assert_eq!(found, Some(h));
+    }
+    assert_eq!(server.request_count(), 1, "no lookup sent");
+}

@@ -14,6 +14,7 @@ use super::entry::Entry;
 use super::key::identity_values;
 use super::statement::{Statement, StatementArgs};
 use super::table::Table;
+use super::targets::Targets;
 use crate::model::{ColumnValue, CrateModel};
 use crate::types::WireValue;
 
@@ -52,12 +53,14 @@ pub(crate) struct Batch {
     /// The SQL text.
     pub sql: String,
     /// The entries it writes, one per argument row (or `VALUES` tuple).
-    pub targets: Vec<usize>,
+    pub targets: Targets,
     /// What it does.
     pub work: Work,
     /// How many more times its rows may be split in halves to find the rows a whole-request
     /// error comes from.
     pub splits_left: u8,
+    /// A row sent again alone to learn its own outcome: not sent again within the commit.
+    pub alone: bool,
 }
 
 /// Most times the rows of one request are split in halves after a whole-request error:
@@ -66,12 +69,13 @@ pub(crate) const MAX_SPLITS: u8 = 14;
 
 impl Batch {
     /// A batch of `targets` doing `work` with `sql`.
-    pub fn new(sql: String, targets: Vec<usize>, work: Work) -> Self {
+    pub fn new(sql: String, targets: Targets, work: Work) -> Self {
         Batch {
             sql,
             targets,
             work,
             splits_left: MAX_SPLITS,
+            alone: false,
         }
     }
 
@@ -136,7 +140,7 @@ impl<M: CrateModel> Serialize for BatchArgs<'_, M> {
             .batch
             .targets
             .iter()
-            .filter_map(|&t| self.table.entry(t));
+            .filter_map(|t| self.table.entry(t));
         let ids = M::meta().identity_columns();
         let versioned = M::meta().versioned;
         match &self.batch.work {
@@ -270,11 +274,11 @@ pub(crate) fn key_value_at<'m, M: CrateModel>(
 /// The identity values of each target's stored identity, in order.
 pub(crate) fn target_identities<M: CrateModel>(
     table: &Table<M>,
-    targets: &[usize],
+    targets: &Targets,
 ) -> Vec<Vec<Value>> {
     targets
         .iter()
-        .filter_map(|&t| table.entry(t))
+        .filter_map(|t| table.entry(t))
         .map(|e| identity_values(e.stored_identity()))
         .collect()
 }

@@ -1,20 +1,78 @@
 //! The commit: plan every table, then send each batch, read its answer and settle it, with
-//! the follow-ups an answer calls for sent right after it.
+//! the follow-ups an answer calls for sent right after it. With more than one request in
+//! flight ([`Session::with_requests_in_flight`](super::Session::with_requests_in_flight)),
+//! batches of the same table and the same kind of write are sent side by side (each from a
+//! thread of its own, its arguments serialized beforehand), and each answer is still read and
+//! settled here, one at a time; a batch of another kind waits until they are all answered,
+//! so writes keep their order.
 
 use std::collections::VecDeque;
+use std::mem::discriminant;
+use std::sync::mpsc;
 
 use cratedb_client::Client;
 
-use super::batch::Batch;
+use super::batch::{Batch, Work};
 use super::commit_error::{CommitError, Report};
 use super::erased::ErasedTable;
 use super::outcome::Answer;
 use super::plan::Limits;
+use super::send::send_args;
 use crate::{Error, Result};
 
 /// Most requests one commit sends to split failed requests in halves (beyond them, the rows
 /// keep the whole request's error as their cause).
 const MAX_SPLIT_REQUESTS: usize = 256;
+
+/// A commit under way: what is left to send and what it came to so far.
+struct Commit<'a> {
+    tables: &'a mut [Box<dyn ErasedTable>],
+    queue: VecDeque<(usize, Batch)>,
+    report: Report,
+    /// The connection-level failure that stopped the commit: nothing more is sent.
+    stop: Option<cratedb_client::Error>,
+    first_sql_error: Option<cratedb_client::Error>,
+    split_requests: usize,
+}
+
+impl Commit<'_> {
+    /// Reads and settles the answer to `batch` of table `t`; its follow-ups go first in line.
+    fn settle(&mut self, t: usize, batch: Batch, answer: Answer) {
+        let Some(table) = self.tables.get_mut(t) else {
+            return;
+        };
+        let may_split = self.split_requests < MAX_SPLIT_REQUESTS;
+        let mut reading = table.read(&batch, answer, may_split);
+        if let Some(e) = reading.error.take() {
+            if reading.stops {
+                self.stop.get_or_insert(e);
+            } else {
+                self.first_sql_error.get_or_insert(e);
+            }
+        }
+        let split = reading.split;
+        let next = table.settle(batch, reading, &mut self.report);
+        if split {
+            self.split_requests += next.len();
+        }
+        for b in next.into_iter().rev() {
+            self.queue.push_front((t, b));
+        }
+    }
+
+    /// The commit's result.
+    fn finish(self) -> Result<()> {
+        let cause = self.stop.or(self.first_sql_error);
+        if self.report.failures.is_empty() && cause.is_none() {
+            return Ok(());
+        }
+        Err(Error::Commit(Box::new(CommitError {
+            written: self.report.written,
+            failures: self.report.failures,
+            cause,
+        })))
+    }
+}
 
 /// Writes the pending changes of `tables` (see [`Session::commit`](super::Session::commit)).
 pub(crate) fn commit(
@@ -29,41 +87,117 @@ pub(crate) fn commit(
         report.failures.extend(plan.failures);
         queue.extend(plan.batches.into_iter().map(|b| (t, b)));
     }
-    let mut stop: Option<cratedb_client::Error> = None;
-    let mut first_sql_error: Option<cratedb_client::Error> = None;
-    let mut split_requests = 0;
-    while let Some((t, batch)) = queue.pop_front() {
-        let Some(table) = tables.get_mut(t) else {
-            continue;
+    let mut commit = Commit {
+        tables,
+        queue,
+        report,
+        stop: None,
+        first_sql_error: None,
+        split_requests: 0,
+    };
+    if limits.in_flight <= 1 {
+        one_at_a_time(&mut commit, client);
+    } else {
+        side_by_side(&mut commit, client, limits.in_flight);
+    }
+    commit.finish()
+}
+
+/// Each batch sent and settled before the next.
+fn one_at_a_time(commit: &mut Commit<'_>, client: &Client) {
+    while let Some((t, batch)) = commit.queue.pop_front() {
+        let answer = match (&commit.stop, commit.tables.get(t)) {
+            (None, Some(table)) => table.send(&batch, client),
+            _ => Answer::NotSent,
         };
-        let answer = match stop {
-            Some(_) => Answer::NotSent,
-            None => table.send(&batch, client),
-        };
-        let mut reading = table.read(&batch, answer, split_requests < MAX_SPLIT_REQUESTS);
-        if let Some(e) = reading.error.take() {
-            if reading.stops {
-                stop.get_or_insert(e);
-            } else {
-                first_sql_error.get_or_insert(e);
+        commit.settle(t, batch, answer);
+    }
+}
+
+/// Up to `in_flight` batches of the same table and kind of write sent at once.
+fn side_by_side(commit: &mut Commit<'_>, client: &Client, in_flight: usize) {
+    let (done, answers) = mpsc::channel::<(usize, Answer)>();
+    // The batches in flight, by slot; the group (table, kind of work) they share.
+    let mut flying: Vec<Option<(usize, Batch)>> = Vec::new();
+    let mut group: Option<(usize, std::mem::Discriminant<Work>)> = None;
+    loop {
+        let busy = flying.iter().filter(|f| f.is_some()).count();
+        // Start what may start now.
+        if busy < in_flight {
+            if let Some((t, batch)) = commit.queue.front() {
+                let same = group.is_none_or(|g| g == (*t, discriminant(&batch.work)));
+                if busy == 0 || same {
+                    if let Some((t, batch)) = commit.queue.pop_front() {
+                        launch(commit, client, &done, &mut flying, &mut group, t, batch);
+                        continue;
+                    }
+                }
             }
         }
-        let split = reading.split;
-        let next = table.settle(batch, reading, &mut report);
-        if split {
-            split_requests += next.len();
+        if busy == 0 {
+            if commit.queue.is_empty() {
+                return;
+            }
+            group = None;
+            continue;
         }
-        for b in next.into_iter().rev() {
-            queue.push_front((t, b));
+        // Settle the next answer.
+        let Ok((slot, answer)) = answers.recv() else {
+            return;
+        };
+        if let Some((t, batch)) = flying.get_mut(slot).and_then(Option::take) {
+            commit.settle(t, batch, answer);
+        }
+        if flying.iter().all(Option::is_none) {
+            group = None;
         }
     }
-    let cause = stop.or(first_sql_error);
-    if report.failures.is_empty() && cause.is_none() {
-        return Ok(());
+}
+
+/// Sends `batch` of table `t` from a thread of its own (or settles it at once when the
+/// commit stopped or its arguments cannot be serialized).
+fn launch(
+    commit: &mut Commit<'_>,
+    client: &Client,
+    done: &mpsc::Sender<(usize, Answer)>,
+    flying: &mut Vec<Option<(usize, Batch)>>,
+    group: &mut Option<(usize, std::mem::Discriminant<Work>)>,
+    t: usize,
+    batch: Batch,
+) {
+    let args = match (&commit.stop, commit.tables.get(t)) {
+        (None, Some(table)) => table.serialize_args(&batch),
+        _ => return commit.settle(t, batch, Answer::NotSent),
+    };
+    let args = match args {
+        Ok(args) => args,
+        Err(e) => {
+            let error = cratedb_client::Error::InvalidArgs {
+                message: e.to_string(),
+            };
+            return commit.settle(t, batch, Answer::Failed(error));
+        }
+    };
+    let slot = match flying.iter().position(Option::is_none) {
+        Some(slot) => slot,
+        None => {
+            flying.push(None);
+            flying.len() - 1
+        }
+    };
+    let (client, sql, bulk, done) = (
+        client.clone(),
+        batch.sql.clone(),
+        batch.is_bulk(),
+        done.clone(),
+    );
+    *group = Some((t, discriminant(&batch.work)));
+    if let Some(place) = flying.get_mut(slot) {
+        *place = Some((t, batch));
     }
-    Err(Error::Commit(Box::new(CommitError {
-        written: report.written,
-        failures: report.failures,
-        cause,
-    })))
+    std::thread::spawn(move || {
+        let answer = send_args(&client, &sql, bulk, &args);
+        // The commit waits for every answer it started: the receiver is there.
+        let _ = done.send((slot, answer));
+    });
 }

@@ -4,11 +4,13 @@
 use std::any::Any;
 
 use cratedb_client::Client;
+use serde_json::value::RawValue;
 
-use super::batch::{Batch, BatchArgs};
+use super::batch::Batch;
 use super::commit_error::Report;
 use super::outcome::{self, Answer, Reading};
 use super::plan::{self, Limits, Plan};
+use super::send;
 use super::settle;
 use super::statement::Statement;
 use super::table::Table;
@@ -26,6 +28,9 @@ pub(crate) trait ErasedTable: Send {
     fn statement(&self, batch: &Batch) -> Statement;
     /// Sends a batch.
     fn send(&self, batch: &Batch, client: &Client) -> Answer;
+    /// The arguments of a batch, serialized (to send them from another thread).
+    fn serialize_args(&self, batch: &Batch) -> serde_json::Result<Box<RawValue>>;
+
     /// Reads the answer to a batch.
     fn read(&self, batch: &Batch, answer: Answer, may_split: bool) -> Reading;
     /// Applies a read answer; returns the batches it calls for.
@@ -52,13 +57,11 @@ impl<M: CrateModel> ErasedTable for Table<M> {
     }
 
     fn send(&self, batch: &Batch, client: &Client) -> Answer {
-        let args = BatchArgs { table: self, batch };
-        let answer = if batch.is_bulk() {
-            client.bulk(&batch.sql, &args).map(Answer::Bulk)
-        } else {
-            client.sql(&batch.sql, &args).map(Answer::Rows)
-        };
-        answer.unwrap_or_else(Answer::Failed)
+        send::send(self, batch, client)
+    }
+
+    fn serialize_args(&self, batch: &Batch) -> serde_json::Result<Box<RawValue>> {
+        send::serialize_args(self, batch)
     }
 
     fn read(&self, batch: &Batch, answer: Answer, may_split: bool) -> Reading {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::batch::{Batch, Work};
 use super::commit_error::{RowFailureCause, WriteKind};
 use super::key::key_of;
-use super::matching::{match_key, same_as_sent};
+use super::matching::{client_identity, match_key, same_as_sent};
 use super::table::Table;
 use crate::model::{CrateModel, RowLayout};
 
@@ -38,9 +38,12 @@ pub(crate) enum RowOutcome {
     },
     /// A multi-row INSERT skipped it without a word: send it again alone to learn why.
     Skipped,
-    /// Its INSERT met a duplicate key, and an earlier INSERT of it may have landed: look up
-    /// the stored row to tell.
-    Verify(SqlError),
+    /// Whether its INSERT landed is for a lookup by key to tell: the row stored as sent
+    /// means it did. Otherwise the error it met stands (CrateDB answers 4091 also for a row
+    /// its own retry wrote while a node failed), or, without one (a bulk row failed without
+    /// detail or with an internal error), another row under its key is a duplicate key and
+    /// no row means it is sent again alone.
+    Verify(Option<SqlError>),
 }
 
 /// An answer, read.
@@ -106,9 +109,10 @@ pub(crate) fn read<M: CrateModel>(
                         ..Reading::rows(Vec::new())
                     };
                 }
-                let may = sql.code >= 5000;
-                let rows: Vec<RowOutcome> = (0..n)
-                    .map(|k| single_error(table, batch, k, &sql, may))
+                let rows: Vec<RowOutcome> = batch
+                    .targets
+                    .iter()
+                    .map(|t| single_error(table, batch, t, &sql, false))
                     .collect();
                 // The commit's cause, unless every row is still to be checked.
                 let failed = rows.iter().any(|r| matches!(r, RowOutcome::Failed { .. }));
@@ -136,28 +140,41 @@ fn splittable(work: &Work) -> bool {
     !matches!(work, Work::VersionedUpdate { .. } | Work::Verify { .. })
 }
 
-/// The outcome of row `k` of `batch` that failed with `error`.
+/// Whether an INSERT row of `batch` that failed uncertainly is looked up by key: the client
+/// knows the key, and the row was not sent alone after such a failure already.
+fn checkable<M: CrateModel>(batch: &Batch) -> bool {
+    match &batch.work {
+        Work::Insert { columns } | Work::InsertReturning { columns } => {
+            client_identity(M::meta(), columns)
+        }
+        _ => false,
+    }
+}
+
+/// The outcome of row `target` of `batch` that failed with `error`. A duplicate key on a row
+/// whose key the client knows is checked by key when the row's outcome is in doubt: an
+/// earlier INSERT of it may have landed, or its answer is `uncertain` (other rows of it
+/// failed without detail or with an internal error: while a node fails, CrateDB answers
+/// 4091 also for a row its own retry wrote). An internal error (5xxx) is checked too, unless
+/// the row was sent alone after one already.
 fn single_error<M: CrateModel>(
     table: &Table<M>,
     batch: &Batch,
-    k: usize,
+    target: usize,
     error: &SqlError,
-    may_have_landed: bool,
+    uncertain: bool,
 ) -> RowOutcome {
-    let unknown_before = batch
-        .targets
-        .get(k)
-        .is_some_and(|&t| table.insert_outcome_is_unknown(t));
-    if batch.kind() == WriteKind::Insert
-        && error.is_duplicate_key()
-        && unknown_before
-        && !matches!(batch.work, Work::Verify { .. })
-    {
-        return RowOutcome::Verify(error.clone());
+    if checkable::<M>(batch) {
+        if error.is_duplicate_key() && (uncertain || table.insert_outcome_is_unknown(target)) {
+            return RowOutcome::Verify(Some(error.clone()));
+        }
+        if error.code >= 5000 && !batch.alone {
+            return RowOutcome::Verify(None);
+        }
     }
     RowOutcome::Failed {
         cause: RowFailureCause::Sql(error.clone()),
-        may_have_landed,
+        may_have_landed: error.code >= 5000,
     }
 }
 
@@ -184,11 +201,15 @@ fn read_bulk<M: CrateModel>(
     }
     let kind = batch.kind();
     let versioned = M::meta().versioned;
+    let uncertain = response
+        .results
+        .iter()
+        .any(|r| !r.is_ok() && r.error.as_ref().is_none_or(|e| e.code >= 5000));
     response
         .results
         .into_iter()
-        .enumerate()
-        .map(|(k, result)| {
+        .zip(batch.targets.iter())
+        .map(|(result, target)| {
             if !result.is_ok() {
                 return match result.error {
                     // CrateDB answers a row that is gone with 40411 (a DELETE of it is done,
@@ -206,11 +227,10 @@ fn read_bulk<M: CrateModel>(
                             may_have_landed: false,
                         }
                     }
-                    Some(e) => {
-                        let may = e.code >= 5000;
-                        single_error(table, batch, k, &e, may)
-                    }
-                    // No detail: it may be any failure, even one after the write.
+                    Some(e) => single_error(table, batch, target, &e, uncertain),
+                    // No detail (CrateDB details the first failures per shard): it may be
+                    // any failure, even one after the write.
+                    None if checkable::<M>(batch) => RowOutcome::Verify(None),
                     None => RowOutcome::Failed {
                         cause: RowFailureCause::Failed,
                         may_have_landed: true,
@@ -281,7 +301,8 @@ fn match_returned<M: CrateModel>(
     rows: &[Vec<Value>],
 ) -> Vec<RowOutcome> {
     let mut waiting: HashMap<String, Vec<usize>> = HashMap::new();
-    for (k, &t) in batch.targets.iter().enumerate().rev() {
+    let targets: Vec<usize> = batch.targets.iter().collect();
+    for (k, &t) in targets.iter().enumerate().rev() {
         if let Some(entry) = table.entry(t) {
             waiting
                 .entry(match_key(entry.model(), columns))
@@ -325,10 +346,11 @@ fn match_returned<M: CrateModel>(
         .collect()
 }
 
-/// Compares the stored rows a lookup found with the rows the targets sent. For a row whose
-/// earlier INSERT may have landed, the same row stored means it did. Otherwise a row stored
-/// under its key means the key is taken (the duplicate key error the row met stands); no row
-/// means it was skipped for another reason, so it is sent again alone to learn why.
+/// Compares the stored rows a lookup found with the rows the targets sent. The row stored as
+/// sent means the INSERT landed (now or earlier; or an identical row was there: the model is
+/// in the database as it is). Otherwise a row stored under its key means the key is taken
+/// (the duplicate key error the row met stands); no row means it failed for another reason,
+/// so it is sent again alone to learn why.
 fn verify_stored<M: CrateModel>(
     table: &Table<M>,
     batch: &Batch,
@@ -348,7 +370,7 @@ fn verify_stored<M: CrateModel>(
     batch
         .targets
         .iter()
-        .map(|&t| {
+        .map(|t| {
             let sent = table.entry(t).map(|e| e.model());
             let same = sent
                 .and_then(|m| Some((m, stored.get(&key_of(m)?)?)))
@@ -356,9 +378,8 @@ fn verify_stored<M: CrateModel>(
             let found = sent
                 .and_then(key_of)
                 .is_some_and(|k| stored.contains_key(&k));
-            let unknown = table.insert_outcome_is_unknown(t);
             match (same, duplicate) {
-                (Some((_, (r, _))), _) if unknown => RowOutcome::Landed(Some(*r)),
+                (Some((_, (r, _))), _) => RowOutcome::Landed(Some(*r)),
                 (_, Some(duplicate)) => RowOutcome::Failed {
                     cause: RowFailureCause::Sql(duplicate.clone()),
                     may_have_landed: false,

@@ -16,6 +16,7 @@ use super::entry::{Attempt, EntryState, Undo};
 use super::matching::{client_identity, content_key, match_key};
 use super::paths::PathId;
 use super::table::Table;
+use super::targets::Targets;
 use crate::model::CrateModel;
 use crate::model_sql;
 use crate::types::SqlType;
@@ -28,6 +29,8 @@ pub(crate) struct Limits {
     /// Longest statement text of a multi-row INSERT (CrateDB's `statement_max_length` is
     /// 262144 by default).
     pub max_statement_len: usize,
+    /// Most requests of one commit under way at once.
+    pub in_flight: usize,
 }
 
 /// Most keys in one lookup statement.
@@ -44,7 +47,7 @@ pub(crate) struct Plan {
 
 /// Groups of rows in first-seen order, keyed by statement shape.
 struct Groups<K> {
-    groups: Vec<(K, Vec<usize>)>,
+    groups: Vec<(K, Targets)>,
     index: HashMap<K, usize>,
 }
 
@@ -62,7 +65,7 @@ impl<K: Hash + Eq + Clone> Groups<K> {
             Some(&g) => g,
             None => {
                 self.index.insert(key.clone(), self.groups.len());
-                self.groups.push((key, Vec::new()));
+                self.groups.push((key, Targets::default()));
                 self.groups.len() - 1
             }
         }
@@ -146,13 +149,13 @@ fn plan_inserts<M: CrateModel>(table: &Table<M>, limits: Limits, plan: &mut Plan
         let defaults_left_out = defaults.iter().any(|i| !columns.contains(i));
         let columns: Arc<[usize]> = columns.into();
         if server_made || defaults_left_out {
-            insert_returning(table, limits, columns, targets, plan);
+            insert_returning(table, limits, columns, &targets, plan);
         } else {
             let sql = model_sql::bulk_insert_sql(meta, &columns).sql().to_owned();
-            for chunk in targets.chunks(limits.batch_size.max(1)) {
+            for chunk in targets.chunks(limits.batch_size) {
                 plan.batches.push(Batch::new(
                     sql.clone(),
-                    chunk.to_vec(),
+                    chunk,
                     Work::Insert {
                         columns: columns.clone(),
                     },
@@ -171,7 +174,7 @@ fn insert_returning<M: CrateModel>(
     table: &Table<M>,
     limits: Limits,
     columns: Arc<[usize]>,
-    targets: Vec<usize>,
+    targets: &Targets,
     plan: &mut Plan,
 ) {
     let meta = M::meta();
@@ -192,7 +195,7 @@ fn insert_returning<M: CrateModel>(
     };
     let keys: Vec<String> = targets
         .iter()
-        .map(|&t| {
+        .map(|t| {
             table
                 .entry(t)
                 .map_or_else(String::new, |e| match_key(e.model(), &columns))
@@ -204,8 +207,8 @@ fn insert_returning<M: CrateModel>(
     }
     // The lane of each row: 0 unless its match key repeats with other content.
     let mut contents: HashMap<&str, Vec<String>> = HashMap::new();
-    let mut lanes: Vec<Vec<usize>> = vec![Vec::new()];
-    for (&target, key) in targets.iter().zip(&keys) {
+    let mut lanes: Vec<Targets> = vec![Targets::default()];
+    for (target, key) in targets.iter().zip(&keys) {
         let mut lane = 0;
         if count.get(key.as_str()).copied().unwrap_or(0) > 1 {
             let content = table
@@ -221,7 +224,7 @@ fn insert_returning<M: CrateModel>(
             };
         }
         if lanes.len() <= lane {
-            lanes.resize_with(lane + 1, Vec::new);
+            lanes.resize_with(lane + 1, Targets::default);
         }
         if let Some(rows) = lanes.get_mut(lane) {
             rows.push(target);
@@ -236,7 +239,7 @@ fn insert_returning<M: CrateModel>(
             limits.max_statement_len,
             max_rows,
         );
-        let mut rows = lane.into_iter();
+        let mut rows = lane.iter();
         for n in chunks {
             plan.batches.push(Batch::new(
                 model_sql::insert_returning_sql(meta, &columns, n),
@@ -332,7 +335,7 @@ fn plan_updates<M: CrateModel>(table: &Table<M>, limits: Limits, plan: &mut Plan
         if let Some(shape) = shapes.get(g) {
             plan.batches.push(Batch::new(
                 update_sql(meta, shape, true),
-                vec![index],
+                Targets::one(index),
                 Work::VersionedUpdate {
                     shape: shape.clone(),
                 },
@@ -344,10 +347,10 @@ fn plan_updates<M: CrateModel>(table: &Table<M>, limits: Limits, plan: &mut Plan
             continue;
         }
         let sql = update_sql(meta, &shape, false);
-        for chunk in targets.chunks(limits.batch_size.max(1)) {
+        for chunk in targets.chunks(limits.batch_size) {
             plan.batches.push(Batch::new(
                 sql.clone(),
-                chunk.to_vec(),
+                chunk,
                 Work::Update {
                     shape: shape.clone(),
                 },
@@ -416,7 +419,7 @@ fn diff_update<M: CrateModel>(
 
 /// Deleted models: bulk DELETEs by identity (and version).
 fn plan_deletes<M: CrateModel>(table: &Table<M>, limits: Limits, plan: &mut Plan) {
-    let targets: Vec<usize> = table
+    let targets: Targets = table
         .entries()
         .iter()
         .enumerate()
@@ -427,9 +430,9 @@ fn plan_deletes<M: CrateModel>(table: &Table<M>, limits: Limits, plan: &mut Plan
         return;
     }
     let sql = model_sql::delete_sql(M::meta());
-    for chunk in targets.chunks(limits.batch_size.max(1)) {
+    for chunk in targets.chunks(limits.batch_size) {
         plan.batches
-            .push(Batch::new(sql.clone(), chunk.to_vec(), Work::Delete));
+            .push(Batch::new(sql.clone(), chunk, Work::Delete));
     }
 }
 
@@ -442,12 +445,13 @@ pub(crate) fn one_by_one<M: CrateModel>(columns: &Arc<[usize]>, targets: &[usize
         .map(|&t| {
             let mut batch = Batch::new(
                 sql.clone(),
-                vec![t],
+                Targets::one(t),
                 Work::InsertReturning {
                     columns: columns.clone(),
                 },
             );
             batch.splits_left = 0;
+            batch.alone = true;
             batch
         })
         .collect()
@@ -460,7 +464,7 @@ pub(crate) fn halves<M: CrateModel>(batch: &Batch) -> Option<[Batch; 2]> {
         return None;
     }
     let (a, b) = batch.targets.split_at(batch.targets.len() / 2);
-    let half = |targets: &[usize]| {
+    let half = |targets: Targets| {
         let sql = match &batch.work {
             Work::InsertReturning { columns } => {
                 model_sql::insert_returning_sql(M::meta(), columns, targets.len())
@@ -469,9 +473,10 @@ pub(crate) fn halves<M: CrateModel>(batch: &Batch) -> Option<[Batch; 2]> {
         };
         Batch {
             sql,
-            targets: targets.to_vec(),
+            targets,
             work: batch.work.clone(),
             splits_left: batch.splits_left - 1,
+            alone: batch.alone,
         }
     };
     Some([half(a), half(b)])
@@ -486,14 +491,16 @@ pub(crate) fn verify<M: CrateModel>(
     targets: &[usize],
     duplicate: Option<&SqlError>,
 ) -> Vec<Batch> {
+    let targets: Targets = targets.iter().copied().collect();
     targets
         .chunks(LOOKUP_KEYS)
+        .into_iter()
         .map(|chunk| {
-            let keys = target_identities(table, chunk);
+            let keys = target_identities(table, &chunk);
             let (sql, args) = model_sql::select_by_identity(M::meta(), keys);
             Batch::new(
                 sql,
-                chunk.to_vec(),
+                chunk,
                 Work::Verify {
                     columns: columns.clone(),
                     args,

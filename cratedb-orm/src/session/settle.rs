@@ -25,7 +25,7 @@ pub(crate) fn settle<M: CrateModel>(
     let mut returned = reading.returned;
     let mut skipped = Vec::new();
     let mut verify = Vec::new();
-    for (&target, outcome) in batch.targets.iter().zip(reading.rows) {
+    for (target, outcome) in batch.targets.iter().zip(reading.rows) {
         match outcome {
             RowOutcome::Landed(row) => {
                 let row = row
@@ -88,9 +88,14 @@ pub(crate) fn settle<M: CrateModel>(
         };
     next.extend(plan::verify(table, columns, &check, None));
     next.extend(plan::one_by_one::<M>(columns, &alone));
-    if let Some((_, duplicate)) = verify.first() {
-        let targets: Vec<usize> = verify.iter().map(|(t, _)| *t).collect();
+    // Rows checked by key: those that met a duplicate key keep it if the lookup does not find
+    // them as sent; the others are handled as skipped rows.
+    let (duplicates, unsure): (Vec<_>, Vec<_>) = verify.into_iter().partition(|(_, e)| e.is_some());
+    if let Some(duplicate) = duplicates.first().and_then(|(_, e)| e.as_ref()) {
+        let targets: Vec<usize> = duplicates.iter().map(|(t, _)| *t).collect();
         next.extend(plan::verify(table, columns, &targets, Some(duplicate)));
     }
+    let unsure: Vec<usize> = unsure.into_iter().map(|(t, _)| t).collect();
+    next.extend(plan::verify(table, columns, &unsure, None));
     next
 }

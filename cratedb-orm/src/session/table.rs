@@ -21,8 +21,12 @@ const GROW_GENTLY_FROM: usize = 16384;
 pub(crate) struct Table<M> {
     entries: Vec<Entry<M>>,
     /// Entry index by identity key ([`key_of`] the entry's
-    /// [`stored_identity`](Entry::stored_identity)).
+    /// [`stored_identity`](Entry::stored_identity)). Rows a commit inserted join it only
+    /// when it is next looked up (see [`index`](Table::index)): a session that inserts a
+    /// million rows and is dropped never builds it.
     identity: HashMap<String, usize>,
+    /// Whether tracked rows may be missing from `identity` (inserted since it was built).
+    unindexed: bool,
     paths: Paths,
 }
 
@@ -32,6 +36,7 @@ impl<M: CrateModel> Table<M> {
         Table {
             entries: Vec::new(),
             identity: HashMap::new(),
+            unindexed: false,
             paths: Paths::default(),
         }
     }
@@ -56,8 +61,32 @@ impl<M: CrateModel> Table<M> {
         self.entries.reserve(more);
     }
 
+    /// Puts the rows inserted since the identity map was last looked up into it (room made
+    /// once for all of them).
+    fn index(&mut self) {
+        if !std::mem::take(&mut self.unindexed) {
+            return;
+        }
+        let missing = self
+            .entries
+            .iter()
+            .filter(|e| !e.keyed && e.is_tracked())
+            .count();
+        self.identity.reserve(missing);
+        for (index, entry) in self.entries.iter_mut().enumerate() {
+            if entry.keyed || !entry.is_tracked() || matches!(entry.state(), EntryState::New(_)) {
+                continue;
+            }
+            if let Some(k) = key_of(entry.stored_identity()) {
+                self.identity.entry(k).or_insert(index);
+                entry.keyed = true;
+            }
+        }
+    }
+
     /// The entry tracking the row with identity key `key`, unless it was detached.
-    pub fn find(&self, key: &str) -> Option<usize> {
+    pub fn find(&mut self, key: &str) -> Option<usize> {
+        self.index();
         let &index = self.identity.get(key)?;
         let entry = self.entries.get(index)?;
         entry.is_tracked().then_some(index)
@@ -98,6 +127,7 @@ impl<M: CrateModel> Table<M> {
     /// Tracks a model decoded from a result row, or returns the entry that already tracks
     /// the same row (which keeps its in-session state; the decoded model is dropped).
     pub fn track_loaded(&mut self, model: M, version: Option<(i64, i64)>) -> usize {
+        self.index();
         let key = key_of(&model);
         if let Some(&index) = key.as_ref().and_then(|k| self.identity.get(k)) {
             return index;
@@ -113,6 +143,7 @@ impl<M: CrateModel> Table<M> {
         version_pos: Option<(usize, usize)>,
         row: &mut [Value],
     ) -> crate::Result<usize> {
+        self.index();
         let ids = M::meta().identity_columns();
         let key = if ids.is_empty() {
             None
@@ -275,7 +306,7 @@ impl<M: CrateModel> Table<M> {
     }
 
     /// The write landed: the model's state is the database's now (a deleted model leaves
-    /// the identity map; an inserted one joins it).
+    /// the identity map; an inserted one joins it when it is next looked up).
     pub fn landed(&mut self, index: usize, kind: WriteKind) {
         let Some(entry) = self.entries.get_mut(index) else {
             return;
@@ -288,10 +319,7 @@ impl<M: CrateModel> Table<M> {
         }
         entry.landed(kind == WriteKind::Delete);
         if kind != WriteKind::Delete && !entry.keyed {
-            if let Some(k) = key_of(entry.model()) {
-                self.identity.entry(k).or_insert(index);
-                entry.keyed = true;
-            }
+            self.unindexed = true;
         }
     }
 
