@@ -1,0 +1,1289 @@
+//! Fault tests on a real 3-node CrateDB cluster (`CRATEDB_SH=/path/to/cratedb.sh`; each test
+//! starts a cluster of its own, kills a node with SIGKILL in the middle of a commit, restarts
+//! it with its data, and stops the cluster at the end). Without `CRATEDB_SH` each test prints
+//! one line and returns. Run with `-- --nocapture` to see the figures.
+
+mod cluster;
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use cluster::Cluster;
+use cratedb_orm::session::{CommitError, RowFailureCause};
+use cratedb_orm::{object, Client, CrateModel, Error, Handle, Object, Session, TimestampTz, Value};
+
+// ------------------------------------------------------------------------------------------
+// Statement log and the kill
+
+/// One request the session's client sent.
+#[derive(Debug, Clone)]
+struct Event {
+    sql: String,
+    server: String,
+    rows: Option<usize>,
+    ok: bool,
+    start: Instant,
+    end: Instant,
+}
+
+#[derive(Default)]
+struct Log {
+    events: Mutex<Vec<Event>>,
+    more: Condvar,
+    done: AtomicBool,
+}
+
+/// Records every request of the clients it builds.
+#[derive(Clone, Default)]
+struct Recorder(Arc<Log>);
+
+impl Recorder {
+    fn client(&self, url: &str) -> Client {
+        let log = Arc::clone(&self.0);
+        Client::builder()
+            .url(url)
+            .echo(move |e| {
+                let end = Instant::now();
+                let mut events = log.events.lock().unwrap_or_else(|e| e.into_inner());
+                events.push(Event {
+                    sql: e.statement.to_owned(),
+                    server: e.server.to_owned(),
+                    rows: e.bulk_rows,
+                    ok: e.ok,
+                    start: end.checked_sub(e.duration).unwrap_or(end),
+                    end,
+                });
+                log.more.notify_all();
+            })
+            .build()
+            .expect("client")
+    }
+
+    fn take(&self) -> Vec<Event> {
+        std::mem::take(&mut *self.0.events.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Which node the kill hits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Victim {
+    /// A node that holds shards but does not coordinate the request in flight: the request
+    /// gets an answer, with the rows of the lost shards failed.
+    Shards,
+    /// The node coordinating the request in flight: its connection breaks.
+    Coordinator,
+}
+
+/// When the kill landed, measured against the requests of the commit.
+#[derive(Debug)]
+struct Kill {
+    node: usize,
+    /// Before the `cratedb.sh kill` command started / after it returned.
+    from: Instant,
+    to: Instant,
+}
+
+/// Runs `commit` and, from another thread, kills a node (`victim`) in the middle of a request
+/// after the `after`-th one: as soon as some row of the request in flight is seen stored
+/// (`landed(client, j)` says whether rows of request `j`, from 0, are in the table, asked
+/// through the nodes that survive). The request's rows are then partly written and its answer
+/// not sent yet. The session's client must be used by nothing else during the commit: its
+/// requests rotate over the nodes, so the request in flight is on the node after the last
+/// one's.
+fn commit_with_kill(
+    cluster: &mut Cluster,
+    schema: &str,
+    rec: &Recorder,
+    after: usize,
+    victim: Victim,
+    landed: &(dyn Fn(&Client, usize) -> bool + Sync),
+    commit: impl FnOnce() -> cratedb_orm::Result<()>,
+) -> (cratedb_orm::Result<()>, Instant, Instant, Option<Kill>) {
+    let log = Arc::clone(&rec.0);
+    log.done.store(false, Ordering::SeqCst);
+    // The node of the request in flight, and the one to kill, when `events` have ended.
+    let target = |cluster: &Cluster, events: &[Event]| {
+        let last = events
+            .last()
+            .and_then(|e| cluster.nodes.iter().position(|n| n.addr() == e.server))
+            .expect("the last request's node");
+        let coordinator = (last + 1) % 3;
+        match victim {
+            Victim::Coordinator => coordinator,
+            Victim::Shards => (coordinator + 1) % 3,
+        }
+    };
+    thread::scope(|scope| {
+        let killer = scope.spawn(|| {
+            let mut events = log.events.lock().unwrap_or_else(|e| e.into_inner());
+            while events.len() < after && !log.done.load(Ordering::SeqCst) {
+                events = log
+                    .more
+                    .wait_timeout(events, Duration::from_millis(100))
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+            if events.len() < after {
+                return None;
+            }
+            drop(events);
+            let mut polled = None;
+            let node = loop {
+                if log.done.load(Ordering::SeqCst) {
+                    return None;
+                }
+                let (j, node) = {
+                    let events = log.events.lock().unwrap_or_else(|e| e.into_inner());
+                    (events.len(), target(cluster, &events))
+                };
+                if polled.as_ref().is_none_or(|(k, _)| *k != j) {
+                    let others: Vec<usize> = (0..3).filter(|&i| i != node).collect();
+                    let client = Client::new(&cluster.url(&others, schema)).expect("client");
+                    polled = Some((j, client));
+                }
+                if let Some((_, client)) = &polled {
+                    // Still the same request in flight (a lookup takes a while): kill.
+                    if landed(client, j)
+                        && log.events.lock().unwrap_or_else(|e| e.into_inner()).len() == j
+                    {
+                        break node;
+                    }
+                }
+                thread::sleep(Duration::from_millis(5));
+            };
+            let from = Instant::now();
+            cluster.kill_node(node);
+            Some(Kill {
+                node,
+                from,
+                to: Instant::now(),
+            })
+        });
+        let started = Instant::now();
+        let result = commit();
+        let ended = Instant::now();
+        log.done.store(true, Ordering::SeqCst);
+        let kill = killer.join().expect("killer thread");
+        (result, started, ended, kill)
+    })
+}
+
+/// Whether any of the rows `ids` of `table` is stored (a lookup by primary key: real time).
+fn any_stored(client: &Client, table: &str, ids: impl Iterator<Item = i64>) -> bool {
+    let ids: Vec<i64> = ids.collect();
+    let condition: Vec<String> = (1..=ids.len()).map(|n| format!("\"id\" = ${n}")).collect();
+    let sql = format!(
+        "SELECT \"id\" FROM \"{table}\" WHERE {}",
+        condition.join(" OR ")
+    );
+    client.sql(&sql, &ids).is_ok_and(|r| !r.rows.is_empty())
+}
+
+/// 40 ids spread over the rows of request `j` of a commit of rows `first..` in requests of
+/// 10,000.
+fn ids_of_request(first: i64, j: usize) -> impl Iterator<Item = i64> {
+    let start = first + j as i64 * 10_000;
+    (0..40).map(move |k| start + 125 + k * 250)
+}
+
+/// Prints the requests of a commit and where the kill landed; returns the number of the
+/// request in flight when the node died, if one was.
+fn show_requests(label: &str, events: &[Event], t0: Instant, kill: Option<&Kill>) -> Option<usize> {
+    let mut in_flight = None;
+    for (j, e) in events.iter().enumerate() {
+        let hit = kill.is_some_and(|k| e.start < k.to && k.from < e.end);
+        if hit && in_flight.is_none() {
+            in_flight = Some(j);
+        }
+        eprintln!(
+            "[{label}] #{j:>3} {:>7.3}-{:>7.3} s {} {}{}{} {}",
+            (e.start - t0).as_secs_f64(),
+            (e.end - t0).as_secs_f64(),
+            e.server,
+            e.rows.map_or(String::new(), |r| format!("bulk {r} rows ")),
+            if e.ok { "ok" } else { "FAILED" },
+            if hit {
+                " <- node killed during this request"
+            } else {
+                ""
+            },
+            abbreviate(&e.sql),
+        );
+    }
+    if let Some(k) = kill {
+        eprintln!(
+            "[{label}] kill of node {} at {:.3}-{:.3} s",
+            k.node + 1,
+            (k.from - t0).as_secs_f64(),
+            (k.to - t0).as_secs_f64()
+        );
+    }
+    in_flight
+}
+
+fn abbreviate(sql: &str) -> String {
+    if sql.len() > 90 {
+        format!(
+            "{}…",
+            &sql[..sql.char_indices().nth(90).map_or(sql.len(), |(i, _)| i)]
+        )
+    } else {
+        sql.to_owned()
+    }
+}
+
+/// The failures of a commit, counted by cause (with `may_have_landed`).
+fn causes(e: &CommitError) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for f in &e.failures {
+        let cause = match &f.cause {
+            RowFailureCause::Sql(s) => format!("Sql[{}] {}", s.code, abbreviate(&s.message)),
+            other => format!("{other:?}"),
+        };
+        *out.entry(format!(
+            "{} {cause} may_have_landed={}",
+            f.kind, f.may_have_landed
+        ))
+        .or_insert(0) += 1;
+    }
+    out
+}
+
+fn schema(suite: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("fault_{suite}_{}_{nanos}", std::process::id())
+}
+
+// ------------------------------------------------------------------------------------------
+// Models
+
+/// Rows with a key the client makes.
+#[derive(CrateModel, Debug, Clone, Default, PartialEq)]
+#[cratedb(table = "fault_rows", number_of_shards = 6, number_of_replicas = 1)]
+struct FaultRow {
+    #[cratedb(primary_key)]
+    id: i64,
+    name: String,
+    n: i64,
+    details: Option<Object>,
+}
+
+fn fault_row(id: i64) -> FaultRow {
+    FaultRow {
+        id,
+        name: format!("row {id}"),
+        n: id * 7,
+        details: Some(object! { "group": id % 100, "even": id % 2 == 0 }),
+    }
+}
+
+/// Rows identified by CrateDB's `_id` (a key the server makes), with a number the client
+/// makes unique to tell the rows apart.
+#[derive(CrateModel, Debug, Clone, Default, PartialEq)]
+#[cratedb(table = "fault_logs", number_of_shards = 6, number_of_replicas = 1)]
+struct FaultLog {
+    #[cratedb(column = "_id", fetched)]
+    id: Option<String>,
+    n: i64,
+    message: String,
+}
+
+fn fault_log(n: i64) -> FaultLog {
+    FaultLog {
+        id: None,
+        n,
+        message: format!("event {n}"),
+    }
+}
+
+/// Rows with a key the client makes and a value the server fills in (read back by
+/// `INSERT … RETURNING`).
+#[derive(CrateModel, Debug, Clone, Default, PartialEq)]
+#[cratedb(table = "fault_stamped", number_of_shards = 6, number_of_replicas = 1)]
+struct FaultStamped {
+    #[cratedb(primary_key)]
+    id: i64,
+    name: String,
+    #[cratedb(server_default = "now()")]
+    created: Option<TimestampTz>,
+}
+
+// ------------------------------------------------------------------------------------------
+// Scenarios
+
+/// Rows of the insert scenario (the issue's 200,000).
+const INSERT_ROWS: i64 = 200_000;
+
+/// What a failed commit left: the models still pending, checked against the failures it
+/// listed (each pending model listed once, with its key; the others landed).
+struct Left {
+    pending: usize,
+    may_have_landed: usize,
+}
+
+/// Checks the state after a commit that a kill may have failed: every model is landed (not
+/// pending, in the database as far as the session knows) or pending and listed in the
+/// failures with its cause, and `written` counts the landed ones.
+fn check_left<M: CrateModel>(
+    label: &str,
+    session: &Session,
+    handles: &[Handle<M>],
+    result: &cratedb_orm::Result<()>,
+    key: impl Fn(&M) -> Option<String>,
+) -> Left {
+    let pending: Vec<Handle<M>> = handles
+        .iter()
+        .copied()
+        .filter(|&h| session.is_pending(h))
+        .collect();
+    for &h in handles {
+        assert!(
+            session.is_pending(h) || session.is_persistent(h),
+            "[{label}] a model neither pending nor in the database"
+        );
+    }
+    match result {
+        Ok(()) => {
+            eprintln!("[{label}] Ok: all {} models landed", handles.len());
+            assert!(
+                pending.is_empty(),
+                "[{label}] Ok, but {} pending",
+                pending.len()
+            );
+            Left {
+                pending: 0,
+                may_have_landed: 0,
+            }
+        }
+        Err(Error::Commit(e)) => {
+            eprintln!(
+                "[{label}] Error::Commit: written {}, pending {}, cause {}",
+                e.written,
+                e.failures.len(),
+                e.cause
+                    .as_ref()
+                    .map_or_else(|| "none".to_owned(), ToString::to_string)
+            );
+            for (cause, n) in causes(e) {
+                eprintln!("[{label}]   {n:>6} × {cause}");
+            }
+            assert_eq!(
+                e.failures.len(),
+                pending.len(),
+                "[{label}] each pending model is listed once in the failures"
+            );
+            let listed: HashSet<Option<String>> =
+                e.failures.iter().map(|f| f.key.clone()).collect();
+            if pending.iter().all(|&h| key(&session[h]).is_some()) {
+                let expected: HashSet<Option<String>> =
+                    pending.iter().map(|&h| key(&session[h])).collect();
+                assert_eq!(
+                    listed, expected,
+                    "[{label}] the failures name the pending models"
+                );
+            }
+            assert!(
+                !e.is_duplicate_key(),
+                "[{label}] no row of a first attempt meets a duplicate key"
+            );
+            Left {
+                pending: pending.len(),
+                may_have_landed: e.failures.iter().filter(|f| f.may_have_landed).count(),
+            }
+        }
+        Err(e) => panic!("[{label}] the commit failed otherwise: {e}"),
+    }
+}
+
+/// `SELECT count(*)` of a table after `REFRESH TABLE`.
+fn count_rows(client: &Client, table: &str) -> i64 {
+    client
+        .sql(&format!("REFRESH TABLE \"{table}\""), &[] as &[Value])
+        .expect("refresh");
+    let r = client
+        .sql(
+            &format!("SELECT count(*) FROM \"{table}\""),
+            &[] as &[Value],
+        )
+        .expect("count");
+    r.rows[0][0].as_i64().expect("a count")
+}
+
+/// The values of `column` stored more than once (empty when each row is stored once).
+fn stored_twice(client: &Client, table: &str, column: &str) -> Vec<Vec<Value>> {
+    client
+        .sql(
+            &format!(
+                "SELECT \"{column}\", count(*) FROM \"{table}\" GROUP BY \"{column}\" \
+                 HAVING count(*) > 1 LIMIT 20"
+            ),
+            &[] as &[Value],
+        )
+        .expect("group by")
+        .rows
+}
+
+/// Reads through a client: `find` by key of `sample` (real time) and a count of the rows
+/// `0..1000` (which every scenario stores first); returns how long they took.
+fn read_rows(label: &str, client: &Client, sample: &[i64]) -> Duration {
+    let started = Instant::now();
+    let mut s = Session::new(client.clone());
+    for &id in sample {
+        let h = s
+            .find::<FaultRow>(id)
+            .unwrap_or_else(|e| panic!("[{label}] find {id}: {e}"))
+            .unwrap_or_else(|| panic!("[{label}] row {id} not found"));
+        assert_eq!(s[h], fault_row(id), "[{label}] row {id}");
+    }
+    // A search (not by key) over rows stored long enough ago to be refreshed.
+    let below = s
+        .query::<FaultRow>()
+        .filter(FaultRow::id().lt(1000))
+        .count()
+        .unwrap_or_else(|e| panic!("[{label}] count: {e}"));
+    assert_eq!(below, 1000, "[{label}] rows 0..1000");
+    started.elapsed()
+}
+
+/// Inserts the rows `ids` in one commit during which `victim` is killed (after `after`
+/// requests); reads while it is down; restarts it with its data (or leaves it down, when not
+/// `restart`); commits again; checks that every row is stored once, as sent.
+fn insert_with_kill(
+    label: &str,
+    cluster: &mut Cluster,
+    schema: &str,
+    ids: std::ops::Range<i64>,
+    after: usize,
+    victim: Victim,
+    restart: bool,
+) {
+    let started = Instant::now();
+    let url = cluster.url(&[0, 1, 2], schema);
+    let admin = Client::new(&url).expect("client");
+    let before = count_rows(&admin, "fault_rows");
+    let rows = ids.end - ids.start;
+
+    let rec = Recorder::default();
+    let mut session = Session::new(rec.client(&url));
+    let handles: Vec<Handle<FaultRow>> = session.add_all(ids.clone().map(fault_row));
+    let first = ids.start;
+    let landed = move |c: &Client, j: usize| any_stored(c, "fault_rows", ids_of_request(first, j));
+    let (result, t0, t1, kill) =
+        commit_with_kill(cluster, schema, &rec, after, victim, &landed, || {
+            session.commit()
+        });
+    let events = rec.take();
+    let c1 = format!("{label} commit 1");
+    let in_flight = show_requests(&c1, &events, t0, kill.as_ref());
+    let kill = kill.expect("the node was killed during the commit");
+    eprintln!(
+        "[{c1}] {rows} rows, {} requests in {:.2} s; node {} ({victim:?}) killed during request {}",
+        events.len(),
+        (t1 - t0).as_secs_f64(),
+        kill.node + 1,
+        in_flight.map_or_else(|| "none (between requests)".to_owned(), |j| format!("#{j}"))
+    );
+    assert!(
+        kill.from < t1,
+        "[{c1}] the kill was sent before the commit ended"
+    );
+    assert!(
+        in_flight.is_some(),
+        "[{c1}] the kill landed while a request was in flight"
+    );
+    let left = check_left(&c1, &session, &handles, &result, |m: &FaultRow| {
+        Some(m.id.to_string())
+    });
+
+    // The node is down (the cluster has dropped it): reads go through the other two, and
+    // every landed row is there.
+    let t = Instant::now();
+    cluster.wait_nodes(2);
+    eprintln!(
+        "[{label} node down] the cluster has 2 nodes, {:.2} s after the kill ({:.2} s after the \
+         commit)",
+        (Instant::now() - kill.to).as_secs_f64(),
+        t.elapsed().as_secs_f64()
+    );
+    let landed: Vec<i64> = handles
+        .iter()
+        .filter(|&&h| !session.is_pending(h))
+        .map(|&h| session[h].id)
+        .collect();
+    let sample: Vec<i64> = landed
+        .iter()
+        .copied()
+        .step_by(landed.len() / 200 + 1)
+        .collect();
+    let took = read_rows(&format!("{label} node down"), &admin, &sample);
+    let stored = count_rows(&admin, "fault_rows") - before;
+    eprintln!(
+        "[{label} node down] {} finds by key and a count in {:.2} s; {stored} rows stored, {} \
+         landed, {} pending of which {} may have landed",
+        sample.len(),
+        took.as_secs_f64(),
+        landed.len(),
+        left.pending,
+        left.may_have_landed
+    );
+    assert!(
+        stored >= landed.len() as i64 && stored <= (landed.len() + left.may_have_landed) as i64,
+        "[{label}] nothing landed is lost, and only rows that may have landed are stored besides"
+    );
+
+    if restart {
+        // The node comes back with its data; reads through it alone.
+        let t = Instant::now();
+        cluster.start_node(kill.node, true);
+        cluster.wait_nodes(3);
+        let rejoined = t.elapsed();
+        let green = cluster.wait_green();
+        eprintln!(
+            "[{label} restart] node {} rejoined in {:.1} s, GREEN {:.1} s later",
+            kill.node + 1,
+            rejoined.as_secs_f64(),
+            green.as_secs_f64()
+        );
+        let took = read_rows(
+            &format!("{label} restarted"),
+            &Client::new(&cluster.url(&[kill.node], schema)).expect("client"),
+            &sample,
+        );
+        eprintln!(
+            "[{label} restarted] {} finds by key and a count through node {} alone in {:.2} s",
+            sample.len(),
+            kill.node + 1,
+            took.as_secs_f64()
+        );
+    }
+
+    // The second commit sends what is pending and converges.
+    let c2 = format!("{label} commit 2");
+    let t2 = Instant::now();
+    let second = session.commit();
+    let took = t2.elapsed();
+    let events = rec.take();
+    show_requests(&c2, &events, t2, None);
+    eprintln!(
+        "[{c2}] {} requests in {:.2} s{}: {}",
+        events.len(),
+        took.as_secs_f64(),
+        if restart { "" } else { " (node still down)" },
+        second
+            .as_ref()
+            .map_or_else(ToString::to_string, |()| "Ok".to_owned())
+    );
+    if let Err(e) = second {
+        explain_pending(&c2, &mut session, &handles, &admin);
+        panic!("[{c2}] the second commit succeeds: {e}");
+    }
+    assert!(handles
+        .iter()
+        .all(|&h| !session.is_pending(h) && session.is_persistent(h)));
+
+    // Every row once, as sent.
+    let stored = count_rows(&admin, "fault_rows") - before;
+    assert_eq!(stored, rows, "[{label}] every row is stored");
+    assert!(stored_twice(&admin, "fault_rows", "id").is_empty());
+    let mut check = Session::new(admin.clone());
+    let all = check
+        .query::<FaultRow>()
+        .filter(FaultRow::id().ge(ids.start).and(FaultRow::id().lt(ids.end)))
+        .order_by(FaultRow::id())
+        .limit(rows as u64 + 1)
+        .all()
+        .expect("read back");
+    assert_eq!(all.len(), rows as usize);
+    for (id, &h) in ids.zip(&all) {
+        assert_eq!(
+            check[h],
+            fault_row(id),
+            "[{label}] row {id} is stored as sent"
+        );
+    }
+    eprintln!(
+        "[{label} done] {stored} rows stored once each and as sent; {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// After a second commit that did not converge: how many of the pending models are stored
+/// already (by key, real time) and as sent, and what two more commits do.
+fn explain_pending(
+    label: &str,
+    session: &mut Session,
+    handles: &[Handle<FaultRow>],
+    admin: &Client,
+) {
+    let pending: Vec<Handle<FaultRow>> = handles
+        .iter()
+        .copied()
+        .filter(|&h| session.is_pending(h))
+        .collect();
+    let mut stored = 0;
+    let mut as_sent = 0;
+    let mut check = Session::new(admin.clone());
+    for chunk in pending.chunks(500) {
+        let ids: Vec<i64> = chunk.iter().map(|&h| session[h].id).collect();
+        let condition: Vec<String> = (1..=ids.len()).map(|n| format!("\"id\" = ${n}")).collect();
+        let sql = format!(
+            "SELECT \"id\", \"name\", \"n\", \"details\" FROM \"fault_rows\" WHERE {}",
+            condition.join(" OR ")
+        );
+        let rows = admin.sql(&sql, &ids).expect("look up by key");
+        for row in check.track_rows::<FaultRow>(rows).expect("decode") {
+            stored += 1;
+            if check[row] == fault_row(check[row].id) {
+                as_sent += 1;
+            }
+        }
+    }
+    eprintln!(
+        "[{label}] of the {} models still pending, {stored} are stored already (by key), \
+         {as_sent} of them exactly as the model",
+        pending.len()
+    );
+    for k in 3..=4 {
+        let t = Instant::now();
+        let result = session.commit();
+        let left = handles.iter().filter(|&&h| session.is_pending(h)).count();
+        eprintln!(
+            "[{label}] commit {k} in {:.2} s: {}; {left} models pending",
+            t.elapsed().as_secs_f64(),
+            result.map_or_else(|e| e.to_string(), |()| "Ok".to_owned())
+        );
+    }
+}
+
+/// 100,000 rows in 10 bulk requests with a node holding shards (not the one coordinating the
+/// request in flight) killed while the request writes, then restarted with its data; then the
+/// issue's 200,000 rows in 20 bulk requests with the node coordinating the request in flight
+/// killed while the request writes (its connection breaks: rows of unknown outcome, most of
+/// them stored), left down for the second commit.
+#[test]
+fn live_fault_node_killed_during_bulk_insert() {
+    let Some(mut cluster) = Cluster::start("bulk_insert") else {
+        return;
+    };
+    let started = Instant::now();
+    let schema = schema("insert");
+    let admin = Client::new(&cluster.url(&[0, 1, 2], &schema)).expect("client");
+    cluster.create::<FaultRow>(&admin);
+    insert_with_kill(
+        "shards",
+        &mut cluster,
+        &schema,
+        0..100_000,
+        4,
+        Victim::Shards,
+        true,
+    );
+    insert_with_kill(
+        "coordinator",
+        &mut cluster,
+        &schema,
+        100_000..100_000 + INSERT_ROWS,
+        8,
+        Victim::Coordinator,
+        false,
+    );
+    eprintln!(
+        "[bulk_insert] {:.1} s after the cluster was up",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// One read of the reader thread.
+struct Read {
+    at: Instant,
+    took: Duration,
+    /// CrateDB's error code and the message, for a read that failed.
+    error: Option<(Option<i64>, String)>,
+}
+
+/// CrateDB's error code in an ORM error, when the server answered with an error body.
+fn sql_code(e: &Error) -> Option<i64> {
+    match e {
+        Error::Client(cratedb_orm::client::Error::Sql { error, .. }) => Some(error.code),
+        _ => None,
+    }
+}
+
+/// Reads until `stop`: a `find` by key of a row (real time, through a fresh session every
+/// time) and, every tenth time, a count; every answer is checked.
+fn reader(client: &Client, rows: i64, stop: &AtomicBool) -> Vec<Read> {
+    let mut reads = Vec::new();
+    let mut k = 0_i64;
+    while !stop.load(Ordering::SeqCst) {
+        k += 1;
+        let id = (k * 7919) % rows;
+        let at = Instant::now();
+        let result = if k % 10 == 0 {
+            client
+                .sql("SELECT count(*) FROM \"fault_rows\"", &[] as &[Value])
+                .map(|r| {
+                    let n = r.rows[0][0].as_i64().expect("a count");
+                    assert_eq!(n, rows, "a count during the fault");
+                })
+                .map_err(Error::from)
+        } else {
+            let mut s = Session::new(client.clone());
+            s.find::<FaultRow>(id).map(|h| {
+                let h = h.unwrap_or_else(|| panic!("row {id} found during the fault"));
+                assert_eq!(s[h], fault_row(id), "row {id} during the fault");
+            })
+        };
+        reads.push(Read {
+            at,
+            took: at.elapsed(),
+            error: result.err().map(|e| (sql_code(&e), e.to_string())),
+        });
+    }
+    reads
+}
+
+/// Reads through a client on all three nodes, without pause, while a node is killed, while
+/// it is down, while it restarts with its data and after; then through the restarted node
+/// alone. Every answer is checked. Reads that were under way when the node died, or began
+/// before the cluster dropped it (well under a second), may fail with CrateDB's error for the
+/// lost node (a 5xxx: `NodeNotConnectedException`, `JobKilledException … disconnected`);
+/// every read from then on succeeds.
+#[test]
+fn live_fault_reads_through_other_nodes() {
+    let Some(mut cluster) = Cluster::start("reads") else {
+        return;
+    };
+    const ROWS: i64 = 20_000;
+    let schema = schema("reads");
+    let url = cluster.url(&[0, 1, 2], &schema);
+    let admin = Client::new(&url).expect("client");
+    cluster.create::<FaultRow>(&admin);
+    let mut s = Session::new(admin.clone());
+    s.add_all((0..ROWS).map(fault_row));
+    s.commit().expect("insert");
+    assert_eq!(count_rows(&admin, "fault_rows"), ROWS);
+    cluster.wait_green();
+
+    let client = Client::new(&url).expect("client");
+    let stop = AtomicBool::new(false);
+    let t0 = Instant::now();
+    let (reads, marks) = thread::scope(|scope| {
+        let reading = scope.spawn(|| reader(&client, ROWS, &stop));
+        let mut marks = Vec::new();
+        thread::sleep(Duration::from_secs(2));
+        marks.push(("kill sent", Instant::now()));
+        cluster.kill_node(1);
+        marks.push(("node gone", Instant::now()));
+        cluster.wait_nodes(2);
+        marks.push(("cluster of 2", Instant::now()));
+        thread::sleep(Duration::from_secs(3));
+        marks.push(("restart", Instant::now()));
+        cluster.start_node(1, true);
+        cluster.wait_nodes(3);
+        marks.push(("cluster of 3", Instant::now()));
+        cluster.wait_green();
+        marks.push(("green", Instant::now()));
+        thread::sleep(Duration::from_secs(2));
+        stop.store(true, Ordering::SeqCst);
+        (reading.join().expect("reader"), marks)
+    });
+    let mark = |name: &str| {
+        marks
+            .iter()
+            .find(|(w, _)| *w == name)
+            .map(|(_, t)| *t)
+            .expect("a mark")
+    };
+    let (kill, dropped) = (mark("kill sent"), mark("cluster of 2"));
+    for (what, at) in &marks {
+        eprintln!("[reads] {what} at {:.3} s", (*at - t0).as_secs_f64());
+    }
+    let end = Instant::now();
+    let phases = [
+        ("before the kill", t0, kill),
+        ("until the cluster dropped the node", kill, dropped),
+        ("node down", dropped, mark("restart")),
+        ("node restarting", mark("restart"), mark("cluster of 3")),
+        ("until GREEN", mark("cluster of 3"), mark("green")),
+        ("after GREEN", mark("green"), end),
+    ];
+    for (phase, from, to) in phases {
+        let during: Vec<&Read> = reads.iter().filter(|r| r.at >= from && r.at < to).collect();
+        let failed = during.iter().filter(|r| r.error.is_some()).count();
+        let slowest = during.iter().map(|r| r.took).max().unwrap_or_default();
+        eprintln!(
+            "[reads] {phase}: {} reads, {failed} failed, slowest {:.3} s",
+            during.len(),
+            slowest.as_secs_f64()
+        );
+        assert!(!during.is_empty(), "reads ran {phase}");
+    }
+    for r in &reads {
+        let Some((code, message)) = &r.error else {
+            continue;
+        };
+        eprintln!(
+            "[reads]   failed, began at {:.3} s, took {:.3} s: {message}",
+            (r.at - t0).as_secs_f64(),
+            r.took.as_secs_f64()
+        );
+        assert!(
+            r.at + r.took >= kill && r.at < dropped,
+            "only reads under way while the cluster lost the node fail: {message}"
+        );
+        assert!(
+            code.is_some_and(|c| c >= 5000),
+            "a read fails only with CrateDB's error for the lost node: {message}"
+        );
+    }
+
+    // The restarted node serves reads on its own.
+    let sample: Vec<i64> = (0..ROWS).step_by(100).collect();
+    let took = read_rows(
+        "restarted",
+        &Client::new(&cluster.url(&[1], &schema)).expect("client"),
+        &sample,
+    );
+    eprintln!(
+        "[reads] {} finds by key and a count through the restarted node alone in {:.2} s",
+        sample.len(),
+        took.as_secs_f64()
+    );
+}
+
+/// Rows of each server-made-value scenario.
+const SERVER_MADE_ROWS: i64 = 40_000;
+
+/// Multi-row `INSERT … RETURNING` (values the server makes) with the coordinating node killed
+/// mid-request. `_id` rows whose outcome is unknown are not sent again (`OutcomeUnknown`) until
+/// the user has looked: here by the number the client gave each row, then `expire` for the
+/// rows found and `resend` for the others. Rows with a client key and a server default are
+/// sent again and checked by key: the second commit converges.
+#[test]
+fn live_fault_node_killed_during_insert_returning() {
+    let Some(mut cluster) = Cluster::start("returning") else {
+        return;
+    };
+    let started = Instant::now();
+    let schema = schema("returning");
+    let url = cluster.url(&[0, 1, 2], &schema);
+    let admin = Client::new(&url).expect("client");
+    cluster.create::<FaultLog>(&admin);
+    cluster.create::<FaultStamped>(&admin);
+    const N: i64 = SERVER_MADE_ROWS;
+
+    // ---- `_id`: the server makes the key.
+    let rec = Recorder::default();
+    let mut session = Session::new(rec.client(&url));
+    let handles: Vec<Handle<FaultLog>> = session.add_all((0..N).map(fault_log));
+    // `_id` rows can only be searched for: refresh, then count the rows of the request.
+    let log_landed = |c: &Client, j: usize| {
+        let from = j as i64 * 10_000;
+        c.sql("REFRESH TABLE \"fault_logs\"", &[] as &[Value])
+            .is_ok()
+            && c.sql(
+                "SELECT count(*) FROM \"fault_logs\" WHERE n >= $1 AND n < $2",
+                &[from, from + 10_000],
+            )
+            .is_ok_and(|r| r.rows[0][0].as_i64() > Some(0))
+    };
+    let (result, t0, t1, kill) = commit_with_kill(
+        &mut cluster,
+        &schema,
+        &rec,
+        2,
+        Victim::Coordinator,
+        &log_landed,
+        || session.commit(),
+    );
+    let events = rec.take();
+    let in_flight = show_requests("_id commit 1", &events, t0, kill.as_ref());
+    let kill = kill.expect("the node was killed during the commit");
+    eprintln!(
+        "[_id commit 1] {N} rows, {} requests in {:.2} s; node {} killed during request {}",
+        events.len(),
+        (t1 - t0).as_secs_f64(),
+        kill.node + 1,
+        in_flight.map_or_else(|| "none".to_owned(), |j| format!("#{j}"))
+    );
+    assert!(
+        in_flight.is_some(),
+        "the kill landed while a request was in flight"
+    );
+    let left = check_left(
+        "_id commit 1",
+        &session,
+        &handles,
+        &result,
+        |m: &FaultLog| m.id.clone(),
+    );
+    let landed1 = handles.len() - left.pending;
+    assert!(
+        left.may_have_landed > 0,
+        "the request in flight has rows of unknown outcome"
+    );
+    cluster.wait_nodes(2);
+
+    // Commit 2, the node still down: the rows never sent land; those of unknown outcome are
+    // not sent, and say why.
+    let t2 = Instant::now();
+    let second = session.commit();
+    let events = rec.take();
+    show_requests("_id commit 2", &events, t2, None);
+    let Err(Error::Commit(e)) = &second else {
+        panic!("[_id commit 2] rows of unknown outcome stay pending: {second:?}");
+    };
+    eprintln!(
+        "[_id commit 2] {} requests in {:.2} s: written {}, pending {}",
+        events.len(),
+        t2.elapsed().as_secs_f64(),
+        e.written,
+        e.failures.len()
+    );
+    for (cause, n) in causes(e) {
+        eprintln!("[_id commit 2]   {n:>6} × {cause}");
+    }
+    assert_eq!(e.failures.len(), left.may_have_landed);
+    assert!(e
+        .failures
+        .iter()
+        .all(|f| f.cause == RowFailureCause::OutcomeUnknown && f.may_have_landed));
+    assert_eq!(e.written, left.pending - left.may_have_landed);
+    let unknown: Vec<Handle<FaultLog>> = handles
+        .iter()
+        .copied()
+        .filter(|&h| session.is_pending(h))
+        .collect();
+    assert_eq!(unknown.len(), left.may_have_landed);
+
+    // What a user does: look for those rows by what identifies them (here `n`), drop the
+    // ones found from the session (`expire`: the row is in the table) and send the others
+    // again (`resend`).
+    admin
+        .sql("REFRESH TABLE \"fault_logs\"", &[] as &[Value])
+        .expect("refresh");
+    let numbers: Vec<i64> = unknown.iter().map(|&h| session[h].n).collect();
+    let found: HashSet<i64> = admin
+        .sql(
+            "SELECT n FROM \"fault_logs\" WHERE n = ANY($1) LIMIT 100000",
+            &[&numbers],
+        )
+        .expect("look up")
+        .rows
+        .iter()
+        .filter_map(|r| r[0].as_i64())
+        .collect();
+    for &h in &unknown {
+        if found.contains(&session[h].n) {
+            session.expire(h).expect("expire");
+        } else {
+            session.resend(h);
+        }
+    }
+    eprintln!(
+        "[_id check] of the {} rows of unknown outcome, {} had landed (expired), {} had not \
+         (sent again)",
+        unknown.len(),
+        found.len(),
+        unknown.len() - found.len()
+    );
+    let t3 = Instant::now();
+    session.commit().expect("the third commit succeeds");
+    eprintln!(
+        "[_id commit 3] {} requests in {:.2} s: Ok",
+        rec.take().len(),
+        t3.elapsed().as_secs_f64()
+    );
+    assert!(handles.iter().all(|&h| !session.is_pending(h)));
+    assert_eq!(count_rows(&admin, "fault_logs"), N, "every row is stored");
+    assert!(
+        stored_twice(&admin, "fault_logs", "n").is_empty(),
+        "no row is stored twice"
+    );
+    // Each model that landed holds its own row's `_id`.
+    let landed: Vec<Handle<FaultLog>> = handles
+        .iter()
+        .copied()
+        .filter(|&h| session.is_persistent(h))
+        .collect();
+    assert_eq!(landed.len() + found.len(), N as usize);
+    let mut check = Session::new(admin.clone());
+    for &h in landed.iter().step_by(landed.len() / 300 + 1) {
+        let id = session[h].id.clone().expect("a landed row has its _id");
+        let row = check
+            .find::<FaultLog>(id.as_str())
+            .expect("find by _id")
+            .expect("the row of the _id");
+        assert_eq!(check[row], session[h], "the model holds its own row's _id");
+    }
+    eprintln!(
+        "[_id done] {N} rows stored once each; {landed1} landed in commit 1, {:.1} s so far",
+        started.elapsed().as_secs_f64()
+    );
+
+    // ---- A client key and a server default: the node comes back first.
+    let t = Instant::now();
+    cluster.start_node(kill.node, true);
+    cluster.wait_nodes(3);
+    cluster.wait_green();
+    eprintln!(
+        "[restart] node {} back and GREEN in {:.1} s",
+        kill.node + 1,
+        t.elapsed().as_secs_f64()
+    );
+    let rec = Recorder::default();
+    let mut session = Session::new(rec.client(&url));
+    let stamped = |id: i64| FaultStamped {
+        id,
+        name: format!("stamped {id}"),
+        created: None,
+    };
+    let handles: Vec<Handle<FaultStamped>> = session.add_all((0..N).map(stamped));
+    let landed = |c: &Client, j: usize| any_stored(c, "fault_stamped", ids_of_request(0, j));
+    let (result, t0, t1, kill) = commit_with_kill(
+        &mut cluster,
+        &schema,
+        &rec,
+        2,
+        Victim::Coordinator,
+        &landed,
+        || session.commit(),
+    );
+    let events = rec.take();
+    let in_flight = show_requests("default commit 1", &events, t0, kill.as_ref());
+    let kill = kill.expect("the node was killed during the commit");
+    eprintln!(
+        "[default commit 1] {N} rows, {} requests in {:.2} s; node {} killed during request {}",
+        events.len(),
+        (t1 - t0).as_secs_f64(),
+        kill.node + 1,
+        in_flight.map_or_else(|| "none".to_owned(), |j| format!("#{j}"))
+    );
+    assert!(
+        in_flight.is_some(),
+        "the kill landed while a request was in flight"
+    );
+    check_left(
+        "default commit 1",
+        &session,
+        &handles,
+        &result,
+        |m: &FaultStamped| Some(m.id.to_string()),
+    );
+    cluster.wait_nodes(2);
+    let unknown: Vec<i64> = handles
+        .iter()
+        .filter(|&&h| session.is_pending(h))
+        .map(|&h| session[h].id)
+        .collect();
+    admin
+        .sql("REFRESH TABLE \"fault_stamped\"", &[] as &[Value])
+        .expect("refresh");
+    let stored_unknown = admin
+        .sql(
+            "SELECT count(*) FROM \"fault_stamped\" WHERE id = ANY($1)",
+            &[&unknown],
+        )
+        .expect("count")
+        .rows[0][0]
+        .as_i64()
+        .expect("a count");
+    eprintln!(
+        "[default node down] of the {} pending rows, {stored_unknown} are stored",
+        unknown.len()
+    );
+    let t2 = Instant::now();
+    let second = session.commit();
+    let events = rec.take();
+    show_requests("default commit 2", &events, t2, None);
+    eprintln!(
+        "[default commit 2] {} requests in {:.2} s (node still down): {}",
+        events.len(),
+        t2.elapsed().as_secs_f64(),
+        second
+            .as_ref()
+            .map_or_else(ToString::to_string, |()| "Ok".to_owned())
+    );
+    second.unwrap_or_else(|e| panic!("[default commit 2] the second commit succeeds: {e}"));
+    assert!(handles.iter().all(|&h| session.is_persistent(h)));
+    assert_eq!(
+        count_rows(&admin, "fault_stamped"),
+        N,
+        "every row is stored"
+    );
+    let mut check = Session::new(admin.clone());
+    let all = check
+        .query::<FaultStamped>()
+        .order_by(FaultStamped::id())
+        .limit(N as u64 + 1)
+        .all()
+        .expect("read back");
+    assert_eq!(all.len(), N as usize);
+    for (&h, &stored) in handles.iter().zip(&all) {
+        let model = &session[h];
+        assert!(
+            model.created.is_some(),
+            "row {}: the model read back `created`",
+            model.id
+        );
+        assert_eq!(
+            &check[stored], model,
+            "row {} is stored as the model holds it",
+            model.id
+        );
+    }
+    eprintln!(
+        "[default done] {N} rows stored once each, every model holds its row's `created`; {:.1} \
+         s after the cluster was up",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Rows of the update scenario.
+const UPDATE_ROWS: i64 = 100_000;
+
+/// A bulk UPDATE of 100,000 loaded models (a column and an object key each, one statement
+/// shape: 10 bulk requests) with the coordinating node killed mid-request; the second commit,
+/// with the node still down, converges and every update is applied once.
+#[test]
+fn live_fault_node_killed_during_bulk_update() {
+    let Some(mut cluster) = Cluster::start("update") else {
+        return;
+    };
+    let started = Instant::now();
+    let schema = schema("update");
+    let url = cluster.url(&[0, 1, 2], &schema);
+    let admin = Client::new(&url).expect("client");
+    cluster.create::<FaultRow>(&admin);
+    let mut s = Session::new(admin.clone());
+    s.add_all((0..UPDATE_ROWS).map(fault_row));
+    s.commit().expect("insert");
+    assert_eq!(count_rows(&admin, "fault_rows"), UPDATE_ROWS);
+    drop(s);
+
+    let rec = Recorder::default();
+    let mut session = Session::new(rec.client(&url));
+    let handles = session
+        .query::<FaultRow>()
+        .order_by(FaultRow::id())
+        .limit(UPDATE_ROWS as u64 + 1)
+        .all()
+        .expect("load");
+    assert_eq!(handles.len(), UPDATE_ROWS as usize);
+    let updated = |id: i64| {
+        let mut row = fault_row(id);
+        row.n = -id;
+        if let Some(d) = row.details.as_mut() {
+            d.set("round", 2);
+        }
+        row
+    };
+    for &h in &handles {
+        let id = session[h].id;
+        session.set(h, FaultRow::n(), -id).expect("set");
+        session
+            .set_key(h, FaultRow::details(), &["round"], 2)
+            .expect("set_key");
+    }
+    rec.take();
+    // Whether some row of request `j` holds its update (a lookup by key: real time).
+    let updated_rows = |c: &Client, j: usize| {
+        let ids: Vec<i64> = ids_of_request(0, j).collect();
+        let condition: Vec<String> = (1..=ids.len()).map(|n| format!("\"id\" = ${n}")).collect();
+        let sql = format!(
+            "SELECT \"n\" FROM \"fault_rows\" WHERE {}",
+            condition.join(" OR ")
+        );
+        c.sql(&sql, &ids)
+            .is_ok_and(|r| r.rows.iter().any(|row| row[0].as_i64() < Some(0)))
+    };
+    let (result, t0, t1, kill) = commit_with_kill(
+        &mut cluster,
+        &schema,
+        &rec,
+        4,
+        Victim::Coordinator,
+        &updated_rows,
+        || session.commit(),
+    );
+    let events = rec.take();
+    let in_flight = show_requests("update commit 1", &events, t0, kill.as_ref());
+    let kill = kill.expect("the node was killed during the commit");
+    eprintln!(
+        "[update commit 1] {UPDATE_ROWS} updates, {} requests in {:.2} s; node {} killed during \
+         request {}",
+        events.len(),
+        (t1 - t0).as_secs_f64(),
+        kill.node + 1,
+        in_flight.map_or_else(|| "none".to_owned(), |j| format!("#{j}"))
+    );
+    assert!(
+        in_flight.is_some(),
+        "the kill landed while a request was in flight"
+    );
+    let left = check_left(
+        "update commit 1",
+        &session,
+        &handles,
+        &result,
+        |m: &FaultRow| Some(m.id.to_string()),
+    );
+    cluster.wait_nodes(2);
+    // The updates that landed are in the table; the pending ones may be.
+    admin
+        .sql("REFRESH TABLE \"fault_rows\"", &[] as &[Value])
+        .expect("refresh");
+    let done = admin
+        .sql(
+            "SELECT count(*) FROM \"fault_rows\" WHERE details['round'] = 2",
+            &[] as &[Value],
+        )
+        .expect("count")
+        .rows[0][0]
+        .as_i64()
+        .expect("a count");
+    let landed = handles.len() - left.pending;
+    eprintln!(
+        "[update node down] {done} rows updated in the table; {landed} landed, {} pending of \
+         which {} may have landed",
+        left.pending, left.may_have_landed
+    );
+    assert!(done >= landed as i64 && done <= (landed + left.may_have_landed) as i64);
+
+    let t2 = Instant::now();
+    let second = session.commit();
+    let events = rec.take();
+    show_requests("update commit 2", &events, t2, None);
+    eprintln!(
+        "[update commit 2] {} requests in {:.2} s (node still down): {}",
+        events.len(),
+        t2.elapsed().as_secs_f64(),
+        second
+            .as_ref()
+            .map_or_else(ToString::to_string, |()| "Ok".to_owned())
+    );
+    second.unwrap_or_else(|e| panic!("[update commit 2] the second commit succeeds: {e}"));
+    assert!(handles.iter().all(|&h| !session.is_pending(h)));
+
+    assert_eq!(count_rows(&admin, "fault_rows"), UPDATE_ROWS);
+    let mut check = Session::new(admin.clone());
+    let all = check
+        .query::<FaultRow>()
+        .order_by(FaultRow::id())
+        .limit(UPDATE_ROWS as u64 + 1)
+        .all()
+        .expect("read back");
+    assert_eq!(all.len(), UPDATE_ROWS as usize);
+    for (id, &h) in all.iter().enumerate() {
+        assert_eq!(check[h], updated(id as i64), "row {id} holds its update");
+    }
+    eprintln!(
+        "[update done] {UPDATE_ROWS} rows hold their update; {:.1} s after the cluster was up",
+        started.elapsed().as_secs_f64()
+    );
+}
