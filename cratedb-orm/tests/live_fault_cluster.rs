@@ -1,7 +1,20 @@
-//! Fault tests on a real 3-node CrateDB cluster (`CRATEDB_SH=/path/to/cratedb.sh`; each test
-//! starts a cluster of its own, kills a node with SIGKILL in the middle of a commit, restarts
-//! it with its data, and stops the cluster at the end). Without `CRATEDB_SH` each test prints
-//! one line and returns. Run with `-- --nocapture` to see the figures.
+//! Fault tests on a real 3-node CrateDB cluster (`CRATEDB_SH=/path/to/cratedb.sh`; see
+//! `cluster/mod.rs`). Each test starts a cluster of its own (tables with one replica, GREEN
+//! before the first commit), kills a node with SIGKILL while a request of a commit writes, or
+//! while reads run, restarts it with its data or leaves it down, and stops the cluster at the
+//! end. Afterwards every model must be landed or pending with its cause, the next commit must
+//! converge, and the table must hold every row once, as sent:
+//!
+//! - `live_fault_node_killed_during_bulk_insert`: 100,000 rows, a node holding shards killed
+//!   (not the coordinator), restarted; then 200,000 rows, the coordinator killed, left down;
+//! - `live_fault_node_killed_during_insert_returning`: `INSERT … RETURNING` of `_id` rows (those
+//!   of unknown outcome wait for `resend`/`expire`) and of rows with a server default;
+//! - `live_fault_node_killed_during_bulk_update`: 100,000 loaded models updated;
+//! - `live_fault_reads_through_other_nodes`: reads without pause through kill, down time,
+//!   restart.
+//!
+//! Without `CRATEDB_SH` each test prints one line and returns. Run with `-- --nocapture` to see
+//! every request, where the kill landed and what each commit left.
 
 mod cluster;
 
@@ -462,13 +475,27 @@ fn read_rows(label: &str, client: &Client, sample: &[i64]) -> Duration {
             .unwrap_or_else(|| panic!("[{label}] row {id} not found"));
         assert_eq!(s[h], fault_row(id), "[{label}] row {id}");
     }
-    // A search (not by key) over rows stored long enough ago to be refreshed.
+    // A search (not by key), after a refresh (right after the cluster had dropped a node, such
+    // a count once saw 648 and once 849 of these 1,000 rows, stored seconds before; the
+    // callers wait until every shard has a primary).
+    client
+        .sql("REFRESH TABLE \"fault_rows\"", &[] as &[Value])
+        .unwrap_or_else(|e| panic!("[{label}] refresh: {e}"));
     let below = s
         .query::<FaultRow>()
         .filter(FaultRow::id().lt(1000))
         .count()
         .unwrap_or_else(|e| panic!("[{label}] count: {e}"));
-    assert_eq!(below, 1000, "[{label}] rows 0..1000");
+    if below != 1000 {
+        let health = client.sql(
+            "SELECT table_name, health, missing_shards, underreplicated_shards FROM sys.health",
+            &[] as &[Value],
+        );
+        panic!(
+            "[{label}] a search for the rows 0..1000 counted {below}; health {:?}",
+            health.map(|r| r.rows)
+        );
+    }
     started.elapsed()
 }
 
@@ -547,9 +574,17 @@ fn insert_with_kill(
     cluster.wait_nodes(2);
     eprintln!(
         "[{label} node down] the cluster has 2 nodes, {:.2} s after the kill ({:.2} s after the \
-         commit)",
+         commit); health {}",
         (Instant::now() - kill.to).as_secs_f64(),
-        t.elapsed().as_secs_f64()
+        t.elapsed().as_secs_f64(),
+        cluster.health()
+    );
+    // Searches see every row again once each shard has an active primary (the replicas of
+    // the lost node's primaries promoted).
+    let promoted = cluster.wait_primaries();
+    eprintln!(
+        "[{label} node down] every shard has a primary {:.2} s later",
+        promoted.as_secs_f64()
     );
     let landed: Vec<i64> = handles
         .iter()
@@ -573,9 +608,17 @@ fn insert_with_kill(
         left.may_have_landed
     );
     assert!(
-        stored >= landed.len() as i64 && stored <= (landed.len() + left.may_have_landed) as i64,
-        "[{label}] nothing landed is lost, and only rows that may have landed are stored besides"
+        stored >= landed.len() as i64,
+        "[{label}] nothing landed is lost"
     );
+    if stored > (landed.len() + left.may_have_landed) as i64 {
+        problems.push(format!(
+            "[{label} node down] {stored} rows stored, more than the {} landed and the {} that \
+             may have landed: the session reports rows it wrote as not landed",
+            landed.len(),
+            left.may_have_landed
+        ));
+    }
 
     if restart {
         // The node comes back with its data; reads through it alone.
@@ -823,8 +866,9 @@ fn reader(client: &Client, rows: i64, stop: &AtomicBool) -> Vec<Read> {
 /// Reads through a client on all three nodes, without pause, while a node is killed, while
 /// it is down, while it restarts with its data and after; then through the restarted node
 /// alone. Every answer is checked. Reads that were under way when the node died, or began
-/// before the cluster dropped it (well under a second), may fail with CrateDB's error for the
-/// lost node (a 5xxx: `NodeNotConnectedException`, `JobKilledException … disconnected`);
+/// before the cluster had dropped it and promoted the replicas of its primaries (well under a
+/// second), may fail with CrateDB's error for the lost node (a 5xxx:
+/// `NodeNotConnectedException`, `NoSuchNodeException`, `JobKilledException … disconnected`);
 /// every read from then on succeeds.
 #[test]
 fn live_fault_reads_through_other_nodes() {
@@ -854,6 +898,8 @@ fn live_fault_reads_through_other_nodes() {
         marks.push(("node gone", Instant::now()));
         cluster.wait_nodes(2);
         marks.push(("cluster of 2", Instant::now()));
+        cluster.wait_primaries();
+        marks.push(("primaries active", Instant::now()));
         thread::sleep(Duration::from_secs(3));
         marks.push(("restart", Instant::now()));
         cluster.start_node(1, true);
@@ -872,14 +918,14 @@ fn live_fault_reads_through_other_nodes() {
             .map(|(_, t)| *t)
             .expect("a mark")
     };
-    let (kill, dropped) = (mark("kill sent"), mark("cluster of 2"));
+    let (kill, dropped) = (mark("kill sent"), mark("primaries active"));
     for (what, at) in &marks {
         eprintln!("[reads] {what} at {:.3} s", (*at - t0).as_secs_f64());
     }
     let end = Instant::now();
     let phases = [
         ("before the kill", t0, kill),
-        ("until the cluster dropped the node", kill, dropped),
+        ("until every shard had a primary again", kill, dropped),
         ("node down", dropped, mark("restart")),
         ("node restarting", mark("restart"), mark("cluster of 3")),
         ("until GREEN", mark("cluster of 3"), mark("green")),
@@ -996,6 +1042,7 @@ fn live_fault_node_killed_during_insert_returning() {
         "the request in flight has rows of unknown outcome"
     );
     cluster.wait_nodes(2);
+    cluster.wait_primaries();
 
     // Commit 2, the node still down: the rows never sent land; those of unknown outcome are
     // not sent, and say why.
@@ -1149,6 +1196,7 @@ fn live_fault_node_killed_during_insert_returning() {
         left.duplicates
     );
     cluster.wait_nodes(2);
+    cluster.wait_primaries();
     let unknown: Vec<i64> = handles
         .iter()
         .filter(|&&h| session.is_pending(h))
@@ -1303,6 +1351,7 @@ fn live_fault_node_killed_during_bulk_update() {
         left.duplicates
     );
     cluster.wait_nodes(2);
+    cluster.wait_primaries();
     // The updates that landed are in the table; the pending ones may be.
     admin
         .sql("REFRESH TABLE \"fault_rows\"", &[] as &[Value])

@@ -308,6 +308,45 @@ impl Cluster {
         panic!("the cluster did not turn GREEN in {START_TIMEOUT:?}: {last}");
     }
 
+    /// Per table: health, missing shards (no active copy: a search skips them) and
+    /// under-replicated shards, from `sys.health`.
+    pub fn health(&self) -> String {
+        for i in (0..3).filter(|&i| self.up[i]) {
+            if let Ok(r) = self.node_client(i).sql(
+                "SELECT table_name, health, missing_shards, underreplicated_shards \
+                 FROM sys.health ORDER BY table_name",
+                &[] as &[Value],
+            ) {
+                return format!("{:?}", r.rows);
+            }
+        }
+        "no node answers".to_owned()
+    }
+
+    /// Waits until no table misses a shard (every primary active: a search sees every row
+    /// again, the health is YELLOW or GREEN); returns how long that took.
+    pub fn wait_primaries(&self) -> Duration {
+        let started = Instant::now();
+        let deadline = started + START_TIMEOUT;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            for i in (0..3).filter(|&i| self.up[i]) {
+                match self.node_client(i).sql(
+                    "SELECT count(*) FROM sys.health WHERE missing_shards > 0 OR health = 'RED'",
+                    &[] as &[Value],
+                ) {
+                    Ok(r) if r.rows.first().and_then(|r| r.first()) == Some(&Value::from(0)) => {
+                        return started.elapsed()
+                    }
+                    Ok(r) => last = format!("{:?}", r.rows),
+                    Err(e) => last = e.to_string(),
+                }
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+        panic!("shards still missing after {START_TIMEOUT:?}: {last}");
+    }
+
     /// Creates the table of `M` (qualified with `schema`) and waits for GREEN.
     pub fn create<M: CrateModel>(&self, client: &Client) {
         client
