@@ -40,7 +40,6 @@
 //! rows). `--memory` also reports the peak heap of loading the rows into models, next to the
 //! size of the JSON response.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::error::Error;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -58,49 +57,15 @@ mod cpu_time;
 mod stub_server;
 use serde_json::json;
 
-/// Counts heap bytes in use and their peak, for `--memory`.
-struct Counting;
-
-static IN_USE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
 /// `--samples`: one line per timed run as well.
 static SAMPLES: AtomicBool = AtomicBool::new(false);
-/// Counting is on only for `--memory` (it costs two atomic operations per allocation).
-static COUNTING: AtomicBool = AtomicBool::new(false);
 
-// SAFETY: forwards to the system allocator unchanged; only counts sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
-            let now = IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        if COUNTING.load(Ordering::Relaxed) {
-            IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
-        }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
-            if new_size >= layout.size() {
-                let now = IN_USE.fetch_add(new_size - layout.size(), Ordering::Relaxed)
-                    + (new_size - layout.size());
-                PEAK.fetch_max(now, Ordering::Relaxed);
-            } else {
-                IN_USE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
-        }
-        p
-    }
-}
+#[path = "heap_count.rs"]
+mod heap_count;
+use heap_count::{IN_USE, PEAK};
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: heap_count::Counting = heap_count::Counting;
 
 /// A table shaped like the seed's `characters`, without server-generated columns.
 #[derive(CrateModel, Debug, Clone, Default, PartialEq)]
@@ -706,7 +671,7 @@ fn memory(client: &Client, select_sql: &str, n: usize) -> Result<(), Box<dyn Err
         "duration": 1.0
     }))?
     .len();
-    COUNTING.store(true, Ordering::Relaxed);
+    heap_count::start();
     for (variant, load) in [("raw", false), ("orm", true)] {
         let base = IN_USE.load(Ordering::Relaxed);
         PEAK.store(base, Ordering::Relaxed);

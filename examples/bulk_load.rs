@@ -28,7 +28,6 @@
 //! body (`chunk_body_bytes`). `--server-pids P1,P2` adds the CPU time of these CrateDB JVMs
 //! on this machine (`server_cpu_s`).
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::error::Error;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,43 +44,12 @@ mod cpu_time;
 #[path = "stub_server.rs"]
 mod stub_server;
 
-/// Counts heap bytes in use and their peak.
-struct Counting;
-
-static IN_USE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator unchanged; only counts sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            if new_size >= layout.size() {
-                let now = IN_USE.fetch_add(new_size - layout.size(), Ordering::Relaxed)
-                    + (new_size - layout.size());
-                PEAK.fetch_max(now, Ordering::Relaxed);
-            } else {
-                IN_USE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
-        }
-        p
-    }
-}
+#[path = "heap_count.rs"]
+mod heap_count;
+use heap_count::{IN_USE, PEAK};
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: heap_count::Counting = heap_count::Counting;
 
 /// A reading of a sensor.
 #[derive(CrateModel, Debug, Clone, Default)]
@@ -173,6 +141,7 @@ fn options() -> Result<Options, BoxError> {
 }
 
 fn main() {
+    heap_count::start();
     if std::env::args().nth(1).as_deref() == Some("--stub-server") {
         if let Err(e) = run_stub_server() {
             eprintln!("stub server: {e}");
