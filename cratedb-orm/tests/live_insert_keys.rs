@@ -457,11 +457,40 @@ fn cause_rows() -> Vec<CauseRow> {
     ]
 }
 
-fn expect_commit_error(result: cratedb_orm::Result<()>) -> Box<CommitError> {
-    match result {
+/// Adds the cause rows as `models`, commits, and checks the outcome: the two good rows land,
+/// every other row fails with its `expected` cause and stays pending; with `read_back`, the
+/// good rows hold the server's values and the others not. The error and the number of
+/// requests the commit sent.
+fn commit_causes<M: CrateModel>(
+    client: &Client,
+    log: &live::SentLog,
+    models: impl IntoIterator<Item = M>,
+    id: fn(&M) -> &str,
+    read_back: Option<fn(&M) -> bool>,
+    expected: &[(&str, i64, &str)],
+) -> (Box<CommitError>, usize) {
+    let mut s = Session::new(client.clone());
+    let handles: Vec<Handle<M>> = s.add_all(models);
+    log.take();
+    let e = match s.commit() {
         Err(Error::Commit(e)) => e,
         other => panic!("expected a failed commit, got {other:?}"),
+    };
+    let sent = log.take().len();
+    assert_causes(&e, expected);
+    assert_eq!(e.written, 2, "{e}");
+    for &h in &handles {
+        let (row, good) = (id(&s[h]), id(&s[h]).starts_with("good"));
+        assert_eq!(s.is_pending(h), !good, "{row}");
+        if let Some(read_back) = read_back {
+            assert_eq!(
+                read_back(&s[h]),
+                good,
+                "{row}: the server's values read back"
+            );
+        }
     }
+    (e, sent)
 }
 
 #[test]
@@ -473,28 +502,23 @@ fn live_skipped_rows_are_reported_with_crate_db_s_own_error() {
     causes_table(&client, "causes", false);
 
     // The multi-row INSERT … RETURNING path (a server default to read back).
-    let mut s = Session::new(client.clone());
-    let handles: Vec<Handle<Cause>> =
-        s.add_all(cause_rows().into_iter().map(|(id, n, c, o, d)| Cause {
+    let (e, sent) = commit_causes(
+        &client,
+        &log,
+        cause_rows().into_iter().map(|(id, n, c, o, d)| Cause {
             id,
             n,
             c,
             o,
             d,
             created: None,
-        }));
-    log.take();
-    let e = expect_commit_error(s.commit());
-    let sent = log.take().len();
-    assert_causes(&e, &CAUSES_RETURNING);
-    assert_eq!(e.written, 2, "{e}");
+        }),
+        |c| &c.id,
+        Some(|c| c.created.is_some()),
+        &CAUSES_RETURNING,
+    );
     assert!(e.is_duplicate_key());
     assert!(e.failures.iter().all(|f| !f.may_have_landed));
-    for &h in &handles {
-        let good = s[h].id.starts_with("good");
-        assert_eq!(s.is_pending(h), !good, "{}", s[h].id);
-        assert_eq!(s[h].created.is_some(), good, "{}", s[h].id);
-    }
     println!("multi-row INSERT … RETURNING, 7 rows, 5 failing: {sent} requests; causes:");
     for f in &e.failures {
         println!("  {f}");
@@ -502,17 +526,16 @@ fn live_skipped_rows_are_reported_with_crate_db_s_own_error() {
 
     // The bulk path reports each row's error in its answer.
     sql(&client, "DELETE FROM causes WHERE id IN ('good1', 'good2')");
-    let mut s = Session::new(client.clone());
-    s.add_all(
+    let (_, sent) = commit_causes(
+        &client,
+        &log,
         cause_rows()
             .into_iter()
             .map(|(id, n, c, o, d)| PlainCause { id, n, c, o, d }),
+        |c| &c.id,
+        None,
+        &CAUSES,
     );
-    log.take();
-    let e = expect_commit_error(s.commit());
-    let sent = log.take().len();
-    assert_causes(&e, &CAUSES);
-    assert_eq!(e.written, 2, "{e}");
     println!("bulk INSERT, the same rows: {sent} requests, the same causes");
 }
 
@@ -523,9 +546,10 @@ fn live_skipped_rows_of_a_partitioned_table_are_reported_with_their_own_error() 
     };
     let (client, log) = live.logging_client();
     causes_table(&client, "pcauses", true);
-    let mut s = Session::new(client.clone());
-    let handles: Vec<Handle<PartCause>> =
-        s.add_all(cause_rows().into_iter().map(|(id, n, c, o, d)| PartCause {
+    let (_, sent) = commit_causes(
+        &client,
+        &log,
+        cause_rows().into_iter().map(|(id, n, c, o, d)| PartCause {
             id,
             day: "d1".into(),
             n,
@@ -533,15 +557,11 @@ fn live_skipped_rows_of_a_partitioned_table_are_reported_with_their_own_error() 
             o,
             d,
             created: None,
-        }));
-    log.take();
-    let e = expect_commit_error(s.commit());
-    let sent = log.take().len();
-    assert_causes(&e, &CAUSES);
-    assert_eq!(e.written, 2, "{e}");
-    for &h in &handles {
-        assert_eq!(s.is_pending(h), !s[h].id.starts_with("good"), "{}", s[h].id);
-    }
+        }),
+        |c| &c.id,
+        None,
+        &CAUSES,
+    );
     sql(&client, "REFRESH TABLE pcauses");
     let count = client
         .sql("SELECT count(*) FROM pcauses", &[] as &[Value])
