@@ -20,84 +20,66 @@ fn parse<T: FromStr>(value: Value, expected: &str) -> Result<T, DecodeError> {
     }
 }
 
-/// `IP`, IPv4 or IPv6.
-///
-/// ```
-/// use std::net::{IpAddr, Ipv4Addr};
-/// use cratedb_orm::CrateType;
-/// use serde_json::json;
-///
-/// let ip = IpAddr::V4(Ipv4Addr::new(192, 168, 0, 1));
-/// assert_eq!(IpAddr::sql_type().to_string(), "IP");
-/// assert_eq!(ip.to_value(), json!("192.168.0.1"));
-/// assert_eq!(IpAddr::from_value(json!("2001:db8::1")), Ok("2001:db8::1".parse().unwrap()));
-/// assert!(IpAddr::from_value(json!("not-an-ip")).is_err());
-/// ```
-impl CrateType for IpAddr {
-    const CLASS: TypeClass = TypeClass::Ip;
+/// `impl CrateType` for an IP address type: `IP` in DDL, its text on the wire, decoded by
+/// `$decode` from the value's text.
+macro_rules! ip_type {
+    ($(#[$doc:meta])* $ty:ty, |$value:ident| $decode:expr) => {
+        $(#[$doc])*
+        impl CrateType for $ty {
+            const CLASS: TypeClass = TypeClass::Ip;
 
-    fn sql_type() -> SqlType {
-        SqlType::Ip
-    }
+            fn sql_type() -> SqlType {
+                SqlType::Ip
+            }
 
-    fn to_value(&self) -> Value {
-        Value::String(self.to_string())
-    }
+            fn to_value(&self) -> Value {
+                Value::String(self.to_string())
+            }
 
-    fn from_value(value: Value) -> Result<Self, DecodeError> {
-        parse(value, "IP")
-    }
+            fn from_value($value: Value) -> Result<Self, DecodeError> {
+                $decode
+            }
 
-    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
+            fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+    };
 }
 
-/// `IP`, IPv4 addresses only: an IPv6 address read from the column is a [`DecodeError`].
-impl CrateType for Ipv4Addr {
-    const CLASS: TypeClass = TypeClass::Ip;
+ip_type!(
+    /// `IP`, IPv4 or IPv6.
+    ///
+    /// ```
+    /// use std::net::{IpAddr, Ipv4Addr};
+    /// use cratedb_orm::CrateType;
+    /// use serde_json::json;
+    ///
+    /// let ip = IpAddr::V4(Ipv4Addr::new(192, 168, 0, 1));
+    /// assert_eq!(IpAddr::sql_type().to_string(), "IP");
+    /// assert_eq!(ip.to_value(), json!("192.168.0.1"));
+    /// assert_eq!(IpAddr::from_value(json!("2001:db8::1")), Ok("2001:db8::1".parse().unwrap()));
+    /// assert!(IpAddr::from_value(json!("not-an-ip")).is_err());
+    /// ```
+    IpAddr,
+    |value| parse(value, "IP")
+);
 
-    fn sql_type() -> SqlType {
-        SqlType::Ip
-    }
+ip_type!(
+    /// `IP`, IPv4 addresses only: an IPv6 address read from the column is a [`DecodeError`].
+    Ipv4Addr,
+    |value| parse(value, "IP (IPv4)")
+);
 
-    fn to_value(&self) -> Value {
-        Value::String(self.to_string())
-    }
-
-    fn from_value(value: Value) -> Result<Self, DecodeError> {
-        parse(value, "IP (IPv4)")
-    }
-
-    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-/// `IP`, read as IPv6: IPv4 text (which is also how CrateDB returns IPv4-mapped addresses)
-/// decodes to the IPv4-mapped address `::ffff:a.b.c.d`.
-impl CrateType for Ipv6Addr {
-    const CLASS: TypeClass = TypeClass::Ip;
-
-    fn sql_type() -> SqlType {
-        SqlType::Ip
-    }
-
-    fn to_value(&self) -> Value {
-        Value::String(self.to_string())
-    }
-
-    fn from_value(value: Value) -> Result<Self, DecodeError> {
-        parse::<IpAddr>(value, "IP").map(|ip| match ip {
-            IpAddr::V4(v4) => v4.to_ipv6_mapped(),
-            IpAddr::V6(v6) => v6,
-        })
-    }
-
-    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
+ip_type!(
+    /// `IP`, read as IPv6: IPv4 text (which is also how CrateDB returns IPv4-mapped addresses)
+    /// decodes to the IPv4-mapped address `::ffff:a.b.c.d`.
+    Ipv6Addr,
+    |value| parse::<IpAddr>(value, "IP").map(|ip| match ip {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+        IpAddr::V6(v6) => v6,
+    })
+);
 
 #[cfg(test)]
 mod tests {
