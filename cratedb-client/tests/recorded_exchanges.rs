@@ -14,6 +14,10 @@ use std::time::Duration;
 use cratedb_client::testing::{BulkRow, Reply, TestServer};
 use serde_json::{json, Value};
 
+#[path = "support/raw_http.rs"]
+mod raw_http;
+use raw_http::{read_answer, RawAnswer};
+
 /// One recorded exchange.
 struct Fixture {
     name: String,
@@ -85,38 +89,12 @@ fn send(server: &TestServer, request: &Value) -> Answer {
         .write_all(head.as_bytes())
         .and_then(|()| stream.write_all(body.as_bytes()))
         .unwrap_or_else(|e| panic!("{e}"));
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 16 * 1024];
-    let head_end = loop {
-        if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break pos;
-        }
-        let n = stream.read(&mut chunk).unwrap_or_else(|e| panic!("{e}"));
-        assert!(n > 0, "connection closed before an answer");
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let all: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let length: usize = all
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = buf[head_end + 4..].to_vec();
-    while body.len() < length {
-        let n = stream.read(&mut chunk).unwrap_or_else(|e| panic!("{e}"));
-        assert!(n > 0, "connection closed inside the body");
-        body.extend_from_slice(&chunk[..n]);
-    }
+    let RawAnswer {
+        status,
+        headers: all,
+        body,
+    } = read_answer(&mut stream).unwrap_or_else(|e| panic!("reading the answer: {e}"));
+    let mut chunk = [0u8; 1];
     let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
     let closed = match stream.read(&mut chunk) {
         Ok(0) => true,
