@@ -213,6 +213,44 @@ fn writing<'a>(
     }
 }
 
+/// [`commit_with_kill`], with its requests shown under `label` and a line saying `what` it
+/// wrote: the commit's result and the kill, which must have landed while one of its requests
+/// was in flight.
+#[allow(clippy::too_many_arguments)]
+fn killed_commit(
+    label: &str,
+    what: &str,
+    cluster: &mut Cluster,
+    schema: &str,
+    rec: &Recorder,
+    after: usize,
+    victim: Victim,
+    landed: &(dyn Fn(&Client, usize) -> bool + Sync),
+    commit: impl FnOnce() -> cratedb_orm::Result<()>,
+) -> (cratedb_orm::Result<()>, Kill) {
+    let (result, t0, t1, kill) =
+        commit_with_kill(cluster, schema, rec, after, victim, landed, commit);
+    let events = rec.take();
+    let in_flight = show_requests(label, &events, t0, kill.as_ref());
+    let kill = kill.expect("the node was killed during the commit");
+    eprintln!(
+        "[{label}] {what}, {} requests in {:.2} s; node {} ({victim:?}) killed during request {}",
+        events.len(),
+        (t1 - t0).as_secs_f64(),
+        kill.node + 1,
+        in_flight.map_or_else(|| "none (between requests)".to_owned(), |j| format!("#{j}"))
+    );
+    assert!(
+        kill.from < t1,
+        "[{label}] the kill was sent before the commit ended"
+    );
+    assert!(
+        in_flight.is_some(),
+        "[{label}] the kill landed while a request was in flight"
+    );
+    (result, kill)
+}
+
 /// Prints the requests of a commit and where the kill landed; returns the number of the
 /// request in flight when the node died, if one was.
 fn show_requests(label: &str, events: &[Event], t0: Instant, kill: Option<&Kill>) -> Option<usize> {
@@ -526,28 +564,17 @@ fn insert_with_kill(
     let handles: Vec<Handle<FaultRow>> = session.add_all(ids.clone().map(fault_row));
     let written = writes(&admin, schema, "fault_rows").expect("writes so far");
     let landed = writing(schema, "fault_rows", written);
-    let (result, t0, t1, kill) =
-        commit_with_kill(cluster, schema, &rec, after, victim, &landed, || {
-            session.commit()
-        });
-    let events = rec.take();
     let c1 = format!("{label} commit 1");
-    let in_flight = show_requests(&c1, &events, t0, kill.as_ref());
-    let kill = kill.expect("the node was killed during the commit");
-    eprintln!(
-        "[{c1}] {rows} rows, {} requests in {:.2} s; node {} ({victim:?}) killed during request {}",
-        events.len(),
-        (t1 - t0).as_secs_f64(),
-        kill.node + 1,
-        in_flight.map_or_else(|| "none (between requests)".to_owned(), |j| format!("#{j}"))
-    );
-    assert!(
-        kill.from < t1,
-        "[{c1}] the kill was sent before the commit ended"
-    );
-    assert!(
-        in_flight.is_some(),
-        "[{c1}] the kill landed while a request was in flight"
+    let (result, kill) = killed_commit(
+        &c1,
+        &format!("{rows} rows"),
+        cluster,
+        schema,
+        &rec,
+        after,
+        victim,
+        &landed,
+        || session.commit(),
     );
     let left = check_left(&c1, &session, &handles, &result, |m: &FaultRow| {
         Some(m.id.to_string())
@@ -1001,7 +1028,9 @@ fn live_fault_node_killed_during_insert_returning() {
     let mut session = Session::new(rec.client(&url));
     let handles: Vec<Handle<FaultLog>> = session.add_all((0..N).map(fault_log));
     let log_landed = writing(&schema, "fault_logs", 0);
-    let (result, t0, t1, kill) = commit_with_kill(
+    let (result, kill) = killed_commit(
+        "_id commit 1",
+        &format!("{N} rows"),
         &mut cluster,
         &schema,
         &rec,
@@ -1009,20 +1038,6 @@ fn live_fault_node_killed_during_insert_returning() {
         Victim::Coordinator,
         &log_landed,
         || session.commit(),
-    );
-    let events = rec.take();
-    let in_flight = show_requests("_id commit 1", &events, t0, kill.as_ref());
-    let kill = kill.expect("the node was killed during the commit");
-    eprintln!(
-        "[_id commit 1] {N} rows, {} requests in {:.2} s; node {} killed during request {}",
-        events.len(),
-        (t1 - t0).as_secs_f64(),
-        kill.node + 1,
-        in_flight.map_or_else(|| "none".to_owned(), |j| format!("#{j}"))
-    );
-    assert!(
-        in_flight.is_some(),
-        "the kill landed while a request was in flight"
     );
     let left = check_left(
         "_id commit 1",
@@ -1160,7 +1175,9 @@ fn live_fault_node_killed_during_insert_returning() {
     };
     let handles: Vec<Handle<FaultStamped>> = session.add_all((0..N).map(stamped));
     let landed = writing(&schema, "fault_stamped", 0);
-    let (result, t0, t1, kill) = commit_with_kill(
+    let (result, _kill) = killed_commit(
+        "default commit 1",
+        &format!("{N} rows"),
         &mut cluster,
         &schema,
         &rec,
@@ -1168,20 +1185,6 @@ fn live_fault_node_killed_during_insert_returning() {
         Victim::Coordinator,
         &landed,
         || session.commit(),
-    );
-    let events = rec.take();
-    let in_flight = show_requests("default commit 1", &events, t0, kill.as_ref());
-    let kill = kill.expect("the node was killed during the commit");
-    eprintln!(
-        "[default commit 1] {N} rows, {} requests in {:.2} s; node {} killed during request {}",
-        events.len(),
-        (t1 - t0).as_secs_f64(),
-        kill.node + 1,
-        in_flight.map_or_else(|| "none".to_owned(), |j| format!("#{j}"))
-    );
-    assert!(
-        in_flight.is_some(),
-        "the kill landed while a request was in flight"
     );
     let left = check_left(
         "default commit 1",
@@ -1314,7 +1317,9 @@ fn live_fault_node_killed_during_bulk_update() {
     rec.take();
     let written = writes(&admin, &schema, "fault_rows").expect("writes so far");
     let updated_rows = writing(&schema, "fault_rows", written);
-    let (result, t0, t1, kill) = commit_with_kill(
+    let (result, _kill) = killed_commit(
+        "update commit 1",
+        &format!("{UPDATE_ROWS} updates"),
         &mut cluster,
         &schema,
         &rec,
@@ -1322,21 +1327,6 @@ fn live_fault_node_killed_during_bulk_update() {
         Victim::Coordinator,
         &updated_rows,
         || session.commit(),
-    );
-    let events = rec.take();
-    let in_flight = show_requests("update commit 1", &events, t0, kill.as_ref());
-    let kill = kill.expect("the node was killed during the commit");
-    eprintln!(
-        "[update commit 1] {UPDATE_ROWS} updates, {} requests in {:.2} s; node {} killed during \
-         request {}",
-        events.len(),
-        (t1 - t0).as_secs_f64(),
-        kill.node + 1,
-        in_flight.map_or_else(|| "none".to_owned(), |j| format!("#{j}"))
-    );
-    assert!(
-        in_flight.is_some(),
-        "the kill landed while a request was in flight"
     );
     let left = check_left(
         "update commit 1",
