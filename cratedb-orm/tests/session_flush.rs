@@ -642,3 +642,124 @@ fn rows_a_disturbed_bulk_answer_calls_failed_are_checked_by_key() {
     );
     assert!(reqs[1..].iter().all(|r| r.stmt.starts_with("SELECT")));
 }
+
+/// A server that never answers the first multi-row INSERT in time (as CrateDB 6.4.3 does not
+/// answer one in which more than ten rows of a shard fail), then answers like `echo_returning`.
+fn first_insert_unanswered() -> TestServer {
+    let first = std::sync::atomic::AtomicBool::new(true);
+    TestServer::with_handler(move |req: &SqlRequest| {
+        if req.stmt.contains("RETURNING") && first.swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Reply::delay(std::time::Duration::from_secs(3), echo_returning(req));
+        }
+        echo_returning(req)
+    })
+}
+
+fn impatient_client(server: &TestServer) -> Client {
+    Client::builder()
+        .servers([server.addr()])
+        .timeout(std::time::Duration::from_millis(400))
+        .build()
+        .unwrap()
+}
+
+/// The rows of each INSERT the server received after the first request.
+fn later_insert_rows(server: &TestServer) -> Vec<usize> {
+    server
+        .requests()
+        .iter()
+        .skip(1)
+        .filter(|r| r.stmt.starts_with("INSERT"))
+        .map(|r| r.stmt.matches("), (").count() + 1)
+        .collect()
+}
+
+#[test]
+fn rows_of_an_unanswered_multi_row_insert_go_again_ten_to_a_statement() {
+    let server = first_insert_unanswered();
+    let mut session = Session::new(impatient_client(&server));
+    let handles: Vec<_> = (0..25)
+        .map(|i| {
+            session.add(Person {
+                name: format!("Person {i}"),
+                ..Person::default()
+            })
+        })
+        .collect();
+    assert_eq!(
+        session.pending_statements().len(),
+        1,
+        "one statement at first"
+    );
+    let err = match session.commit() {
+        Err(Error::Commit(e)) => e,
+        other => panic!("a timed-out commit, got {other:?}"),
+    };
+    assert_eq!(err.written, 0);
+    assert_eq!(err.failures.len(), 25, "{err}");
+    assert!(err.failures.iter().all(|f| f.may_have_landed), "{err}");
+
+    // Sent again, no statement holds more than ten of them (so no shard sees more than ten
+    // failures), and pending_statements shows just that.
+    let planned: Vec<usize> = session
+        .pending_statements()
+        .iter()
+        .map(Statement::row_count)
+        .collect();
+    assert_eq!(planned, [10, 10, 5]);
+    session.commit().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(later_insert_rows(&server), [10, 10, 5]);
+    assert!(handles.iter().all(|&h| !session.is_pending(h)));
+    assert!(handles.iter().all(|&h| session[h].created_at.is_some()));
+
+    // Models added now (never sent) go in one statement again.
+    for i in 0..25 {
+        session.add(Person {
+            name: format!("Later {i}"),
+            ..Person::default()
+        });
+    }
+    assert_eq!(session.pending_statements().len(), 1);
+}
+
+#[test]
+fn server_keyed_rows_sent_again_by_resend_go_ten_to_a_statement() {
+    let server = first_insert_unanswered();
+    let mut session = Session::new(impatient_client(&server));
+    let handles: Vec<_> = (0..12)
+        .map(|i| {
+            session.add(Entry {
+                message: format!("entry {i}"),
+                ..Entry::default()
+            })
+        })
+        .collect();
+    let err = session.commit().expect_err("timed out");
+    let Error::Commit(err) = err else {
+        panic!("a commit error: {err}")
+    };
+    assert_eq!(err.failures.len(), 12, "{err}");
+    // The server makes their keys: they are not sent again until told.
+    assert!(session.pending_statements().is_empty());
+    let again = session.commit().expect_err("still unknown");
+    let Error::Commit(again) = again else {
+        panic!("a commit error: {again}")
+    };
+    assert!(again
+        .failures
+        .iter()
+        .all(|f| matches!(f.cause, RowFailureCause::OutcomeUnknown)));
+    for &h in &handles {
+        session.resend(h);
+    }
+    let planned: Vec<usize> = session
+        .pending_statements()
+        .iter()
+        .map(Statement::row_count)
+        .collect();
+    assert_eq!(planned, [10, 2]);
+    session.commit().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(later_insert_rows(&server), [10, 2]);
+    assert!(handles.iter().all(|&h| !session.is_pending(h)));
+}

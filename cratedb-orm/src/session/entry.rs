@@ -42,6 +42,16 @@ pub(crate) enum Attempt {
     Fresh,
     /// Sent, but the answer was lost: the row may be in the database.
     Unknown,
+    /// Its answer was lost once, and `Session::resend` asked for it to be sent again.
+    Resent,
+}
+
+impl Attempt {
+    /// Whether an INSERT of the row was sent before and its answer lost (the row goes in
+    /// small statements from then on: see `plan::LOST_ANSWER_ROWS`).
+    pub fn answer_was_lost(self) -> bool {
+        self != Attempt::Fresh
+    }
 }
 
 /// How a changed model goes back to its database state, and which of its columns changed.
@@ -378,8 +388,8 @@ impl<M: CrateModel> Entry<M> {
 
     /// An INSERT whose outcome was unknown is to be sent again by the next commit.
     pub fn resend(&mut self) {
-        if let EntryState::New(attempt) = &mut self.state {
-            *attempt = Attempt::Fresh;
+        if let EntryState::New(attempt @ Attempt::Unknown) = &mut self.state {
+            *attempt = Attempt::Resent;
         }
     }
 }

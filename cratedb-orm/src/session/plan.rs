@@ -166,11 +166,23 @@ fn plan_inserts<M: CrateModel>(table: &Table<M>, limits: Limits, plan: &mut Plan
     }
 }
 
+/// Most rows in one multi-row INSERT of rows whose earlier INSERT went unanswered.
+///
+/// CrateDB 6.4.3 never answers a multi-row `INSERT … VALUES` in which more than ten rows of
+/// one shard fail (NOT NULL, CHECK, a strict object, a cast): the request hangs until the
+/// client's timeout, although the other rows are written. Such rows then come back with a
+/// lost answer; sent again in statements of at most ten rows, no shard can see more than ten
+/// failures, so the next commit gets its answers (each row landed, or failed with CrateDB's
+/// own error) instead of hanging again.
+pub(crate) const LOST_ANSWER_ROWS: usize = 10;
+
 /// Multi-row `INSERT … VALUES (…), (…) RETURNING …` batches of `targets`, chunked under the
 /// statement length and batch size limits. Rows whose match keys are equal but whose sent
 /// values differ go to different statements (lanes), so that every returned row is matched
 /// with certainty. A partitioned table gets one statement per row: CrateDB answers a
 /// multi-row INSERT with a failing row there with an error although the other rows landed.
+/// Rows whose earlier INSERT went unanswered go in statements of at most
+/// [`LOST_ANSWER_ROWS`].
 fn insert_returning<M: CrateModel>(
     table: &Table<M>,
     limits: Limits,
@@ -178,6 +190,41 @@ fn insert_returning<M: CrateModel>(
     targets: &Targets,
     plan: &mut Plan,
 ) {
+    let lost = |t: usize| {
+        table
+            .entry(t)
+            .is_some_and(|e| matches!(e.state(), EntryState::New(a) if a.answer_was_lost()))
+    };
+    if !targets.iter().any(lost) {
+        return returning_batches(table, limits, &columns, targets, plan);
+    }
+    let (mut fresh, mut retried) = (Targets::default(), Targets::default());
+    for t in targets.iter() {
+        if lost(t) {
+            retried.push(t);
+        } else {
+            fresh.push(t);
+        }
+    }
+    returning_batches(table, limits, &columns, &fresh, plan);
+    let small = Limits {
+        batch_size: limits.batch_size.min(LOST_ANSWER_ROWS),
+        ..limits
+    };
+    returning_batches(table, small, &columns, &retried, plan);
+}
+
+/// The batches of [`insert_returning`] for `targets`, at most `limits.batch_size` rows each.
+fn returning_batches<M: CrateModel>(
+    table: &Table<M>,
+    limits: Limits,
+    columns: &Arc<[usize]>,
+    targets: &Targets,
+    plan: &mut Plan,
+) {
+    if targets.is_empty() {
+        return;
+    }
     let meta = M::meta();
     // A key the server makes with an expression such as `now()` is the same for every row
     // of one statement: such rows go one by one.
@@ -199,7 +246,7 @@ fn insert_returning<M: CrateModel>(
         .map(|t| {
             table
                 .entry(t)
-                .map_or_else(String::new, |e| match_key(e.model(), &columns))
+                .map_or_else(String::new, |e| match_key(e.model(), columns))
         })
         .collect();
     let mut count: HashMap<&str, usize> = HashMap::new();
@@ -214,7 +261,7 @@ fn insert_returning<M: CrateModel>(
         if count.get(key.as_str()).copied().unwrap_or(0) > 1 {
             let content = table
                 .entry(target)
-                .map_or_else(String::new, |e| content_key(e.model(), &columns));
+                .map_or_else(String::new, |e| content_key(e.model(), columns));
             let seen = contents.entry(key).or_default();
             lane = match seen.iter().position(|c| *c == content) {
                 Some(lane) => lane,
@@ -231,7 +278,7 @@ fn insert_returning<M: CrateModel>(
             rows.push(target);
         }
     }
-    let fixed = model_sql::insert_returning_fixed_len(meta, &columns);
+    let fixed = model_sql::insert_returning_fixed_len(meta, columns);
     for lane in lanes {
         let chunks = model_sql::chunk_rows(
             lane.len(),
@@ -243,7 +290,7 @@ fn insert_returning<M: CrateModel>(
         let mut rows = lane.iter();
         for n in chunks {
             plan.batches.push(Batch::new(
-                model_sql::insert_returning_sql(meta, &columns, n),
+                model_sql::insert_returning_sql(meta, columns, n),
                 rows.by_ref().take(n).collect(),
                 Work::InsertReturning {
                     columns: columns.clone(),

@@ -327,7 +327,7 @@ impl<M: CrateModel> Table<M> {
     pub fn insert_outcome_is_unknown(&self, index: usize) -> bool {
         self.entries
             .get(index)
-            .is_some_and(|e| matches!(e.state(), EntryState::New(Attempt::Unknown)))
+            .is_some_and(|e| matches!(e.state(), EntryState::New(a) if a.answer_was_lost()))
     }
 
     /// An INSERT of entry `index` may have landed (its answer was lost).
