@@ -190,17 +190,12 @@ fn insert_returning<M: CrateModel>(
     targets: &Targets,
     plan: &mut Plan,
 ) {
-    let lost = |t: usize| {
-        table
-            .entry(t)
-            .is_some_and(|e| matches!(e.state(), EntryState::New(a) if a.answer_was_lost()))
-    };
-    if !targets.iter().any(lost) {
-        return returning_batches(table, limits, &columns, targets, plan);
-    }
     let (mut fresh, mut retried) = (Targets::default(), Targets::default());
     for t in targets.iter() {
-        if lost(t) {
+        let lost = table
+            .entry(t)
+            .is_some_and(|e| matches!(e.state(), EntryState::New(a) if a.answer_was_lost()));
+        if lost {
             retried.push(t);
         } else {
             fresh.push(t);
