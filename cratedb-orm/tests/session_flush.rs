@@ -4,7 +4,7 @@ mod session_support;
 
 use cratedb_client::testing::{Reply, SqlRequest, TestServer};
 use cratedb_client::{Client, SqlResponse};
-use cratedb_orm::session::{RowFailureCause, Session, Statement, WriteKind};
+use cratedb_orm::session::{CommitError, RowFailureCause, Session, Statement, WriteKind};
 use cratedb_orm::{Error, Value};
 use cratedb_orm::{Object, TimestampTz};
 use serde_json::json;
@@ -36,6 +36,23 @@ fn obj(v: Value) -> Object {
     match v {
         Value::Object(m) => Object::from(m),
         _ => Object::new(),
+    }
+}
+
+/// The rows of each statement the next commit would send.
+fn planned_rows(session: &Session) -> Vec<usize> {
+    session
+        .pending_statements()
+        .iter()
+        .map(Statement::row_count)
+        .collect()
+}
+
+/// The error of a commit that must fail.
+fn commit_error(session: &mut Session) -> Box<CommitError> {
+    match session.commit() {
+        Err(Error::Commit(e)) => e,
+        other => panic!("expected a failed commit, got {other:?}"),
     }
 }
 
@@ -308,11 +325,8 @@ fn a_partial_bulk_failure_keeps_exactly_the_failed_rows_pending() {
         created_at: Some(TimestampTz(1)),
         ..Person::default()
     }));
-    let err = session.commit().unwrap_err();
-    assert!(err.is_duplicate_key(), "{err}");
-    let Error::Commit(commit) = err else {
-        panic!("commit error expected")
-    };
+    let commit = commit_error(&mut session);
+    assert!(commit.is_duplicate_key(), "{commit}");
     assert_eq!(commit.written, 2);
     assert_eq!(commit.failures.len(), 1);
     assert_eq!(commit.failures[0].key.as_deref(), Some("\"p1\""));
@@ -342,10 +356,7 @@ fn a_failed_request_keeps_everything_pending() {
         created_at: Some(TimestampTz(1)),
         ..Person::default()
     });
-    let err = session.commit().unwrap_err();
-    let Error::Commit(commit) = err else {
-        panic!("commit error expected")
-    };
+    let commit = commit_error(&mut session);
     assert_eq!(commit.written, 0);
     assert_eq!(commit.failures.len(), 2, "{commit}");
     assert!(commit.cause.is_some());
@@ -376,9 +387,7 @@ fn an_sql_error_fails_only_its_own_request() {
         created_at: Some(TimestampTz(1)),
         ..Person::default()
     });
-    let Error::Commit(commit) = session.commit().unwrap_err() else {
-        panic!()
-    };
+    let commit = commit_error(&mut session);
     assert_eq!(commit.written, 1);
     assert!(matches!(&commit.failures[0].cause, RowFailureCause::Sql(e) if e.code == 4043));
     assert!(session.is_pending(n));
@@ -450,10 +459,7 @@ fn rows_skipped_by_a_multi_row_insert_are_looked_up_then_sent_again_alone_for_th
             ..Person::default()
         })
     });
-    let err = match session.commit() {
-        Err(Error::Commit(e)) => e,
-        other => panic!("expected a failed commit, got {other:?}"),
-    };
+    let err = commit_error(&mut session);
     assert!(err.is_duplicate_key());
     assert_eq!((err.written, err.failures.len()), (1, 2));
     let cause = |key: &str| {
@@ -493,8 +499,7 @@ fn versioned_updates_check_seq_no_and_a_conflict_keeps_the_model_pending() {
     let mut session = Session::new(Client::new(&server.url()).unwrap());
     let h = session.track_rows::<Note>(note_at_version_4_2()).unwrap()[0];
     session[h].body = "new".into();
-    let err = session.commit().unwrap_err();
-    let Error::Commit(commit) = err else { panic!() };
+    let commit = commit_error(&mut session);
     assert!(commit.is_stale());
     assert_eq!(commit.failures[0].model, "Note");
     let reqs = server.requests();
@@ -579,12 +584,7 @@ fn large_batches_are_chunked() {
         created_at: Some(TimestampTz(1)),
         ..Person::default()
     }));
-    let sizes: Vec<usize> = session
-        .pending_statements()
-        .iter()
-        .map(Statement::row_count)
-        .collect();
-    assert_eq!(sizes, vec![4, 4, 2]);
+    assert_eq!(planned_rows(&session), vec![4, 4, 2]);
     let mut session = offline_session().with_max_statement_len(200);
     session.add_all((0..10).map(|n| Person {
         id: Some(format!("p{n}")),
@@ -692,22 +692,14 @@ fn rows_of_an_unanswered_multi_row_insert_go_again_ten_to_a_statement() {
         1,
         "one statement at first"
     );
-    let err = match session.commit() {
-        Err(Error::Commit(e)) => e,
-        other => panic!("a timed-out commit, got {other:?}"),
-    };
+    let err = commit_error(&mut session);
     assert_eq!(err.written, 0);
     assert_eq!(err.failures.len(), 25, "{err}");
     assert!(err.failures.iter().all(|f| f.may_have_landed), "{err}");
 
     // Sent again, no statement holds more than ten of them (so no shard sees more than ten
     // failures), and pending_statements shows just that.
-    let planned: Vec<usize> = session
-        .pending_statements()
-        .iter()
-        .map(Statement::row_count)
-        .collect();
-    assert_eq!(planned, [10, 10, 5]);
+    assert_eq!(planned_rows(&session), [10, 10, 5]);
     session.commit().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(later_insert_rows(&server), [10, 10, 5]);
     assert!(handles.iter().all(|&h| !session.is_pending(h)));
@@ -735,17 +727,11 @@ fn server_keyed_rows_sent_again_by_resend_go_ten_to_a_statement() {
             })
         })
         .collect();
-    let err = session.commit().expect_err("timed out");
-    let Error::Commit(err) = err else {
-        panic!("a commit error: {err}")
-    };
+    let err = commit_error(&mut session);
     assert_eq!(err.failures.len(), 12, "{err}");
     // The server makes their keys: they are not sent again until told.
     assert!(session.pending_statements().is_empty());
-    let again = session.commit().expect_err("still unknown");
-    let Error::Commit(again) = again else {
-        panic!("a commit error: {again}")
-    };
+    let again = commit_error(&mut session);
     assert!(again
         .failures
         .iter()
@@ -753,12 +739,7 @@ fn server_keyed_rows_sent_again_by_resend_go_ten_to_a_statement() {
     for &h in &handles {
         session.resend(h);
     }
-    let planned: Vec<usize> = session
-        .pending_statements()
-        .iter()
-        .map(Statement::row_count)
-        .collect();
-    assert_eq!(planned, [10, 2]);
+    assert_eq!(planned_rows(&session), [10, 2]);
     session.commit().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(later_insert_rows(&server), [10, 2]);
     assert!(handles.iter().all(|&h| !session.is_pending(h)));
