@@ -41,9 +41,8 @@
 //! size of the JSON response.
 
 use std::error::Error;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -53,9 +52,12 @@ use cratedb_orm::{object, Client, CrateModel, Handle, Object, ObjectArray, Sessi
 
 #[path = "cpu_time.rs"]
 mod cpu_time;
+#[path = "stats.rs"]
+mod stats;
 #[path = "stub_server.rs"]
 mod stub_server;
 use serde_json::json;
+use stats::median;
 
 /// `--samples`: one line per timed run as well.
 static SAMPLES: AtomicBool = AtomicBool::new(false);
@@ -312,23 +314,12 @@ type Loaded = (Session, Vec<Handle<BenchCharacter>>);
 /// returns the timed sample.
 type Run<'a> = Box<dyn FnMut(usize) -> Result<Sample, Box<dyn Error>> + 'a>;
 
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    match xs.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => xs[n / 2],
-        n => (xs[n / 2 - 1] + xs[n / 2]) / 2.0,
-    }
-}
-
 fn range(xs: &[f64]) -> [f64; 2] {
-    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    [round(lo), round(hi)]
+    stats::min_max(xs).map(round)
 }
 
 fn round(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
+    stats::round(x, 6)
 }
 
 fn summary(xs: &[f64]) -> (f64, [f64; 2]) {
@@ -423,7 +414,7 @@ fn run() -> Result<(), Box<dyn Error>> {
     SAMPLES.store(o.samples, Ordering::Relaxed);
     let mut child: Option<Child> = None;
     let url = if o.stub {
-        let (c, port) = spawn_stub(o.rows)?;
+        let (c, port) = stub_server::spawn_child(&["--stub-server", &o.rows.to_string()])?;
         child = Some(c);
         format!("crate://127.0.0.1:{port}")
     } else {
@@ -698,31 +689,12 @@ fn memory(client: &Client, select_sql: &str, n: usize) -> Result<(), Box<dyn Err
     Ok(())
 }
 
-/// Starts this program as a stub server in a child process and reads its port.
-fn spawn_stub(rows: usize) -> Result<(Child, u16), Box<dyn Error>> {
-    let mut child = Command::new(std::env::current_exe()?)
-        .args(["--stub-server", &rows.to_string()])
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or("no stdout from the stub server")?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let port = line.trim().parse()?;
-    Ok((child, port))
-}
-
-/// The stub server child: prints its port, then answers (see [`stub_server`]).
+/// The stub server child: answers `rows` rows to a SELECT (see [`stub_server`]).
 fn run_stub_server(rows: usize) -> Result<(), Box<dyn Error>> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    println!("{}", listener.local_addr()?.port());
-    std::io::stdout().flush()?;
     let select_body = stub_server::select_body(
         &["id", "name", "quote", "details", "more_details"],
         (0..rows).map(raw_row).collect(),
     )?;
-    stub_server::serve_forever(listener, select_body)?;
+    stub_server::serve_as_child(select_body)?;
     Ok(())
 }

@@ -166,7 +166,7 @@ fn run() -> Result<(), BoxError> {
     // The stub runs in a child process, so its memory is not counted as the client's.
     let mut stub = None;
     let url = if o.stub {
-        let (child, port) = spawn_stub()?;
+        let (child, port) = stub_server::spawn_child(&["--stub-server"])?;
         stub = Some(child);
         format!("crate://127.0.0.1:{port}")
     } else {
@@ -304,29 +304,10 @@ fn all_shards_started(client: &Client) -> Result<(), BoxError> {
     }
 }
 
-/// Starts this program as a stub server in a child process and reads its port.
-fn spawn_stub() -> Result<(std::process::Child, u16), BoxError> {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(std::env::current_exe()?)
-        .arg("--stub-server")
-        .stdout(std::process::Stdio::piped())
-        .spawn()?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or("no stdout from the stub server")?;
-    let mut line = String::new();
-    std::io::BufReader::new(stdout).read_line(&mut line)?;
-    Ok((child, line.trim().parse()?))
-}
-
-/// The stub server child: prints its port, then answers every request at once.
+/// The stub server child: answers every request at once (see [`stub_server`]).
 fn run_stub_server() -> Result<(), BoxError> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    println!("{}", listener.local_addr()?.port());
-    std::io::stdout().flush()?;
     let count = stub_server::select_body(&["count(*)"], Vec::new())?;
-    stub_server::serve_forever(listener, count)?;
+    stub_server::serve_as_child(count)?;
     Ok(())
 }
 

@@ -18,6 +18,9 @@ use serde_json::json;
 
 #[path = "cpu_time.rs"]
 mod cpu_time;
+#[path = "stats.rs"]
+mod stats;
+use stats::median;
 
 const ROWS: usize = 10_000;
 
@@ -93,15 +96,6 @@ const SHAPES: [Shape; 4] = [
         row: update,
     },
 ];
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    match xs.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => xs[n / 2],
-        n => (xs[n / 2 - 1] + xs[n / 2]) / 2.0,
-    }
-}
 
 fn ms(x: f64) -> f64 {
     (x * 1e5).round() / 1e2

@@ -3,10 +3,13 @@
 //! `{"rowcount":1}` per argument row, a `SELECT` a prepared body, anything else an empty
 //! result; a gzip-encoded request body is decoded first, as CrateDB does — so a benchmark
 //! measures the client side alone. `GET /` answers node information.
-//! Used by `examples/bench.rs` and the criterion benchmarks (`cratedb-orm/benches/orm.rs`).
+//! Used by `examples/bench.rs` and `examples/bulk_load.rs` (in a child process, so that its
+//! memory and CPU are not counted as the client's) and by the criterion benchmarks
+//! (`cratedb-orm/benches/orm.rs`, in a thread).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -24,6 +27,44 @@ pub fn start(select_body: Vec<u8>) -> std::io::Result<u16> {
     let port = listener.local_addr()?.port();
     std::thread::spawn(move || serve_forever(listener, select_body));
     Ok(port)
+}
+
+/// Starts this program again as the stub's child process, with `args` (which make that
+/// process call [`serve_as_child`]); returns the child and the port it answers on. The child
+/// holds the read end of a pipe whose write end is the returned `Child`'s stdin: when this
+/// process ends in any way, the child sees the pipe close and exits too.
+#[allow(dead_code)] // the criterion benchmarks run the stub in a thread
+pub fn spawn_child(args: &[&str]) -> std::io::Result<(Child, u16)> {
+    let mut child = Command::new(std::env::current_exe()?)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| std::io::Error::other("no stdout from the stub server"))?;
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    let port = line.trim().parse().map_err(|e| {
+        std::io::Error::other(format!("the stub server printed {line:?}, not a port: {e}"))
+    })?;
+    Ok((child, port))
+}
+
+/// The stub's child process (see [`spawn_child`]): prints its port, then answers until its
+/// parent is gone (its stdin closes).
+#[allow(dead_code)] // the criterion benchmarks run the stub in a thread
+pub fn serve_as_child(select_body: Vec<u8>) -> std::io::Result<()> {
+    std::thread::spawn(|| {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        std::process::exit(0);
+    });
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "{}", listener.local_addr()?.port())?;
+    stdout.flush()?;
+    serve_forever(listener, select_body)
 }
 
 /// Answers every connection of `listener`, each in a thread of its own.

@@ -31,6 +31,8 @@ use serde_json::json;
 
 #[path = "cpu_time.rs"]
 mod cpu_time;
+#[path = "stats.rs"]
+mod stats;
 
 const TABLE: &str = "\"bench_update_gap\"";
 const CHUNK: usize = 10_000;
@@ -219,18 +221,10 @@ fn run() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-fn med(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    let m = match xs.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => xs[n / 2],
-        n => (xs[n / 2 - 1] + xs[n / 2]) / 2.0,
-    };
-    (m * 1e4).round() / 1e4
+fn med(xs: Vec<f64>) -> f64 {
+    stats::round(stats::median(xs), 4)
 }
 
 fn rng(xs: &[f64]) -> [f64; 2] {
-    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    [(lo * 1e4).round() / 1e4, (hi * 1e4).round() / 1e4]
+    stats::min_max(xs).map(|x| stats::round(x, 4))
 }
