@@ -20,6 +20,38 @@ fn ca() -> String {
     format!("{CERTS}/ca.pem")
 }
 
+/// A client for `url`.
+fn connect(url: &str) -> Client {
+    Client::new(url).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A client of the server at `addr` in `mode`, verifying with the test CA.
+fn with_ca(addr: &str, mode: SslMode) -> Client {
+    Client::builder()
+        .server(addr)
+        .sslmode(mode)
+        .ca_cert(ca())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The error text of a `SELECT 1` that must fail.
+fn select_error(client: &Client) -> String {
+    client
+        .sql("SELECT 1", NO_ARGS)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}
+
+/// Runs each of `stmts`, each of which must succeed.
+fn run_all(client: &Client, stmts: &[&str]) {
+    for stmt in stmts {
+        let r = client.sql(stmt, NO_ARGS);
+        assert!(r.is_ok(), "{stmt}: {r:?}");
+    }
+}
+
 #[test]
 fn verified_with_the_ca() {
     let server = tls_server();
@@ -46,33 +78,26 @@ fn verified_with_the_ca_from_the_url() {
         server.addr(),
         ca()
     );
-    let client = Client::new(&url).unwrap_or_else(|e| panic!("{e}"));
+    let client = connect(&url);
     assert!(client.sql("SELECT 1", NO_ARGS).is_ok());
-    let client = Client::builder()
-        .server(&server.addr())
-        .sslmode(SslMode::VerifyCa)
-        .ca_cert(ca())
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let client = with_ca(&server.addr(), SslMode::VerifyCa);
     assert!(client.sql("SELECT 1", NO_ARGS).is_ok());
 }
 
 #[test]
 fn verification_off() {
     let server = tls_server();
-    let client = Client::new(&format!("{}&verify_ssl_cert=false", server.url()))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let client = connect(&format!("{}&verify_ssl_cert=false", server.url()));
     assert!(client.sql("SELECT 1", NO_ARGS).is_ok());
     // libpq's `require` does not verify without a CA either.
-    let client = Client::new(&format!("crate://{}/?sslmode=require", server.addr()))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let client = connect(&format!("crate://{}/?sslmode=require", server.addr()));
     assert!(client.sql("SELECT 1", NO_ARGS).is_ok());
 }
 
 #[test]
 fn fails_without_the_ca() {
     let server = tls_server();
-    let client = Client::new(&server.url()).unwrap_or_else(|e| panic!("{e}"));
+    let client = connect(&server.url());
     match client.sql("INSERT INTO t VALUES (1)", NO_ARGS) {
         Err(Error::AllServersFailed { failures }) => {
             assert_eq!(failures.len(), 1);
@@ -115,11 +140,7 @@ fn host_name_mismatch_fails_over_to_the_next_server() {
         .ca_cert(ca())
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let e = client
-        .sql("SELECT 1", NO_ARGS)
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let e = select_error(&client);
     assert!(
         e.contains("TLS failure") && e.contains("not valid for name"),
         "{e}"
@@ -142,22 +163,16 @@ fn plain_server() -> TestServer {
 fn prefer_uses_tls_when_the_server_speaks_it() {
     let server = tls_server();
     // Without a CA, `prefer` (like `require`) does not verify.
-    let client = Client::new(&format!("crate://{}/?sslmode=prefer", server.addr()))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let client = connect(&format!("crate://{}/?sslmode=prefer", server.addr()));
     assert!(format!("{client:?}").contains("tls: true, tls_fallback: true"));
-    for stmt in ["SELECT 1", "INSERT INTO t VALUES (1)", "SELECT 2"] {
-        let r = client.sql(stmt, NO_ARGS);
-        assert!(r.is_ok(), "{stmt}: {r:?}");
-    }
+    run_all(
+        &client,
+        &["SELECT 1", "INSERT INTO t VALUES (1)", "SELECT 2"],
+    );
     // The TLS server only reads TLS: each request reached it once.
     assert_eq!(server.request_count(), 3);
     // With a CA, the certificate is verified.
-    let client = Client::builder()
-        .server(&server.addr())
-        .sslmode(SslMode::Prefer)
-        .ca_cert(ca())
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let client = with_ca(&server.addr(), SslMode::Prefer);
     assert!(client.sql("SELECT 1", NO_ARGS).is_ok());
     assert!(client.server_info().is_ok());
 }
@@ -165,43 +180,35 @@ fn prefer_uses_tls_when_the_server_speaks_it() {
 #[test]
 fn prefer_falls_back_to_plain_http() {
     let server = plain_server();
-    let client = Client::new(&format!("crate://{}/?sslmode=prefer", server.addr()))
-        .unwrap_or_else(|e| panic!("{e}"));
-    for stmt in ["SELECT 1", "INSERT INTO t VALUES (1)", "SELECT 2"] {
-        let r = client.sql(stmt, NO_ARGS);
-        assert!(r.is_ok(), "{stmt}: {r:?}");
-    }
+    let client = connect(&format!("crate://{}/?sslmode=prefer", server.addr()));
+    run_all(
+        &client,
+        &["SELECT 1", "INSERT INTO t VALUES (1)", "SELECT 2"],
+    );
     // The TLS handshake never reaches the SQL handler: every statement ran once, the write too.
     let stmts: Vec<String> = server.requests().into_iter().map(|r| r.stmt).collect();
     assert_eq!(stmts, ["SELECT 1", "INSERT INTO t VALUES (1)", "SELECT 2"]);
     assert!(client.inactive_servers().is_empty());
     assert!(client.server_info().is_ok());
     // A CA does not change that: the server speaks no TLS at all.
-    let client = Client::builder()
-        .server(&server.addr())
-        .sslmode(SslMode::Prefer)
-        .ca_cert(ca())
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let client = with_ca(&server.addr(), SslMode::Prefer);
     assert!(client.sql("SELECT 1", NO_ARGS).is_ok());
 }
 
 #[test]
 fn allow_uses_plain_http_first_and_tls_when_the_server_speaks_only_tls() {
     let plain = plain_server();
-    let client = Client::new(&format!("crate://{}/?sslmode=allow", plain.addr()))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let client = connect(&format!("crate://{}/?sslmode=allow", plain.addr()));
     assert!(format!("{client:?}").contains("tls: false, tls_fallback: true"));
     assert!(client.sql("INSERT INTO t VALUES (1)", NO_ARGS).is_ok());
     assert_eq!(plain.request_count(), 1);
 
     let tls = tls_server();
-    let client = Client::new(&format!("crate://{}/?sslmode=allow", tls.addr()))
-        .unwrap_or_else(|e| panic!("{e}"));
-    for stmt in ["INSERT INTO t VALUES (1)", "SELECT 1", "SELECT 2"] {
-        let r = client.sql(stmt, NO_ARGS);
-        assert!(r.is_ok(), "{stmt}: {r:?}");
-    }
+    let client = connect(&format!("crate://{}/?sslmode=allow", tls.addr()));
+    run_all(
+        &client,
+        &["INSERT INTO t VALUES (1)", "SELECT 1", "SELECT 2"],
+    );
     let stmts: Vec<String> = tls.requests().into_iter().map(|r| r.stmt).collect();
     assert_eq!(stmts, ["INSERT INTO t VALUES (1)", "SELECT 1", "SELECT 2"]);
     assert!(client.inactive_servers().is_empty());
@@ -217,17 +224,8 @@ fn no_fallback_on_a_certificate_that_fails_verification() {
         .unwrap_or_else(|e| panic!("{e}"))
         .start();
     for mode in [SslMode::Prefer, SslMode::Allow] {
-        let client = Client::builder()
-            .server(&wrong.addr())
-            .sslmode(mode)
-            .ca_cert(ca())
-            .build()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let e = client
-            .sql("SELECT 1", NO_ARGS)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let client = with_ca(&wrong.addr(), mode);
+        let e = select_error(&client);
         assert!(
             e.contains("TLS failure") && e.contains("not valid for name"),
             "{mode}: {e}"
@@ -242,13 +240,8 @@ fn a_server_that_is_down_is_reported_as_such_in_both_fallback_modes() {
     let addr = server.addr();
     server.stop();
     for mode in ["prefer", "allow"] {
-        let client = Client::new(&format!("crate://{addr}/?sslmode={mode}"))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let e = client
-            .sql("SELECT 1", NO_ARGS)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let client = connect(&format!("crate://{addr}/?sslmode={mode}"));
+        let e = select_error(&client);
         assert!(e.contains("cannot connect"), "{mode}: {e}");
     }
 }
@@ -301,10 +294,6 @@ fn live_prefer_falls_back_against_cratedb_without_tls() {
         .sslmode(SslMode::Require)
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let e = client
-        .sql("SELECT 1", NO_ARGS)
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let e = select_error(&client);
     assert!(e.contains("TLS failure"), "{e}");
 }
