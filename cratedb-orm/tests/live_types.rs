@@ -15,17 +15,6 @@ use uuid::Uuid;
 
 mod live;
 
-/// Creates the model's table (dropping a leftover one).
-fn create<M: CrateModel>(live: &live::Live) {
-    let client = &live.client;
-    client
-        .execute(&cratedb_orm::ddl::drop_table_if_exists(M::meta()))
-        .expect("drop");
-    client
-        .execute(&cratedb_orm::ddl::create_table(M::meta()))
-        .expect("create table from the model's DDL");
-}
-
 /// The one value of `column` in the row `WHERE "id" = $1`, as the client parsed it.
 fn raw_value(live: &live::Live, table: &str, column: &str, id: &Value) -> Value {
     let r = live
@@ -60,7 +49,7 @@ fn live_uuid_round_trip() {
     let Some(live) = live::connect("uuid") else {
         return;
     };
-    create::<UuidRow>(&live);
+    live.create::<UuidRow>();
     let root = Uuid::new_v4();
     let child = Uuid::new_v4();
     let mut s = Session::new(live.client.clone());
@@ -134,7 +123,7 @@ fn live_json_round_trip() {
     let Some(live) = live::connect("json") else {
         return;
     };
-    create::<Person>(&live);
+    live.create::<Person>();
     let arthur = Person {
         id: "arthur".into(),
         address: Json(Address {
@@ -210,7 +199,7 @@ fn live_ip_round_trip() {
     let Some(live) = live::connect("ip") else {
         return;
     };
-    create::<Host>(&live);
+    live.create::<Host>();
     let v6: Ipv6Addr = "2001:db8::1".parse().expect("v6");
     let mapped = Ipv4Addr::new(10, 0, 0, 1).to_ipv6_mapped();
     let gateway = Host {
@@ -260,7 +249,7 @@ fn live_ip_round_trip() {
 
 #[cfg(feature = "rust_decimal")]
 mod decimal {
-    use super::{create, live, raw_value};
+    use super::{live, raw_value};
     use cratedb_orm::expr::sum;
     use cratedb_orm::rust_decimal::Decimal;
     use cratedb_orm::types::Numeric;
@@ -295,7 +284,7 @@ mod decimal {
         let Some(live) = live::connect("decimal") else {
             return;
         };
-        create::<Account>(&live);
+        live.create::<Account>();
         // 29 significant digits: far beyond an f64's 17.
         let big = dec("1234567890123456789.0123456789");
         let mut s = Session::new(live.client.clone());
