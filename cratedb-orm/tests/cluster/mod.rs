@@ -261,51 +261,44 @@ impl Cluster {
 
     /// Waits until a running node sees `n` nodes.
     pub fn wait_nodes(&self, n: i64) {
-        let deadline = Instant::now() + START_TIMEOUT;
-        let mut last = String::new();
-        while Instant::now() < deadline {
-            for i in (0..3).filter(|&i| self.up[i]) {
-                match self
-                    .node_client(i)
-                    .sql("SELECT count(*) FROM sys.nodes", &[] as &[Value])
-                {
-                    Ok(r) if r.rows.first().and_then(|r| r.first()) == Some(&Value::from(n)) => {
-                        return
-                    }
-                    Ok(r) => last = format!("{:?}", r.rows),
-                    Err(e) => last = e.to_string(),
-                }
-            }
-            thread::sleep(Duration::from_millis(250));
-        }
-        panic!("the cluster did not reach {n} nodes in {START_TIMEOUT:?}: {last}");
+        self.wait_for(
+            "SELECT count(*) FROM sys.nodes",
+            Value::from(n),
+            Duration::from_millis(250),
+            &format!("the cluster did not reach {n} nodes"),
+        );
     }
 
     /// Waits until the cluster's health is GREEN (every shard and replica assigned); returns how
     /// long that took.
     pub fn wait_green(&self) -> Duration {
+        self.wait_for(
+            "SELECT health FROM sys.cluster_health",
+            Value::from("GREEN"),
+            Duration::from_millis(250),
+            "the cluster did not turn GREEN",
+        )
+    }
+
+    /// Asks the running nodes `sql` (one value) every `every` until one answers `expected`;
+    /// returns how long that took, or panics with `failure` after [`START_TIMEOUT`].
+    fn wait_for(&self, sql: &str, expected: Value, every: Duration, failure: &str) -> Duration {
         let started = Instant::now();
         let deadline = started + START_TIMEOUT;
         let mut last = String::new();
         while Instant::now() < deadline {
             for i in (0..3).filter(|&i| self.up[i]) {
-                match self
-                    .node_client(i)
-                    .sql("SELECT health FROM sys.cluster_health", &[] as &[Value])
-                {
-                    Ok(r)
-                        if r.rows.first().and_then(|r| r.first())
-                            == Some(&Value::from("GREEN")) =>
-                    {
+                match self.node_client(i).sql(sql, &[] as &[Value]) {
+                    Ok(r) if r.rows.first().and_then(|r| r.first()) == Some(&expected) => {
                         return started.elapsed()
                     }
                     Ok(r) => last = format!("{:?}", r.rows),
                     Err(e) => last = e.to_string(),
                 }
             }
-            thread::sleep(Duration::from_millis(250));
+            thread::sleep(every);
         }
-        panic!("the cluster did not turn GREEN in {START_TIMEOUT:?}: {last}");
+        panic!("{failure} in {START_TIMEOUT:?}: {last}");
     }
 
     /// Per table: health, missing shards (no active copy: a search skips them) and
@@ -326,25 +319,12 @@ impl Cluster {
     /// Waits until no table misses a shard (every primary active: a search sees every row
     /// again, the health is YELLOW or GREEN); returns how long that took.
     pub fn wait_primaries(&self) -> Duration {
-        let started = Instant::now();
-        let deadline = started + START_TIMEOUT;
-        let mut last = String::new();
-        while Instant::now() < deadline {
-            for i in (0..3).filter(|&i| self.up[i]) {
-                match self.node_client(i).sql(
-                    "SELECT count(*) FROM sys.health WHERE missing_shards > 0 OR health = 'RED'",
-                    &[] as &[Value],
-                ) {
-                    Ok(r) if r.rows.first().and_then(|r| r.first()) == Some(&Value::from(0)) => {
-                        return started.elapsed()
-                    }
-                    Ok(r) => last = format!("{:?}", r.rows),
-                    Err(e) => last = e.to_string(),
-                }
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-        panic!("shards still missing after {START_TIMEOUT:?}: {last}");
+        self.wait_for(
+            "SELECT count(*) FROM sys.health WHERE missing_shards > 0 OR health = 'RED'",
+            Value::from(0),
+            Duration::from_millis(100),
+            "shards still missing",
+        )
     }
 
     /// Creates the table of `M` (qualified with `schema`) and waits for GREEN.
