@@ -210,6 +210,34 @@ pub(crate) fn select_by_identity(
     w.finish()
 }
 
+/// `SELECT <select list> FROM "t" WHERE "id" = ANY($1)`: rows of a single-column identity by
+/// many keys at once (`values`, bound as one array). Unlike [`select_by_identity`] it is a
+/// search, which sees only refreshed rows: send [`refresh_sql`] first. It stays fast for
+/// thousands of keys, where an `OR` of key equalities takes CrateDB 6.4.3 a second at 2,000
+/// keys and fails to parse at 3,000.
+pub(crate) fn select_by_any_key(
+    meta: &TableMeta,
+    column: usize,
+    values: Vec<Value>,
+) -> (String, Vec<Value>) {
+    let mut w = SqlWriter::new();
+    w.push("SELECT ");
+    write_select_list(&mut w, meta);
+    w.push(" FROM ")
+        .push(&meta.qualified_name())
+        .push(" WHERE ")
+        .ident(column_name(meta, column))
+        .push(" = ANY(")
+        .param(Value::Array(values))
+        .push(")");
+    w.finish()
+}
+
+/// `REFRESH TABLE "t"`: makes the table's recent writes visible to searches.
+pub(crate) fn refresh_sql(meta: &TableMeta) -> String {
+    format!("REFRESH TABLE {}", meta.qualified_name())
+}
+
 /// How many rows each multi-row statement takes: `rows` rows of `width` bound values, each
 /// statement `fixed` characters plus its `VALUES` tuples (`($1, $2), ($3, $4)`, placeholders
 /// numbered from 1 in each statement), within `max_len` characters and `max_rows` rows.

@@ -36,15 +36,35 @@ pub(crate) enum Work {
     VersionedUpdate { shape: Arc<UpdateShape> },
     /// A bulk DELETE by each target's identity (and version).
     Delete,
-    /// A real-time lookup by identity of targets whose earlier INSERT may have landed: is
-    /// the stored row the one sent (these `columns`)? If not, the row fails with the
-    /// `duplicate` error it met, or (met none yet: a multi-row INSERT skipped it) is sent
-    /// again alone.
+    /// `REFRESH TABLE` before the [`Work::Verify`] searches that follow it (no targets; the
+    /// answer changes nothing).
+    Refresh,
+    /// A lookup by identity of targets whose INSERT may have landed (real time, or a search
+    /// after a [`Work::Refresh`]): is the stored row the one sent (these `columns`)? If not,
+    /// `otherwise` says what follows.
     Verify {
         columns: Arc<[usize]>,
         args: Vec<Value>,
-        duplicate: Option<SqlError>,
+        otherwise: NotAsSent,
     },
+}
+
+/// What a [`Work::Verify`] lookup that does not find a row stored as sent leaves.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum NotAsSent {
+    /// The duplicate key error the row met stands.
+    Duplicate(SqlError),
+    /// Another row under its key is a duplicate key; without one, the row is sent again
+    /// alone for CrateDB's own error (a multi-row INSERT left it out without a word, or a
+    /// bulk request failed it without detail beside the rows' own errors).
+    Alone,
+    /// Another row under its key is a duplicate key; the rows without one are sent again
+    /// together, in the shape of the request they failed in (a bulk INSERT when `bulk`, else
+    /// a multi-row INSERT … RETURNING): they met an internal `error` (5xxx, or a bulk row
+    /// without detail), which says nothing against the row itself (CrateDB fails groups of
+    /// rows that way while several nodes update a table's mapping at once, or while a node
+    /// fails). Once [`MAX_RESENDS`] rounds are spent, that error is their cause.
+    Again { bulk: bool, error: Option<SqlError> },
 }
 
 /// A planned request of one table.
@@ -61,11 +81,19 @@ pub(crate) struct Batch {
     pub splits_left: u8,
     /// A row sent again alone to learn its own outcome: not sent again within the commit.
     pub alone: bool,
+    /// How many more times rows of it that fail with an internal error and are then not
+    /// found by key may be sent again together ([`Absent::Again`]); after that, alone.
+    pub resends_left: u8,
 }
 
 /// Most times the rows of one request are split in halves after a whole-request error:
 /// enough to isolate single rows of a 10,000-row request.
 pub(crate) const MAX_SPLITS: u8 = 14;
+
+/// Most times rows that failed with an internal error, and were then not found by key, are
+/// sent again together within one commit (a table's mapping update races once; a failing
+/// node is dropped by the cluster within a second).
+pub(crate) const MAX_RESENDS: u8 = 3;
 
 impl Batch {
     /// A batch of `targets` doing `work` with `sql`.
@@ -76,15 +104,17 @@ impl Batch {
             work,
             splits_left: MAX_SPLITS,
             alone: false,
+            resends_left: MAX_RESENDS,
         }
     }
 
     /// The write it belongs to.
     pub fn kind(&self) -> WriteKind {
         match self.work {
-            Work::Insert { .. } | Work::InsertReturning { .. } | Work::Verify { .. } => {
-                WriteKind::Insert
-            }
+            Work::Insert { .. }
+            | Work::InsertReturning { .. }
+            | Work::Verify { .. }
+            | Work::Refresh => WriteKind::Insert,
             Work::Update { .. } | Work::VersionedUpdate { .. } => WriteKind::Update,
             Work::Delete => WriteKind::Delete,
         }
@@ -189,6 +219,7 @@ impl<M: CrateModel> Serialize for BatchArgs<'_, M> {
                 seq.end()
             }
             Work::Verify { args, .. } => args.serialize(serializer),
+            Work::Refresh => serializer.serialize_seq(Some(0))?.end(),
         }
     }
 }

@@ -606,7 +606,7 @@ impl Session {
     /// `REFRESH TABLE` for the model's table: makes recent writes visible to searches
     /// (queries not by primary key). CrateDB refreshes every second by default.
     pub fn refresh_table<M: CrateModel>(&self) -> Result<()> {
-        let sql = format!("REFRESH TABLE {}", M::meta().qualified_name());
+        let sql = crate::model_sql::refresh_sql(M::meta());
         self.client.sql(&sql, &[] as &[Value])?;
         Ok(())
     }

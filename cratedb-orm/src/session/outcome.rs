@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use cratedb_client::{BulkResponse, SqlError, SqlResponse};
 use serde_json::Value;
 
-use super::batch::{Batch, Work};
+use super::batch::{Batch, NotAsSent, Work};
 use super::commit_error::{RowFailureCause, WriteKind};
 use super::key::key_of;
 use super::matching::{client_identity, match_key, same_as_sent};
@@ -39,11 +39,26 @@ pub(crate) enum RowOutcome {
     /// A multi-row INSERT skipped it without a word: send it again alone to learn why.
     Skipped,
     /// Whether its INSERT landed is for a lookup by key to tell: the row stored as sent
-    /// means it did. Otherwise the error it met stands (CrateDB answers 4091 also for a row
-    /// its own retry wrote while a node failed), or, without one (a bulk row failed without
-    /// detail or with an internal error), another row under its key is a duplicate key and
-    /// no row means it is sent again alone.
-    Verify(Option<SqlError>),
+    /// means it did. What a lookup that finds otherwise means depends on the [`Doubt`].
+    Verify(Doubt),
+}
+
+/// Why the INSERT of a row is looked up by key, and what a lookup that does not find it
+/// stored as sent leaves.
+#[derive(Debug, Clone)]
+pub(crate) enum Doubt {
+    /// It met a duplicate key although its outcome is in doubt (CrateDB answers 4091 also
+    /// for a row its own retry wrote while a node failed): the error stands.
+    Duplicate(SqlError),
+    /// It met an internal error (5xxx; or failed without detail in an answer whose only
+    /// detailed errors are internal ones): nothing against the row itself. Another row
+    /// under its key is a duplicate key; no row means it is sent again together with the
+    /// others alike.
+    Internal(Option<SqlError>),
+    /// It failed without detail in a bulk answer whose detailed errors are the rows' own
+    /// (4xxx; CrateDB details only the first failures per shard): another row under its
+    /// key is a duplicate key; no row means it is sent again alone, for its own error.
+    Unexplained,
 }
 
 /// An answer, read.
@@ -82,6 +97,11 @@ pub(crate) fn read<M: CrateModel>(
     answer: Answer,
     may_split: bool,
 ) -> Reading {
+    if matches!(batch.work, Work::Refresh) {
+        // The lookups after it answer for themselves (a failed refresh leaves them a stale
+        // view: a row they miss is sent again, and meets its key if it is there).
+        return Reading::rows(Vec::new());
+    }
     let n = batch.targets.len();
     let all = |cause: RowFailureCause, may_have_landed: bool| {
         (0..n)
@@ -137,7 +157,10 @@ pub(crate) fn read<M: CrateModel>(
 
 /// Whether the rows of such a batch may be sent again in smaller requests.
 fn splittable(work: &Work) -> bool {
-    !matches!(work, Work::VersionedUpdate { .. } | Work::Verify { .. })
+    !matches!(
+        work,
+        Work::VersionedUpdate { .. } | Work::Verify { .. } | Work::Refresh
+    )
 }
 
 /// Whether an INSERT row of `batch` that failed uncertainly is looked up by key: the client
@@ -166,10 +189,10 @@ fn single_error<M: CrateModel>(
 ) -> RowOutcome {
     if checkable::<M>(batch) {
         if error.is_duplicate_key() && (uncertain || table.insert_outcome_is_unknown(target)) {
-            return RowOutcome::Verify(Some(error.clone()));
+            return RowOutcome::Verify(Doubt::Duplicate(error.clone()));
         }
         if error.code >= 5000 && !batch.alone {
-            return RowOutcome::Verify(None);
+            return RowOutcome::Verify(Doubt::Internal(Some(error.clone())));
         }
     }
     RowOutcome::Failed {
@@ -205,6 +228,13 @@ fn read_bulk<M: CrateModel>(
         .results
         .iter()
         .any(|r| !r.is_ok() && r.error.as_ref().is_none_or(|e| e.code >= 5000));
+    // Whether rows failed without detail share an internal cause: the answer details only
+    // internal errors, or none at all.
+    let internal = response
+        .results
+        .iter()
+        .filter_map(|r| r.error.as_ref())
+        .all(|e| e.code >= 5000);
     response
         .results
         .into_iter()
@@ -230,7 +260,11 @@ fn read_bulk<M: CrateModel>(
                     Some(e) => single_error(table, batch, target, &e, uncertain),
                     // No detail (CrateDB details the first failures per shard): it may be
                     // any failure, even one after the write.
-                    None if checkable::<M>(batch) => RowOutcome::Verify(None),
+                    None if checkable::<M>(batch) => RowOutcome::Verify(if internal {
+                        Doubt::Internal(None)
+                    } else {
+                        Doubt::Unexplained
+                    }),
                     None => RowOutcome::Failed {
                         cause: RowFailureCause::Failed,
                         may_have_landed: true,
@@ -263,8 +297,8 @@ fn read_rows<M: CrateModel>(table: &Table<M>, batch: &Batch, response: SqlRespon
             match_returned(table, batch, columns, &layout, &response.rows)
         }
         Work::Verify {
-            columns, duplicate, ..
-        } => verify_stored(table, batch, columns, &layout, &response.rows, duplicate),
+            columns, otherwise, ..
+        } => verify_stored(table, batch, columns, &layout, &response.rows, otherwise),
         _ => {
             // A versioned UPDATE … RETURNING "_seq_no", "_primary_term" of one row.
             let landed = response.rowcount >= 1 && !response.rows.is_empty();
@@ -348,16 +382,16 @@ fn match_returned<M: CrateModel>(
 
 /// Compares the stored rows a lookup found with the rows the targets sent. The row stored as
 /// sent means the INSERT landed (now or earlier; or an identical row was there: the model is
-/// in the database as it is). Otherwise a row stored under its key means the key is taken
-/// (the duplicate key error the row met stands); no row means it failed for another reason,
-/// so it is sent again alone to learn why.
+/// in the database as it is). Otherwise the duplicate key error the row met stands, or a row
+/// stored under its key means the key is taken; no row means it did not land, and it is
+/// sent again (`Skipped`; [`NotAsSent`] says how).
 fn verify_stored<M: CrateModel>(
     table: &Table<M>,
     batch: &Batch,
     columns: &[usize],
     layout: &RowLayout,
     rows: &[Vec<Value>],
-    duplicate: &Option<SqlError>,
+    otherwise: &NotAsSent,
 ) -> Vec<RowOutcome> {
     let mut stored: HashMap<String, (usize, M)> = HashMap::new();
     for (r, row) in rows.iter().enumerate() {
@@ -378,9 +412,9 @@ fn verify_stored<M: CrateModel>(
             let found = sent
                 .and_then(key_of)
                 .is_some_and(|k| stored.contains_key(&k));
-            match (same, duplicate) {
+            match (same, otherwise) {
                 (Some((_, (r, _))), _) => RowOutcome::Landed(Some(*r)),
-                (_, Some(duplicate)) => RowOutcome::Failed {
+                (_, NotAsSent::Duplicate(duplicate)) => RowOutcome::Failed {
                     cause: RowFailureCause::Sql(duplicate.clone()),
                     may_have_landed: false,
                 },

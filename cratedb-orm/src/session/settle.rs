@@ -2,10 +2,12 @@
 //! landed rows take the server's values and join the identity map, failed rows stay pending
 //! with their cause — and where the follow-ups an answer calls for are planned.
 
-use super::batch::{Batch, Work};
+use cratedb_client::SqlError;
+
+use super::batch::{Batch, NotAsSent, Work};
 use super::commit_error::{Report, RowFailureCause, WriteKind};
 use super::matching::client_identity;
-use super::outcome::{Reading, RowOutcome};
+use super::outcome::{Doubt, Reading, RowOutcome};
 use super::plan;
 use super::table::Table;
 use crate::model::CrateModel;
@@ -67,7 +69,7 @@ pub(crate) fn settle<M: CrateModel>(
                 report.failures.push(failure);
             }
             RowOutcome::Skipped => skipped.push(target),
-            RowOutcome::Verify(duplicate) => verify.push((target, duplicate)),
+            RowOutcome::Verify(doubt) => verify.push((target, doubt)),
         }
     }
     let mut next = Vec::new();
@@ -77,25 +79,82 @@ pub(crate) fn settle<M: CrateModel>(
     else {
         return next;
     };
-    // Skipped rows whose key the client knows are looked up first (one request for many
-    // rows: is the key taken, or did an earlier INSERT of the row land?); the others, and
-    // rows the lookup did not find, are sent again alone for CrateDB's own error.
-    let (check, alone) =
-        if matches!(batch.work, Work::Verify { .. }) || !client_identity(M::meta(), columns) {
-            (Vec::new(), skipped)
-        } else {
-            (skipped, Vec::new())
-        };
-    next.extend(plan::verify(table, columns, &check, None));
-    next.extend(plan::one_by_one::<M>(columns, &alone));
-    // Rows checked by key: those that met a duplicate key keep it if the lookup does not find
-    // them as sent; the others are handled as skipped rows.
-    let (duplicates, unsure): (Vec<_>, Vec<_>) = verify.into_iter().partition(|(_, e)| e.is_some());
-    if let Some(duplicate) = duplicates.first().and_then(|(_, e)| e.as_ref()) {
-        let targets: Vec<usize> = duplicates.iter().map(|(t, _)| *t).collect();
-        next.extend(plan::verify(table, columns, &targets, Some(duplicate)));
+    match &batch.work {
+        // Rows a lookup did not find after an internal error go again together (or, once
+        // the rounds are spent, fail with that error: the lookup showed they did not land).
+        Work::Verify {
+            otherwise: NotAsSent::Again { bulk, error },
+            ..
+        } => {
+            if batch.resends_left > 0 {
+                next.extend(plan::again::<M>(&batch, columns, &skipped, *bulk));
+            } else {
+                let cause = error
+                    .clone()
+                    .map_or(RowFailureCause::Failed, RowFailureCause::Sql);
+                for &t in &skipped {
+                    report.failures.push(table.failure(t, kind, cause.clone()));
+                }
+            }
+        }
+        // Those a multi-row INSERT left out, or that failed without detail beside the rows'
+        // own errors, alone for CrateDB's own error.
+        Work::Verify { .. } => next.extend(plan::one_by_one::<M>(columns, &skipped)),
+        // Skipped rows whose key the client knows are looked up first (one request for many
+        // rows: is the key taken, or did an earlier INSERT of the row land?).
+        _ if client_identity(M::meta(), columns) => next.extend(plan::verify(
+            table,
+            &batch,
+            columns,
+            &skipped,
+            NotAsSent::Alone,
+        )),
+        _ => next.extend(plan::one_by_one::<M>(columns, &skipped)),
     }
-    let unsure: Vec<usize> = unsure.into_iter().map(|(t, _)| t).collect();
-    next.extend(plan::verify(table, columns, &unsure, None));
+    // Rows whose INSERT is in doubt, looked up by key in one request per doubt (and per
+    // lookup size).
+    let mut duplicate: (Vec<usize>, Option<SqlError>) = (Vec::new(), None);
+    let mut internal: (Vec<usize>, Option<SqlError>) = (Vec::new(), None);
+    let mut unexplained = Vec::new();
+    for (target, doubt) in verify {
+        match doubt {
+            Doubt::Duplicate(e) => {
+                duplicate.0.push(target);
+                duplicate.1.get_or_insert(e);
+            }
+            Doubt::Internal(e) => {
+                internal.0.push(target);
+                if internal.1.is_none() {
+                    internal.1 = e;
+                }
+            }
+            Doubt::Unexplained => unexplained.push(target),
+        }
+    }
+    if let (targets, Some(e)) = duplicate {
+        next.extend(plan::verify(
+            table,
+            &batch,
+            columns,
+            &targets,
+            NotAsSent::Duplicate(e),
+        ));
+    }
+    let (targets, error) = internal;
+    let bulk = batch.is_bulk();
+    next.extend(plan::verify(
+        table,
+        &batch,
+        columns,
+        &targets,
+        NotAsSent::Again { bulk, error },
+    ));
+    next.extend(plan::verify(
+        table,
+        &batch,
+        columns,
+        &unexplained,
+        NotAsSent::Alone,
+    ));
     next
 }
