@@ -936,38 +936,34 @@ fn mapping_race(cluster: &Cluster, schema: &str) {
     });
     for (k, events, took) in &runs {
         let follow_ups = &events[1..];
-        let lookups: Vec<&Event> = follow_ups
-            .iter()
-            .filter(|e| e.sql.starts_with("SELECT"))
-            .collect();
-        let in_doubt: usize = lookups
-            .iter()
-            .map(|e| e.sql.matches(" OR ").count() + 1)
-            .sum();
+        let count = |prefix: &str| follow_ups.iter().filter(|e| e.sql.starts_with(prefix)).count();
         let resent: Vec<usize> = follow_ups
             .iter()
             .filter(|e| e.sql.starts_with("INSERT"))
             .map(|e| e.rows.unwrap_or(1))
             .collect();
+        let first = events.first().map_or(Duration::ZERO, |e| e.end - e.start);
         eprintln!(
-            "[race {k}] {ROWS} rows in {} requests, {:.2} s: {in_doubt} rows of the first answer \
-             in doubt, looked up in {} requests; {} sent again in {} requests (at most {} rows \
+            "[race {k}] {ROWS} rows in {} requests, {:.2} s (the first {:.2} s): then {} \
+             refresh(es), {} lookup(s), {} rows sent again in {} request(s) (at most {} rows \
              each)",
             events.len(),
             took.as_secs_f64(),
-            lookups.len(),
+            first.as_secs_f64(),
+            count("REFRESH"),
+            count("SELECT"),
             resent.iter().sum::<usize>(),
             resent.len(),
             resent.iter().max().unwrap_or(&0)
         );
         assert!(
-            follow_ups
-                .iter()
-                .all(|e| e.sql.starts_with("SELECT") || e.rows.is_some()),
+            follow_ups.iter().all(|e| e.sql.starts_with("SELECT")
+                || e.sql.starts_with("REFRESH")
+                || e.rows.is_some()),
             "[race {k}] the rows are sent again in bulk, never alone"
         );
         assert!(
-            resent.len() <= lookups.len(),
+            resent.len() <= count("SELECT"),
             "[race {k}] at most one bulk request per lookup"
         );
     }
