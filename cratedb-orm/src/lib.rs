@@ -6,6 +6,7 @@ extern crate self as cratedb_orm;
 
 #[doc(hidden)]
 pub mod __private;
+pub mod client_expr;
 pub mod ddl;
 pub mod error;
 pub mod expr;

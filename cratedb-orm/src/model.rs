@@ -71,7 +71,8 @@ use crate::types::SqlType;
 /// | `column = "_id"` | the SQL column name, when it differs from the field name |
 /// | `default = path::to::fn` | client-side default for an `Option<T>` field: called by `apply_defaults` (on `Session::add`) while the field is `None`, never over a value you set; its result (`T` or `Option<T>`) is converted with `Into` |
 /// | `server_default = "now()"` | `DEFAULT now()` for an `Option<T>` field: left out of the INSERT while `None`, so CrateDB fills it; the value is read back after insert |
-/// | `generated = "lower(name)"` | `GENERATED ALWAYS AS (lower(name))`; read-only, read back after insert |
+/// | `generated = "lower(name)"` | `GENERATED ALWAYS AS (lower(name))`; read-only, read back after insert; may be part of the primary key (the partition-key pattern: `day GENERATED ALWAYS AS date_trunc('day', ts)`), then an `Option<T>` |
+/// | `compute = path::to::fn` | with `generated`, on an `Option<T>` field: `fn(&Self) -> T` gives the value CrateDB would compute (e.g. `r.ts.truncate(TruncUnit::Day)`); called by `apply_defaults` while the field is `None`, and the value is sent with the INSERT (CrateDB refuses a value that differs from its own) so the row's key is known before the insert and rows go in bulk |
 /// | `index = false` | `INDEX OFF` (not on OBJECT/GEO columns) |
 /// | `columnstore = false` | `STORAGE WITH (columnstore = false)` (TEXT, numeric, timestamp) |
 /// | `fulltext` / `fulltext(analyzer = "english")` | column-level `INDEX USING FULLTEXT [WITH (analyzer = …)]` |
@@ -86,7 +87,8 @@ use crate::types::SqlType;
 /// value you set (`false`, `0`, `""` included) is always the value written. A model needs
 /// a primary key or an `_id` field (so the session can update its rows).
 /// Misuse is a compile error pointing at the offending token, all reported at once:
-/// unknown or duplicate options, wrong value types, `generated` with `default`,
+/// unknown or duplicate options, wrong value types, `generated` with `default`, `compute`
+/// without `generated`, a generated primary key that is not an `Option<T>`,
 /// `default`/`server_default` on a field that is not an `Option<T>`, a `primary_key` on
 /// an `Option<T>` (unless `default`/`server_default`/`fetched` fills it), `index = false`
 /// on an OBJECT/GEO column, key or index columns that do not exist, a missing identity.
@@ -331,6 +333,10 @@ pub struct ColumnMeta {
     pub server_default: Option<&'static str>,
     /// Generated column expression (`GENERATED ALWAYS AS (…)`).
     pub generated: Option<&'static str>,
+    /// A generated column whose value the client computes (`compute = f`): sent on INSERT when
+    /// the field holds a value (CrateDB checks it against the expression), left out so that
+    /// CrateDB computes it while `None`.
+    pub computed: bool,
     /// `false` renders `INDEX OFF`.
     pub index: bool,
     /// `false` renders `STORAGE WITH (columnstore = false)`.
@@ -353,6 +359,7 @@ impl ColumnMeta {
             client_default: false,
             server_default: None,
             generated: None,
+            computed: false,
             index: true,
             columnstore: true,
             fulltext: None,
@@ -386,6 +393,12 @@ impl ColumnMeta {
         self
     }
 
+    /// Marks a generated column as computed on the client too (see [`ColumnMeta::computed`]).
+    pub fn computed(mut self) -> Self {
+        self.computed = true;
+        self
+    }
+
     /// `INDEX OFF` when `false`.
     pub fn index(mut self, on: bool) -> Self {
         self.index = on;
@@ -415,9 +428,22 @@ impl ColumnMeta {
         self.name.starts_with('_')
     }
 
-    /// Never written by INSERT or UPDATE: system, fetched or generated columns.
+    /// Never written by INSERT or UPDATE: system, fetched or generated columns (a generated
+    /// column the client [computes](ColumnMeta::computed) is written by INSERT).
     pub fn is_read_only(&self) -> bool {
-        self.fetched || self.generated.is_some() || self.is_system()
+        self.fetched || (self.generated.is_some() && !self.computed) || self.is_system()
+    }
+
+    /// Filled by CrateDB when an INSERT leaves it out: a column with a server default, or a
+    /// generated column the client computes (left out while the field is `None`).
+    pub fn is_filled_when_left_out(&self) -> bool {
+        self.server_default.is_some() || (self.generated.is_some() && self.computed)
+    }
+
+    /// Never written by UPDATE: read-only or generated (CrateDB computes a generated column
+    /// from the row).
+    pub fn is_insert_only(&self) -> bool {
+        self.is_read_only() || self.generated.is_some()
     }
 
     /// Its value may come from the server on insert and must be read back with `RETURNING`:
@@ -452,6 +478,9 @@ pub struct TableMeta {
     pub fulltext_indexes: Vec<FulltextIndex>,
     /// Opt-in optimistic concurrency (`_seq_no`/`_primary_term` checks).
     pub versioned: bool,
+    /// The generated columns whose expression the client evaluates exactly (set by
+    /// [`TableMeta::finish`]; see [`ClientExpr`](crate::client_expr::ClientExpr)).
+    pub client_exprs: Vec<(usize, crate::client_expr::ClientExpr)>,
 }
 
 impl TableMeta {
@@ -469,7 +498,17 @@ impl TableMeta {
             with: Vec::new(),
             fulltext_indexes: Vec::new(),
             versioned: false,
+            client_exprs: Vec::new(),
         }
+    }
+
+    /// Completes the metadata once every column is set: the generated columns whose
+    /// expression the client evaluates exactly (`date_trunc('day', ts)` of a timestamp
+    /// column) are marked [computed](ColumnMeta::computed), so a model knows their values
+    /// (a generated partition key, above all) before the insert, and rows go in bulk.
+    pub fn finish(mut self) -> Self {
+        crate::client_expr::recognise_all(&mut self);
+        self
     }
 
     /// The index of the column named `name`.
@@ -488,6 +527,24 @@ impl TableMeta {
             self.primary_key.clone()
         } else {
             self.column_index("_id").into_iter().collect()
+        }
+    }
+
+    /// The identity columns an UPDATE or DELETE finds its row by: the identity without its
+    /// generated columns, which CrateDB derives from the others (with `"day" = $n` in the
+    /// `WHERE`, CrateDB 6.4.3 updates and deletes by a search, which sees only refreshed rows
+    /// and refuses `_seq_no` checks; without it, by primary key, in real time).
+    pub fn row_key_columns(&self) -> Vec<usize> {
+        let ids = self.identity_columns();
+        let base: Vec<usize> = ids
+            .iter()
+            .copied()
+            .filter(|&i| self.columns.get(i).is_some_and(|c| c.generated.is_none()))
+            .collect();
+        if base.is_empty() {
+            ids
+        } else {
+            base
         }
     }
 

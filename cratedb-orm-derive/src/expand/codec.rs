@@ -83,6 +83,17 @@ pub fn codec_fns(model: &Model) -> TokenStream {
             }
         })
     });
+    // Computed generated columns after the defaults: they may depend on defaulted fields.
+    let computed = columns.iter().filter_map(|f| {
+        let path = f.compute.as_ref()?;
+        let ident = &f.ident;
+        Some(quote_spanned! {path.span()=>
+            if ::core::option::Option::is_none(&self.#ident) {
+                let value = #path(&*self);
+                self.#ident = ::core::convert::Into::into(value);
+            }
+        })
+    });
 
     quote! {
         fn to_values(&self) -> ::std::vec::Vec<::cratedb_orm::__private::Value> {
@@ -131,6 +142,7 @@ pub fn codec_fns(model: &Model) -> TokenStream {
 
         fn apply_defaults(&mut self) {
             #(#defaults)*
+            #(#computed)*
         }
 
         fn column_eq(&self, other: &Self, index: usize) -> bool {

@@ -60,7 +60,7 @@ pub fn meta_fn(model: &Model) -> TokenStream {
                 meta.with = ::std::vec![#(#with),*];
                 meta.fulltext_indexes = ::std::vec![#(#fulltext),*];
                 meta.versioned = #versioned;
-                meta
+                meta.finish()
             })
         }
     }
@@ -98,6 +98,9 @@ fn column_meta(field: &Field) -> TokenStream {
     }
     if let Some((expr, _)) = &field.generated {
         options.push(quote!(.generated(#expr)));
+    }
+    if field.compute.is_some() {
+        options.push(quote!(.computed()));
     }
     if let Some((on, _)) = field.index {
         options.push(quote!(.index(#on)));

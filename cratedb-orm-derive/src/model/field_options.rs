@@ -23,6 +23,7 @@ pub fn parse_field(ident: Ident, ty: Type, items: &[Item], errors: &mut Errors) 
         default: None,
         server_default: None,
         generated: None,
+        compute: None,
         index: None,
         columnstore: None,
         fulltext: None,
@@ -80,6 +81,19 @@ pub fn parse_field(ident: Ident, ty: Type, items: &[Item], errors: &mut Errors) 
                     field.generated = Some(s);
                 }
             }
+            "compute" => match item {
+                Item::Assign(_, Value::Path(path)) => field.compute = Some(path.clone()),
+                Item::Assign(_, Value::Lit(Lit::Str(s))) => match s.parse::<Path>() {
+                    Ok(path) => field.compute = Some(path),
+                    Err(_) => errors.push(s.span(), "expected a function path"),
+                },
+                _ => expected(
+                    item,
+                    "`compute` expects a function of the model, e.g. `compute = Reading::day_of` \
+                     (`fn day_of(r: &Reading) -> TimestampTz`)",
+                    errors,
+                ),
+            },
             "index" => {
                 if let Some(b) = expect_bool(item, "index = false", errors) {
                     field.index = Some((b, key.span));
@@ -213,6 +227,7 @@ fn check_field(
                 "default",
                 "server_default",
                 "generated",
+                "compute",
                 "index",
                 "columnstore",
                 "fulltext",
@@ -244,7 +259,6 @@ fn check_field(
         for (option, present) in [
             ("default", field.default.is_some()),
             ("server_default", field.server_default.is_some()),
-            ("primary_key", field.primary_key.is_some()),
         ] {
             if present {
                 errors.push(
@@ -253,6 +267,35 @@ fn check_field(
                         "a `generated` column is computed by CrateDB and cannot also have \
                          `{option}`"
                     ),
+                );
+            }
+        }
+    }
+    if let (Some(path), None) = (&field.compute, &field.generated) {
+        let span = span_of("compute").unwrap_or_else(|| path.span());
+        errors.push(
+            span,
+            "`compute` gives a `generated` column's value on the client: add \
+             `generated = \"…\"` (the expression CrateDB checks the value against), or use \
+             `default = …` for a plain client-side default",
+        );
+    }
+    if let (Some((_, span)), true) = (&field.generated, field.primary_key.is_some()) {
+        if !field.is_option {
+            errors.push(
+                *span,
+                "a `generated` primary-key column gets its value from CrateDB after the insert \
+                 (or from `compute = …` on the client), so the field must be `Option<…>`",
+            );
+        }
+    }
+    if let (Some(_), false) = (&field.compute, field.is_option) {
+        if field.generated.is_some() && field.primary_key.is_none() {
+            if let Some(span) = span_of("compute") {
+                errors.push(
+                    span,
+                    "`compute` fills the field only while it is `None`, so the field must be \
+                     `Option<…>`",
                 );
             }
         }
@@ -268,7 +311,7 @@ fn check_field(
         );
     }
     if let Some(fetched) = fetched_span {
-        for option in ["default", "server_default", "generated"] {
+        for option in ["default", "server_default", "generated", "compute"] {
             if span_of(option).is_some() {
                 errors.push(
                     fetched,
@@ -311,7 +354,10 @@ fn check_field(
         }
     }
     if let Some(pk) = field.primary_key {
-        let filled = field.server_default.is_some() || field.fetched || field.default.is_some();
+        let filled = field.server_default.is_some()
+            || field.fetched
+            || field.default.is_some()
+            || field.generated.is_some();
         if field.is_option && !filled {
             errors.push(
                 pk,

@@ -38,7 +38,7 @@ const STRUCT_OPTIONS: &str = "`table`, `schema`, `number_of_shards`, `number_of_
     `clustered_by`, `partitioned_by`, `with`, `fulltext`, `versioned`";
 
 const FIELD_OPTIONS: &str = "`primary_key`, `column`, `default`, `server_default`, \
-    `generated`, `index`, `columnstore`, `fulltext`, `fetched`, `object`, `skip`";
+    `generated`, `compute`, `index`, `columnstore`, `fulltext`, `fetched`, `object`, `skip`";
 
 /// A table setting in `WITH (…)`.
 pub enum Setting {
@@ -78,6 +78,9 @@ pub struct Field {
     pub default: Option<Path>,
     pub server_default: Option<(String, Span)>,
     pub generated: Option<(String, Span)>,
+    /// `compute = path`: a function of the model that gives a `generated` column's value on
+    /// the client (what CrateDB would compute), so the column is sent and checked by CrateDB.
+    pub compute: Option<Path>,
     /// `Some((false, span))` for `index = false`.
     pub index: Option<(bool, Span)>,
     pub columnstore: Option<(bool, Span)>,

@@ -221,7 +221,7 @@ impl<M: CrateModel> Entry<M> {
         let Some(c) = meta.columns.get(column) else {
             return Err(refusal("", "no such column"));
         };
-        if c.is_read_only() {
+        if c.is_insert_only() {
             return Err(refusal(
                 c.name,
                 "the column is read-only (generated or fetched by the server)",
@@ -394,13 +394,13 @@ impl<M: CrateModel> Entry<M> {
     }
 }
 
-/// Whether some written (not read-only) column of `model` differs from `saved`.
+/// Whether some column an UPDATE writes differs between `model` and `saved`.
 fn differs<M: CrateModel>(model: &M, saved: &M) -> bool {
     M::meta()
         .columns
         .iter()
         .enumerate()
-        .any(|(i, c)| !c.is_read_only() && !model.column_eq(saved, i))
+        .any(|(i, c)| !c.is_insert_only() && !model.column_eq(saved, i))
 }
 
 /// Puts the values recorded changes replaced back into `model` (newest change first).

@@ -54,6 +54,23 @@ impl PrimaryKey for uuid::Uuid {
     }
 }
 
+macro_rules! timestamp_key_part {
+    ($($t:ty),*) => {$(
+        impl KeyPart for $t {
+            fn key_value(self) -> Value {
+                Value::from(self.millis())
+            }
+        }
+        impl PrimaryKey for $t {
+            fn key_values(self) -> Vec<Value> {
+                vec![self.key_value()]
+            }
+        }
+    )*};
+}
+
+timestamp_key_part!(crate::Timestamp, crate::TimestampTz);
+
 impl KeyPart for Value {
     fn key_value(self) -> Value {
         self

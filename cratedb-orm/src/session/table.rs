@@ -114,7 +114,7 @@ impl<M: CrateModel> Table<M> {
 
     /// Tracks a new model, with its client-side defaults applied.
     pub fn add(&mut self, mut model: M) -> usize {
-        model.apply_defaults();
+        crate::client_expr::fill_client_values(&mut model);
         self.push(model, EntryState::New(Attempt::Fresh), None, None)
     }
 

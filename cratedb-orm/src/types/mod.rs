@@ -25,6 +25,7 @@ mod timestamp_chrono;
 mod timestamp_parse;
 #[cfg(feature = "time")]
 mod timestamp_time;
+mod timestamp_trunc;
 mod type_class;
 mod uuid;
 mod vector;
@@ -39,6 +40,7 @@ pub(crate) use object::{lookup, WireValue};
 pub use object_array::ObjectArray;
 pub use sql_type::{ObjectPolicy, SqlType};
 pub use timestamp::{Timestamp, TimestampTz};
+pub use timestamp_trunc::TruncUnit;
 pub use type_class::TypeClass;
 pub use uuid::random_uuid;
 pub use vector::FloatVector;

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use super::timestamp_parse::{format_millis, parse_millis};
+use super::TruncUnit;
 use super::{CrateType, DecodeError, SqlType, TypeClass};
 
 /// Milliseconds since the Unix epoch of a [`SystemTime`], saturating at the i64 range.
@@ -47,6 +48,13 @@ macro_rules! timestamp_type {
             /// The current time (millisecond precision).
             pub fn now() -> Self {
                 $ty(system_time_millis(SystemTime::now()))
+            }
+
+            /// This timestamp truncated to `unit`, as CrateDB's `date_trunc(unit, ts)` computes
+            /// it (UTC): what a generated partition column such as
+            /// `GENERATED ALWAYS AS date_trunc('day', ts)` holds, computed on the client.
+            pub fn truncate(self, unit: TruncUnit) -> Self {
+                $ty(unit.apply(self.0))
             }
 
             /// This timestamp as a [`SystemTime`] (`None` if the platform cannot represent it).
