@@ -82,7 +82,7 @@ pub struct BulkStatement {
 /// those columns out, so the server fills them; rows are grouped by the columns they set.
 pub fn insert_many<M: CrateModel>(models: &mut [M]) -> Insert<'_, M> {
     for model in models.iter_mut() {
-        model.apply_defaults();
+        crate::client_expr::fill_client_values(model);
     }
     Insert {
         models,
@@ -305,14 +305,15 @@ impl<M: CrateModel, S: Selection> InsertReturning<'_, M, S> {
 }
 
 /// Indexes (into `meta.columns`) of the columns a row inserts: every writable column,
-/// except server-default columns the row leaves unset (`NULL`), so the server fills them.
+/// except server-default (and computed generated) columns the row leaves unset (`NULL`), so
+/// the server fills them.
 fn inserted_columns(meta: &TableMeta, values: &[Value]) -> Vec<usize> {
     meta.columns
         .iter()
         .enumerate()
         .filter(|(i, c)| {
             let left_to_server =
-                c.server_default.is_some() && values.get(*i).is_none_or(Value::is_null);
+                c.is_filled_when_left_out() && values.get(*i).is_none_or(Value::is_null);
             !c.is_read_only() && !left_to_server
         })
         .map(|(i, _)| i)
@@ -512,6 +513,92 @@ impl<M: CrateModel> Delete<M> {
         let (sql, args) = self.to_sql();
         let response = client.sql(&sql, &args)?;
         Ok(u64::try_from(response.rowcount).unwrap_or(0))
+    }
+}
+
+/// `DELETE FROM <table> WHERE filter` where `filter` references only the table's partition
+/// columns (`PARTITIONED BY`): CrateDB then drops every partition the condition holds for,
+/// whole, without looking at rows (fast, and no empty partitions left behind), e.g. the
+/// retention of a time-series table: `delete_partitions::<Reading, _>(Reading::day().lt(cutoff))`.
+///
+/// A condition on any other column is an error here: CrateDB would delete row by row and
+/// leave emptied partitions in place (use [`delete_where`] for that).
+///
+/// ```
+/// use cratedb_orm::{write, CrateModel, TimestampTz};
+///
+/// #[derive(CrateModel)]
+/// #[cratedb(table = "readings", partitioned_by("day"))]
+/// struct Reading {
+///     #[cratedb(primary_key)]
+///     device_id: String,
+///     #[cratedb(primary_key)]
+///     ts: TimestampTz,
+///     #[cratedb(primary_key, generated = "date_trunc('day', ts)")]
+///     day: Option<TimestampTz>,
+/// }
+///
+/// let cutoff = TimestampTz(1_767_225_600_000);
+/// let drop = write::delete_partitions::<Reading, _>(Reading::day().lt(cutoff))?;
+/// assert_eq!(drop.to_sql().0, r#"DELETE FROM "readings" WHERE "day" < $1"#);
+/// assert!(write::delete_partitions::<Reading, _>(Reading::ts().lt(cutoff)).is_err());
+/// # Ok::<(), cratedb_orm::Error>(())
+/// ```
+pub fn delete_partitions<M: CrateModel, C: AsExpr<Bool>>(filter: C) -> Result<PartitionDelete<M>> {
+    let meta = M::meta();
+    let filter = n(filter);
+    let mut columns = Vec::new();
+    filter.for_each_column(&mut |c| columns.push(c));
+    let others: Vec<&str> = columns
+        .iter()
+        .copied()
+        .filter(|c| !meta.partitioned_by.contains(c))
+        .collect();
+    if meta.partitioned_by.is_empty() || columns.is_empty() || !others.is_empty() {
+        return Err(Error::InvalidQuery {
+            message: format!(
+                "delete_partitions needs a condition on the partition columns of {} only ({}); \
+                 it references {}: CrateDB would delete row by row (use delete_where)",
+                meta.model,
+                if meta.partitioned_by.is_empty() {
+                    "it is not partitioned".to_owned()
+                } else {
+                    meta.partitioned_by.join(", ")
+                },
+                if columns.is_empty() {
+                    "no column".to_owned()
+                } else {
+                    columns.join(", ")
+                }
+            ),
+        });
+    }
+    Ok(PartitionDelete {
+        delete: Delete {
+            filters: vec![filter],
+            _model: PhantomData,
+        },
+    })
+}
+
+/// A delete of whole partitions (see [`delete_partitions`]).
+pub struct PartitionDelete<M> {
+    delete: Delete<M>,
+}
+
+impl<M: CrateModel> PartitionDelete<M> {
+    /// The statement: SQL text and arguments.
+    pub fn to_sql(&self) -> (String, Vec<Value>) {
+        self.delete.to_sql()
+    }
+
+    /// Sends the delete. CrateDB drops the partitions without counting their rows (it answers
+    /// `rowcount: -1`); [`reflect::partitions_of`](crate::reflect::partitions_of) lists them
+    /// with their rows beforehand.
+    pub fn execute(self, client: &Client) -> Result<()> {
+        let (sql, args) = self.to_sql();
+        client.sql(&sql, &args)?;
+        Ok(())
     }
 }
 

@@ -1,7 +1,7 @@
 //! Escape hatches: any scalar function by name, and trusted SQL fragments.
 
-use super::expression::AsExpr;
-use super::kind::ExprType;
+use super::expression::{AsExpr, IntoExpr};
+use super::kind::{self, ExprType};
 use super::selection::ExprList;
 use super::{Expr, N};
 
@@ -30,4 +30,29 @@ where
     V: AsExpr<T::Kind>,
 {
     Expr::from_node(value.into_node())
+}
+
+/// `date_trunc('unit', ts)`: a timestamp truncated to `unit` (UTC), e.g. readings per hour:
+/// `date_trunc(TruncUnit::Hour, Reading::ts())` renders `date_trunc('hour', "ts")`. The unit
+/// is written as a literal, so the same call renders the same SQL in the select list and in
+/// `GROUP BY`, as CrateDB requires. [`TimestampTz::truncate`](crate::TimestampTz::truncate)
+/// computes the same on the client.
+///
+/// ```
+/// use cratedb_orm::expr::date_trunc;
+/// use cratedb_orm::types::TruncUnit;
+/// use cratedb_orm::{Column, TimestampTz};
+/// # struct Reading;
+/// let ts: Column<Reading, TimestampTz> = Column::new("ts");
+/// assert_eq!(date_trunc(TruncUnit::Hour, ts).to_sql().0, r#"date_trunc('hour', "ts")"#);
+/// ```
+pub fn date_trunc<E>(unit: crate::types::TruncUnit, ts: E) -> Expr<E::Type>
+where
+    E: IntoExpr,
+    E::Type: ExprType<Kind = kind::Timestamp>,
+{
+    Expr::from_n(N::func(
+        "date_trunc",
+        vec![N::Sql(unit.as_literal()), ts.into_expr().into_n()],
+    ))
 }

@@ -63,7 +63,7 @@ pub use column::Column;
 pub use decode::{decode_column, FromRow, FromSqlValue};
 pub use expression::{AsExpr, Expr, IntoExpr};
 pub use fulltext::{match_, score, Boosted, Index, Match, MatchTarget, MatchType};
-pub use function::{function, param, sql_fragment};
+pub use function::{date_trunc, function, param, sql_fragment};
 pub use geo::{distance, intersects, within};
 pub use kind::ExprType;
 pub use node::{Node, OptionValue};

@@ -214,6 +214,36 @@ impl N {
         }
     }
 
+    /// Calls `f` with the name of every column the expression references (the base column
+    /// of a subscript).
+    pub(crate) fn for_each_column(&self, f: &mut dyn FnMut(&'static str)) {
+        match self {
+            N::Column(name) | N::Qualified(_, name) => f(name),
+            N::Subscript(base, _) | N::Not(base) | N::Neg(base) | N::IsNull(base, _) => {
+                base.for_each_column(f)
+            }
+            N::Param(_) | N::Sql(_) | N::Int(_) => {}
+            N::Func { args, .. } => args.iter().for_each(|a| a.for_each_column(f)),
+            N::Binary(_, a, b) | N::Any(_, a, b) => {
+                a.for_each_column(f);
+                b.for_each_column(f);
+            }
+            N::InList(a, list, _) => {
+                a.for_each_column(f);
+                list.iter().for_each(|l| l.for_each_column(f));
+            }
+            N::Between(a, b, c) => {
+                a.for_each_column(f);
+                b.for_each_column(f);
+                c.for_each_column(f);
+            }
+            N::Match(m) => {
+                m.targets.iter().for_each(|(t, _)| t.for_each_column(f));
+                m.term.for_each_column(f);
+            }
+        }
+    }
+
     fn prec(&self) -> u8 {
         match self {
             N::Binary(op, ..) => op.prec(),

@@ -1,5 +1,5 @@
-//! Reflection: schemas, tables, a table's columns (type, nullability) and primary key from
-//! `information_schema`, and the server version from `sys.nodes`.
+//! Reflection: schemas, tables, a table's columns (type, nullability), primary key and
+//! partitions from `information_schema`, and the server version from `sys.nodes`.
 //!
 //! Functions take an optional schema; `None` means the client's default schema (its
 //! `Default-Schema`, else CrateDB's `doc`). The schema is always sent as a bound
@@ -15,6 +15,10 @@ use crate::expr::FromRow;
 use crate::raw::decode_rows;
 use crate::sql::SqlWriter;
 use crate::{CrateModel, Result};
+
+mod partitions;
+
+pub use partitions::{partitions, partitions_of, PartitionInfo};
 
 /// CrateDB's default schema.
 pub const DEFAULT_SCHEMA: &str = "doc";
