@@ -108,7 +108,7 @@ pub(crate) fn insert_returning_sql(meta: &TableMeta, columns: &[usize], rows: us
 /// What a multi-row INSERT of a table with a primary key says about existing keys.
 const ON_CONFLICT_DO_NOTHING: &str = " ON CONFLICT DO NOTHING";
 
-/// ` WHERE "id" = $first …` over the identity columns, plus
+/// ` WHERE "id" = $first …` over the [row key columns](TableMeta::row_key_columns), plus
 /// ` AND "_seq_no" = $n AND "_primary_term" = $n+1` when `versioned`.
 pub(crate) fn write_identity_where(
     w: &mut SqlWriter,
@@ -118,7 +118,7 @@ pub(crate) fn write_identity_where(
 ) {
     w.push(" WHERE ");
     let mut n = first;
-    for (k, i) in meta.identity_columns().into_iter().enumerate() {
+    for (k, i) in meta.row_key_columns().into_iter().enumerate() {
         if k > 0 {
             w.push(" AND ");
         }
@@ -181,9 +181,20 @@ pub(crate) fn select_by_identity(
     meta: &TableMeta,
     keys: impl IntoIterator<Item = Vec<Value>>,
 ) -> (String, Vec<Value>) {
-    let ids = meta.identity_columns();
+    select_by_columns(meta, &meta.identity_columns(), keys)
+}
+
+/// [`select_by_identity`] over key columns `columns` (indexes into `meta.columns`): the
+/// identity, or the identity without its generated columns (CrateDB derives them from the
+/// others, and still looks the rows up by primary key). Each key holds the values of
+/// `columns` in order.
+pub(crate) fn select_by_columns(
+    meta: &TableMeta,
+    columns: &[usize],
+    keys: impl IntoIterator<Item = Vec<Value>>,
+) -> (String, Vec<Value>) {
     let keys: Vec<Vec<Value>> = keys.into_iter().collect();
-    let grouped = keys.len() > 1 && ids.len() > 1;
+    let grouped = keys.len() > 1 && columns.len() > 1;
     let mut w = SqlWriter::new();
     w.push("SELECT ");
     write_select_list(&mut w, meta);
@@ -197,7 +208,7 @@ pub(crate) fn select_by_identity(
         if grouped {
             w.push("(");
         }
-        for (n, (&i, value)) in ids.iter().zip(key).enumerate() {
+        for (n, (&i, value)) in columns.iter().zip(key).enumerate() {
             if n > 0 {
                 w.push(" AND ");
             }

@@ -11,7 +11,6 @@ use serde_json::Value;
 
 use super::commit_error::WriteKind;
 use super::entry::Entry;
-use super::key::identity_values;
 use super::statement::{Statement, StatementArgs};
 use super::table::Table;
 use super::targets::Targets;
@@ -65,6 +64,12 @@ pub(crate) enum NotAsSent {
     /// rows that way while several nodes update a table's mapping at once, or while a node
     /// fails). Once [`MAX_RESENDS`] rounds are spent, that error is their cause.
     Again { bulk: bool, error: Option<SqlError> },
+    /// Another row under its key is a duplicate key; the rows without one are sent again in
+    /// two halves of the request's shape (alone when one is left), to find the row the
+    /// request's `error` comes from: CrateDB answered the whole multi-row request with it
+    /// (a CHECK constraint on a partitioned table, an analysis error), although other rows
+    /// of it may have landed. Once the splits are spent, `error` is their cause.
+    Halves { bulk: bool, error: SqlError },
 }
 
 /// A planned request of one table.
@@ -171,7 +176,8 @@ impl<M: CrateModel> Serialize for BatchArgs<'_, M> {
             .targets
             .iter()
             .filter_map(|t| self.table.entry(t));
-        let ids = M::meta().identity_columns();
+        // The key an UPDATE or DELETE finds its row by (see `model_sql::write_identity_where`).
+        let ids = M::meta().row_key_columns();
         let versioned = M::meta().versioned;
         match &self.batch.work {
             Work::Insert { columns } => serializer.collect_seq(entries.map(|e| Row {
@@ -302,14 +308,18 @@ pub(crate) fn key_value_at<'m, M: CrateModel>(
     model.column_object_ref(column)?.wire_value_at(keys)
 }
 
-/// The identity values of each target's stored identity, in order.
-pub(crate) fn target_identities<M: CrateModel>(
+/// The values of key columns `columns` of each target's stored identity, in order.
+pub(crate) fn target_keys<M: CrateModel>(
     table: &Table<M>,
     targets: &Targets,
+    columns: &[usize],
 ) -> Vec<Vec<Value>> {
     targets
         .iter()
         .filter_map(|t| table.entry(t))
-        .map(|e| identity_values(e.stored_identity()))
+        .map(|e| {
+            let model = e.stored_identity();
+            columns.iter().map(|&i| model.column_value(i)).collect()
+        })
         .collect()
 }

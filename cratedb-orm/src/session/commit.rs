@@ -17,6 +17,7 @@ use super::commit_error::{CommitError, Report};
 use super::erased::ErasedTable;
 use super::outcome::Answer;
 use super::plan::Limits;
+use super::progress::CommitProgress;
 use super::send::send_args;
 use crate::{Error, Result};
 
@@ -27,21 +28,32 @@ const MAX_SPLIT_REQUESTS: usize = 256;
 /// A commit under way: what is left to send and what it came to so far.
 struct Commit<'a> {
     tables: &'a mut [Box<dyn ErasedTable>],
+    /// Told how far the commit is after each answered request.
+    progress: &'a mut dyn FnMut(&CommitProgress),
+    /// The row writes the commit has to settle.
+    total: usize,
+    /// Requests answered so far.
+    requests: usize,
     queue: VecDeque<(usize, Batch)>,
     report: Report,
     /// The connection-level failure that stopped the commit: nothing more is sent.
     stop: Option<cratedb_client::Error>,
     first_sql_error: Option<cratedb_client::Error>,
-    split_requests: usize,
+    /// How many more requests may be sent to split failed requests in halves.
+    split_budget: usize,
 }
 
 impl Commit<'_> {
     /// Reads and settles the answer to `batch` of table `t`; its follow-ups go first in line.
     fn settle(&mut self, t: usize, batch: Batch, answer: Answer) {
+        let answer_kind = match answer {
+            Answer::NotSent => AnswerKind::NotSent,
+            _ => AnswerKind::Answered,
+        };
         let Some(table) = self.tables.get_mut(t) else {
             return;
         };
-        let may_split = self.split_requests < MAX_SPLIT_REQUESTS;
+        let may_split = self.split_budget > 0;
         let mut reading = table.read(&batch, answer, may_split);
         if let Some(e) = reading.error.take() {
             if reading.stops {
@@ -50,10 +62,16 @@ impl Commit<'_> {
                 self.first_sql_error.get_or_insert(e);
             }
         }
-        let split = reading.split;
-        let next = table.settle(batch, reading, &mut self.report);
-        if split {
-            self.split_requests += next.len();
+        let sent = !matches!(answer_kind, AnswerKind::NotSent);
+        let next = table.settle(batch, reading, &mut self.report, &mut self.split_budget);
+        if sent {
+            self.requests += 1;
+            (self.progress)(&CommitProgress {
+                total: self.total as u64,
+                written: self.report.written as u64,
+                failed: self.report.failures.len() as u64,
+                requests: self.requests as u64,
+            });
         }
         for b in next.into_iter().rev() {
             self.queue.push_front((t, b));
@@ -74,26 +92,39 @@ impl Commit<'_> {
     }
 }
 
-/// Writes the pending changes of `tables` (see [`Session::commit`](super::Session::commit)).
+/// Whether a batch was sent (for the progress count).
+enum AnswerKind {
+    Answered,
+    NotSent,
+}
+
+/// Writes the pending changes of `tables` (see [`Session::commit`](super::Session::commit)),
+/// telling `progress` how far it is after each answered request.
 pub(crate) fn commit(
     tables: &mut [Box<dyn ErasedTable>],
     client: &Client,
     limits: Limits,
+    progress: &mut dyn FnMut(&CommitProgress),
 ) -> Result<()> {
     let mut report = Report::default();
     let mut queue: VecDeque<(usize, Batch)> = VecDeque::new();
+    let mut total = 0;
     for (t, table) in tables.iter().enumerate() {
         let plan = table.plan(limits);
+        total += plan.failures.len() + plan.batches.iter().map(|b| b.targets.len()).sum::<usize>();
         report.failures.extend(plan.failures);
         queue.extend(plan.batches.into_iter().map(|b| (t, b)));
     }
     let mut commit = Commit {
         tables,
+        progress,
+        total,
+        requests: 0,
         queue,
         report,
         stop: None,
         first_sql_error: None,
-        split_requests: 0,
+        split_budget: MAX_SPLIT_REQUESTS,
     };
     if limits.in_flight <= 1 {
         one_at_a_time(&mut commit, client);

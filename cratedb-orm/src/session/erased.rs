@@ -34,7 +34,13 @@ pub(crate) trait ErasedTable: Send {
     /// Reads the answer to a batch.
     fn read(&self, batch: &Batch, answer: Answer, may_split: bool) -> Reading;
     /// Applies a read answer; returns the batches it calls for.
-    fn settle(&mut self, batch: Batch, reading: Reading, report: &mut Report) -> Vec<Batch>;
+    fn settle(
+        &mut self,
+        batch: Batch,
+        reading: Reading,
+        report: &mut Report,
+        split_budget: &mut usize,
+    ) -> Vec<Batch>;
     /// Drops every pending change.
     fn rollback(&mut self);
 }
@@ -68,8 +74,14 @@ impl<M: CrateModel> ErasedTable for Table<M> {
         outcome::read(self, batch, answer, may_split)
     }
 
-    fn settle(&mut self, batch: Batch, reading: Reading, report: &mut Report) -> Vec<Batch> {
-        settle::settle(self, batch, reading, report)
+    fn settle(
+        &mut self,
+        batch: Batch,
+        reading: Reading,
+        report: &mut Report,
+        split_budget: &mut usize,
+    ) -> Vec<Batch> {
+        settle::settle(self, batch, reading, report, split_budget)
     }
 
     fn rollback(&mut self) {

@@ -45,12 +45,40 @@ pub(crate) fn client_identity(meta: &TableMeta, columns: &[usize]) -> bool {
     !ids.is_empty() && ids.iter().all(|i| columns.contains(i))
 }
 
-/// The match key of a row inserting `columns` of `model` (see the module docs). The same
-/// for a model sent and for the model decoded from the row CrateDB returned for it.
-pub(crate) fn match_key<M: CrateModel>(model: &M, columns: &[usize]) -> String {
-    let meta = M::meta();
+/// The columns that find the row a model inserting `columns` wrote, by key: the identity
+/// columns among `columns`, when every identity column left out is generated (CrateDB
+/// computes it from the row, e.g. `day GENERATED ALWAYS AS date_trunc('day', ts)` in the
+/// key: a `WHERE` on the other key columns is a primary-key lookup, and inserting the same
+/// values again meets the same key). `None` when the server makes a key part (`_id`, a key
+/// default): such rows cannot be looked up, nor sent again without risking a second row.
+pub(crate) fn lookup_columns(meta: &TableMeta, columns: &[usize]) -> Option<Vec<usize>> {
+    let ids = meta.identity_columns();
+    let known: Vec<usize> = ids
+        .iter()
+        .copied()
+        .filter(|i| columns.contains(i))
+        .collect();
+    let derived = ids.iter().all(|i| {
+        columns.contains(i) || meta.columns.get(*i).is_some_and(|c| c.generated.is_some())
+    });
+    (!known.is_empty() && derived).then_some(known)
+}
+
+/// The values of `lookup` (from [`lookup_columns`]) of `model`, as one text: what tells the
+/// rows a lookup found apart.
+pub(crate) fn lookup_key<M: CrateModel>(model: &M, lookup: &[usize]) -> String {
     let mut key = String::new();
-    let exact: Vec<usize> = if client_identity(meta, columns) {
+    for &i in lookup {
+        canonical(&model.column_value(i), &mut key);
+        key.push('\u{1f}');
+    }
+    key
+}
+
+/// The columns the match key of a row inserting `columns` is made of: the identity when the
+/// client knows it, else the inserted columns CrateDB returns exactly as sent.
+pub(crate) fn match_columns(meta: &TableMeta, columns: &[usize]) -> Vec<usize> {
+    if client_identity(meta, columns) {
         meta.identity_columns()
     } else {
         columns
@@ -62,8 +90,14 @@ pub(crate) fn match_key<M: CrateModel>(model: &M, columns: &[usize]) -> String {
                     .is_some_and(|c| returned_as_sent(&c.sql_type))
             })
             .collect()
-    };
-    for i in exact {
+    }
+}
+
+/// The match key of a row inserting `columns` of `model` (see the module docs). The same
+/// for a model sent and for the model decoded from the row CrateDB returned for it.
+pub(crate) fn match_key<M: CrateModel>(model: &M, columns: &[usize]) -> String {
+    let mut key = String::new();
+    for i in match_columns(M::meta(), columns) {
         key.push_str(&model.column_value(i).to_string());
         key.push('\u{1f}');
     }

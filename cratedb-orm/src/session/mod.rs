@@ -65,6 +65,7 @@ mod matching;
 mod outcome;
 mod paths;
 mod plan;
+mod progress;
 mod send;
 mod settle;
 mod statement;
@@ -82,6 +83,7 @@ pub use commit_error::{CommitError, RowFailure, RowFailureCause, WriteKind};
 pub use diff::{apply_path, diff_objects};
 pub use handle::Handle;
 pub use key::{KeyPart, PrimaryKey};
+pub use progress::CommitProgress;
 pub use statement::{Statement, StatementArgs};
 
 use erased::ErasedTable;
@@ -460,7 +462,26 @@ impl Session {
     /// (its answer was lost) and that meets a duplicate key is looked up by key: if the
     /// stored row is the one sent, it counts as landed.
     pub fn commit(&mut self) -> Result<()> {
-        commit::commit(&mut self.tables, &self.client, self.limits)
+        commit::commit(&mut self.tables, &self.client, self.limits, &mut |_| {})
+    }
+
+    /// [`commit`](Session::commit), telling `progress` how far it is after each answered
+    /// request: the row writes to settle, and how many landed or failed so far (see
+    /// [`CommitProgress`]). For a progress line, or a progress-bar crate:
+    ///
+    /// ```no_run
+    /// # use cratedb_orm::{Client, Session};
+    /// # let mut session = Session::new(Client::new("crate://localhost:4200")?);
+    /// session.commit_with_progress(|p| {
+    ///     eprint!("\r{} of {} rows written ({} requests)", p.written, p.total, p.requests);
+    /// })?;
+    /// # Ok::<(), cratedb_orm::Error>(())
+    /// ```
+    pub fn commit_with_progress(
+        &mut self,
+        mut progress: impl FnMut(&CommitProgress),
+    ) -> Result<()> {
+        commit::commit(&mut self.tables, &self.client, self.limits, &mut progress)
     }
 
     /// Drops every pending change: new models are no longer tracked, changed and deleted

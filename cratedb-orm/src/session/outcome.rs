@@ -8,8 +8,7 @@ use serde_json::Value;
 
 use super::batch::{Batch, NotAsSent, Work};
 use super::commit_error::{RowFailureCause, WriteKind};
-use super::key::key_of;
-use super::matching::{client_identity, match_key, same_as_sent};
+use super::matching::{lookup_columns, lookup_key, match_columns, match_key, same_as_sent};
 use super::table::Table;
 use crate::model::{CrateModel, RowLayout};
 
@@ -59,6 +58,10 @@ pub(crate) enum Doubt {
     /// (4xxx; CrateDB details only the first failures per shard): another row under its
     /// key is a duplicate key; no row means it is sent again alone, for its own error.
     Unexplained,
+    /// Its multi-row INSERT was answered as a whole with this error (4xxx), which does not
+    /// prove that nothing of it landed: another row under its key is a duplicate key; no row
+    /// means it is sent again in halves until the row the error comes from is alone.
+    Statement(SqlError),
 }
 
 /// An answer, read.
@@ -114,9 +117,25 @@ pub(crate) fn read<M: CrateModel>(
     match answer {
         Answer::NotSent => Reading::rows(all(RowFailureCause::NotAttempted, false)),
         Answer::Failed(e) => match e.sql_error().cloned() {
+            Some(sql) if n > 1 && is_insert(&batch.work) => {
+                // An error answer to a multi-row INSERT does not prove that nothing of it
+                // landed (on a partitioned table CrateDB writes the other rows and answers a
+                // failing CHECK with an error): rows whose key is known are looked up, the
+                // others may have landed.
+                let rows = batch
+                    .targets
+                    .iter()
+                    .map(|_| statement_error::<M>(batch, &sql))
+                    .collect::<Vec<_>>();
+                let failed = rows.iter().any(|r| matches!(r, RowOutcome::Failed { .. }));
+                Reading {
+                    error: failed.then_some(e),
+                    ..Reading::rows(rows)
+                }
+            }
             Some(sql) => {
-                // An analysis error of a multi-row request (a cast, a constraint checked
-                // before execution) fails it as a whole, and nothing of it ran.
+                // An analysis error of a multi-row UPDATE or DELETE (a cast) fails it as a
+                // whole: its rows are sent again in halves (writes by key are idempotent).
                 let row_specific = matches!(sql.code, 4000 | 4003);
                 if row_specific
                     && may_split
@@ -155,20 +174,40 @@ pub(crate) fn read<M: CrateModel>(
     }
 }
 
-/// Whether the rows of such a batch may be sent again in smaller requests.
+/// Whether the rows of such a batch may be sent again in halves after a whole-request
+/// error, as they are: UPDATEs and DELETEs by key (INSERTs are looked up first).
 fn splittable(work: &Work) -> bool {
-    !matches!(
-        work,
-        Work::VersionedUpdate { .. } | Work::Verify { .. } | Work::Refresh
-    )
+    matches!(work, Work::Update { .. } | Work::Delete)
 }
 
-/// Whether an INSERT row of `batch` that failed uncertainly is looked up by key: the client
-/// knows the key, and the row was not sent alone after such a failure already.
+/// Whether it is an INSERT (bulk, or multi-row with RETURNING).
+fn is_insert(work: &Work) -> bool {
+    matches!(work, Work::Insert { .. } | Work::InsertReturning { .. })
+}
+
+/// The outcome of a row of a multi-row INSERT answered as a whole with `error`: looked up
+/// by key when its key is known (an internal error: sent again together if absent; another
+/// error: sent again in halves if absent); otherwise failed, and it may have landed.
+fn statement_error<M: CrateModel>(batch: &Batch, error: &SqlError) -> RowOutcome {
+    if checkable::<M>(batch) {
+        return RowOutcome::Verify(if error.code >= 5000 {
+            Doubt::Internal(Some(error.clone()))
+        } else {
+            Doubt::Statement(error.clone())
+        });
+    }
+    RowOutcome::Failed {
+        cause: RowFailureCause::Sql(error.clone()),
+        may_have_landed: true,
+    }
+}
+
+/// Whether an INSERT row of `batch` that failed uncertainly can be looked up by key: the
+/// client knows the key, or all of it but generated parts (see `matching::lookup_columns`).
 fn checkable<M: CrateModel>(batch: &Batch) -> bool {
     match &batch.work {
         Work::Insert { columns } | Work::InsertReturning { columns } => {
-            client_identity(M::meta(), columns)
+            lookup_columns(M::meta(), columns).is_some()
         }
         _ => false,
     }
@@ -346,10 +385,26 @@ fn match_returned<M: CrateModel>(
     }
     let mut found: Vec<Option<usize>> = vec![None; batch.targets.len()];
     let mut stray = 0;
+    // A row CrateDB returns with a NULL object although it stored one (a shard that waited
+    // for a mapping update answers so) does not decode into a non-`Option` field: its match
+    // key is then read from its match columns alone, set on a copy of a model sent.
+    let template = targets.first().and_then(|&t| table.entry(t));
+    let matched = match_columns(M::meta(), columns);
+    let key_of_row = |row: &[Value]| -> Option<String> {
+        match M::from_row(layout, &mut row.to_vec()) {
+            Ok(returned) => Some(match_key(&returned, columns)),
+            Err(_) => {
+                let mut returned = template?.model().snapshot();
+                for &i in &matched {
+                    let value = row.get(layout.position(i)?)?.clone();
+                    returned.set_column(i, value).ok()?;
+                }
+                Some(match_key(&returned, columns))
+            }
+        }
+    };
     for (r, row) in rows.iter().enumerate() {
-        let slot = M::from_row(layout, &mut row.clone())
-            .ok()
-            .map(|returned| match_key(&returned, columns))
+        let slot = key_of_row(row)
             .and_then(|key| waiting.get_mut(&key))
             .and_then(Vec::pop);
         match slot.and_then(|k| found.get_mut(k)) {
@@ -393,12 +448,13 @@ fn verify_stored<M: CrateModel>(
     rows: &[Vec<Value>],
     otherwise: &NotAsSent,
 ) -> Vec<RowOutcome> {
+    let Some(keys) = lookup_columns(M::meta(), columns) else {
+        return batch.targets.iter().map(|_| RowOutcome::Skipped).collect();
+    };
     let mut stored: HashMap<String, (usize, M)> = HashMap::new();
     for (r, row) in rows.iter().enumerate() {
         if let Ok(model) = M::from_row(layout, &mut row.clone()) {
-            if let Some(key) = key_of(&model) {
-                stored.insert(key, (r, model));
-            }
+            stored.insert(lookup_key(&model, &keys), (r, model));
         }
     }
     batch
@@ -406,23 +462,21 @@ fn verify_stored<M: CrateModel>(
         .iter()
         .map(|t| {
             let sent = table.entry(t).map(|e| e.model());
+            let found = sent.and_then(|m| stored.get(&lookup_key(m, &keys)));
             let same = sent
-                .and_then(|m| Some((m, stored.get(&key_of(m)?)?)))
-                .filter(|(m, (_, s))| same_as_sent(s, m, columns));
-            let found = sent
-                .and_then(key_of)
-                .is_some_and(|k| stored.contains_key(&k));
-            match (same, otherwise) {
-                (Some((_, (r, _))), _) => RowOutcome::Landed(Some(*r)),
+                .zip(found)
+                .is_some_and(|(m, (_, s))| same_as_sent(s, m, columns));
+            match (found, otherwise) {
+                (Some((r, _)), _) if same => RowOutcome::Landed(Some(*r)),
                 (_, NotAsSent::Duplicate(duplicate)) => RowOutcome::Failed {
                     cause: RowFailureCause::Sql(duplicate.clone()),
                     may_have_landed: false,
                 },
-                _ if found => RowOutcome::Failed {
+                (Some(_), _) => RowOutcome::Failed {
                     cause: RowFailureCause::DuplicateKey,
                     may_have_landed: false,
                 },
-                _ => RowOutcome::Skipped,
+                (None, _) => RowOutcome::Skipped,
             }
         })
         .collect()

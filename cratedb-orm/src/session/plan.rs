@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::batch::{target_identities, Batch, NotAsSent, UpdateShape, Work};
+use super::batch::{target_keys, Batch, NotAsSent, UpdateShape, Work};
 use super::commit_error::{RowFailure, RowFailureCause, WriteKind};
 use super::diff::{diff_object_texts, diff_objects};
 use super::entry::{Attempt, EntryState, Undo};
 use super::key::key_of;
-use super::matching::{client_identity, content_key, match_key};
+use super::matching::{content_key, lookup_columns, match_key};
 use super::paths::PathId;
 use super::table::Table;
 use super::targets::Targets;
@@ -115,11 +115,11 @@ fn plan_inserts<M: CrateModel>(table: &Table<M>, limits: Limits, plan: &mut Plan
         .filter(|&i| {
             meta.columns
                 .get(i)
-                .is_some_and(|c| c.server_default.is_some())
+                .is_some_and(|c| c.is_filled_when_left_out())
         })
         .collect();
-    // A NULL in a server-default column is left out, so the server fills it in: group the
-    // rows by the columns they insert.
+    // A NULL in a server-default (or computed generated) column is left out, so the server
+    // fills it in: group the rows by the columns they insert.
     let mut groups: Groups<Vec<usize>> = Groups::new();
     let all = (defaults.is_empty()).then(|| groups.index_of(writable.clone()));
     for (index, entry) in table.entries().iter().enumerate() {
@@ -139,8 +139,11 @@ fn plan_inserts<M: CrateModel>(table: &Table<M>, limits: Limits, plan: &mut Plan
                 )
             }
         };
-        if *attempt == Attempt::Unknown && !groups.key(g).is_some_and(|c| client_identity(meta, c))
-        {
+        let checkable = groups
+            .key(g)
+            .and_then(|c| lookup_columns(meta, c))
+            .is_some();
+        if *attempt == Attempt::Unknown && !checkable {
             // Its key is made by the server: it cannot be checked, nor sent again safely.
             let mut failure =
                 table.failure(index, WriteKind::Insert, RowFailureCause::OutcomeUnknown);
@@ -187,8 +190,9 @@ pub(crate) const LOST_ANSWER_ROWS: usize = 10;
 /// Multi-row `INSERT … VALUES (…), (…) RETURNING …` batches of `targets`, chunked under the
 /// statement length and batch size limits. Rows whose match keys are equal but whose sent
 /// values differ go to different statements (lanes), so that every returned row is matched
-/// with certainty. A partitioned table gets one statement per row: CrateDB answers a
-/// multi-row INSERT with a failing row there with an error although the other rows landed.
+/// with certainty. On a partitioned table, rows whose key the server makes get one statement
+/// each: CrateDB answers a multi-row INSERT with a failing row there with an error although
+/// the other rows landed, and such rows cannot be looked up.
 /// Rows whose earlier INSERT went unanswered go in statements of at most
 /// [`LOST_ANSWER_ROWS`].
 fn insert_returning<M: CrateModel>(
@@ -239,7 +243,11 @@ fn returning_batches<M: CrateModel>(
                 .and_then(|c| c.server_default)
                 .is_some_and(|d| !made_per_row(d))
     });
-    let max_rows = if meta.partitioned_by.is_empty() && !statement_wide_key {
+    // On a partitioned table CrateDB answers a multi-row INSERT with a failing row with an
+    // error although other rows landed: rows whose key is known are looked up then, the
+    // others (a key the server makes) go one by one, so that an error is the row's own.
+    let unknown_keys = lookup_columns(meta, columns).is_none();
+    let max_rows = if (meta.partitioned_by.is_empty() || !unknown_keys) && !statement_wide_key {
         limits.batch_size
     } else {
         1
@@ -441,7 +449,7 @@ fn diff_update<M: CrateModel>(
     let meta = M::meta();
     let mut shape = UpdateShape::new();
     for (i, column) in meta.columns.iter().enumerate() {
-        if column.is_read_only() {
+        if column.is_insert_only() {
             continue;
         }
         if let (SqlType::Object { .. }, false) = (&column.sql_type, column.primary_key) {
@@ -559,13 +567,17 @@ pub(crate) fn verify<M: CrateModel>(
     targets: &[usize],
     otherwise: NotAsSent,
 ) -> Vec<Batch> {
+    let meta = M::meta();
+    let Some(keys) = lookup_columns(meta, columns) else {
+        return Vec::new();
+    };
     if targets.is_empty() {
         return Vec::new();
     }
-    let meta = M::meta();
     let targets: Targets = targets.iter().copied().collect();
     let lookup = |(sql, args): (String, Vec<Value>), chunk: Targets| Batch {
         resends_left: batch.resends_left,
+        splits_left: batch.splits_left,
         ..Batch::new(
             sql,
             chunk,
@@ -576,34 +588,78 @@ pub(crate) fn verify<M: CrateModel>(
             },
         )
     };
-    let ids = meta.identity_columns();
-    match ids.as_slice() {
+    let refresh = || {
+        Batch::new(
+            model_sql::refresh_sql(meta),
+            Targets::default(),
+            Work::Refresh,
+        )
+    };
+    match keys.as_slice() {
         // One key column and many keys: a refresh, then searches for thousands of keys each.
         &[id] if targets.len() > LOOKUP_KEYS_REAL_TIME => {
-            let mut batches = vec![Batch::new(
-                model_sql::refresh_sql(meta),
-                Targets::default(),
-                Work::Refresh,
-            )];
+            let mut batches = vec![refresh()];
             for chunk in targets.chunks(ANY_LOOKUP_KEYS) {
-                let keys: Vec<Value> = chunk
-                    .iter()
-                    .filter_map(|t| table.entry(t))
-                    .map(|e| e.stored_identity().column_value(id))
+                let values = target_keys(table, &chunk, &keys)
+                    .into_iter()
+                    .filter_map(|mut key| key.pop())
                     .collect();
-                batches.push(lookup(model_sql::select_by_any_key(meta, id, keys), chunk));
+                batches.push(lookup(
+                    model_sql::select_by_any_key(meta, id, values),
+                    chunk,
+                ));
             }
             batches
         }
-        // A few keys, or a composite key: real-time lookups, `OR`ed, a few hundred keys each.
-        _ => targets
-            .chunks(LOOKUP_KEYS)
-            .into_iter()
-            .map(|chunk| {
-                let keys = target_identities(table, &chunk);
-                lookup(model_sql::select_by_identity(meta, keys), chunk)
-            })
-            .collect(),
+        // A few keys of one column: real-time lookups, `OR`ed. Several key columns: the
+        // same after a refresh (CrateDB may plan a long `OR` of composite keys, or of keys
+        // with a generated part, as a search, which sees only refreshed rows).
+        _ => {
+            let composite = keys.len() > 1;
+            let mut batches = Vec::new();
+            if composite {
+                batches.push(refresh());
+            }
+            for chunk in targets.chunks(LOOKUP_KEYS).into_iter() {
+                let values = target_keys(table, &chunk, &keys);
+                batches.push(lookup(
+                    model_sql::select_by_columns(meta, &keys, values),
+                    chunk,
+                ));
+            }
+            batches
+        }
+    }
+}
+
+/// Rows that a lookup (`batch`) did not find after their multi-row request failed as a whole
+/// with `error`, sent again in two halves of the request's shape (a bulk INSERT when `bulk`,
+/// else a multi-row INSERT … RETURNING), or alone when one is left, to find the row the error
+/// comes from. `None` when the splits are spent.
+pub(crate) fn halves_of<M: CrateModel>(
+    batch: &Batch,
+    columns: &Arc<[usize]>,
+    targets: &[usize],
+    bulk: bool,
+) -> Option<Vec<Batch>> {
+    match targets {
+        [] => Some(Vec::new()),
+        [_] => Some(one_by_one::<M>(columns, targets)),
+        _ if batch.splits_left == 0 => None,
+        _ => {
+            let (a, b) = targets.split_at(targets.len() / 2);
+            let half = |part: &[usize]| {
+                let mut again = again::<M>(batch, columns, part, bulk);
+                for b in &mut again {
+                    b.splits_left = batch.splits_left - 1;
+                    b.resends_left = batch.resends_left;
+                }
+                again
+            };
+            let mut out = half(a);
+            out.extend(half(b));
+            Some(out)
+        }
     }
 }
 
@@ -636,6 +692,7 @@ pub(crate) fn again<M: CrateModel>(
     };
     vec![Batch {
         resends_left: batch.resends_left.saturating_sub(1),
+        splits_left: batch.splits_left,
         ..Batch::new(sql, targets.iter().copied().collect(), work)
     }]
 }

@@ -6,7 +6,7 @@ use cratedb_client::SqlError;
 
 use super::batch::{Batch, NotAsSent, Work};
 use super::commit_error::{Report, RowFailureCause, WriteKind};
-use super::matching::client_identity;
+use super::matching::lookup_columns;
 use super::outcome::{Doubt, Reading, RowOutcome};
 use super::plan;
 use super::table::Table;
@@ -14,14 +14,19 @@ use crate::model::CrateModel;
 
 /// Applies `reading` (the answer to `batch`) to `table`, tallies it in `report`, and returns
 /// the batches to send next because of it.
+/// `split_budget` is how many more requests the commit may send to split failed requests in
+/// halves; halves sent here are taken from it.
 pub(crate) fn settle<M: CrateModel>(
     table: &mut Table<M>,
     batch: Batch,
     reading: Reading,
     report: &mut Report,
+    split_budget: &mut usize,
 ) -> Vec<Batch> {
     if reading.split {
-        return plan::halves::<M>(&batch).map_or_else(Vec::new, Vec::from);
+        let halves = plan::halves::<M>(&batch).map_or_else(Vec::new, Vec::from);
+        *split_budget = split_budget.saturating_sub(halves.len());
+        return halves;
     }
     let kind = batch.kind();
     let mut returned = reading.returned;
@@ -79,9 +84,15 @@ pub(crate) fn settle<M: CrateModel>(
     else {
         return next;
     };
+    // Rows that failed for good because their rounds or splits are spent: the lookup showed
+    // they did not land, and `cause` is what they met.
+    let mut fail = |table: &Table<M>, rows: &[usize], cause: RowFailureCause| {
+        for &t in rows {
+            report.failures.push(table.failure(t, kind, cause.clone()));
+        }
+    };
     match &batch.work {
-        // Rows a lookup did not find after an internal error go again together (or, once
-        // the rounds are spent, fail with that error: the lookup showed they did not land).
+        // Rows a lookup did not find after an internal error go again together.
         Work::Verify {
             otherwise: NotAsSent::Again { bulk, error },
             ..
@@ -92,17 +103,32 @@ pub(crate) fn settle<M: CrateModel>(
                 let cause = error
                     .clone()
                     .map_or(RowFailureCause::Failed, RowFailureCause::Sql);
-                for &t in &skipped {
-                    report.failures.push(table.failure(t, kind, cause.clone()));
+                fail(table, &skipped, cause);
+            }
+        }
+        // Rows a lookup did not find after their request failed as a whole go again in
+        // halves, until the row the error comes from is alone.
+        Work::Verify {
+            otherwise: NotAsSent::Halves { bulk, error },
+            ..
+        } => {
+            let halves = (*split_budget > 0)
+                .then(|| plan::halves_of::<M>(&batch, columns, &skipped, *bulk))
+                .flatten();
+            match halves {
+                Some(halves) => {
+                    *split_budget = split_budget.saturating_sub(halves.len());
+                    next.extend(halves);
                 }
+                None => fail(table, &skipped, RowFailureCause::Sql(error.clone())),
             }
         }
         // Those a multi-row INSERT left out, or that failed without detail beside the rows'
         // own errors, alone for CrateDB's own error.
         Work::Verify { .. } => next.extend(plan::one_by_one::<M>(columns, &skipped)),
-        // Skipped rows whose key the client knows are looked up first (one request for many
-        // rows: is the key taken, or did an earlier INSERT of the row land?).
-        _ if client_identity(M::meta(), columns) => next.extend(plan::verify(
+        // Skipped rows whose key is known are looked up first (one request for many rows: is
+        // the key taken, or did an earlier INSERT of the row land?).
+        _ if lookup_columns(M::meta(), columns).is_some() => next.extend(plan::verify(
             table,
             &batch,
             columns,
@@ -115,6 +141,7 @@ pub(crate) fn settle<M: CrateModel>(
     // lookup size).
     let mut duplicate: (Vec<usize>, Option<SqlError>) = (Vec::new(), None);
     let mut internal: (Vec<usize>, Option<SqlError>) = (Vec::new(), None);
+    let mut statement: (Vec<usize>, Option<SqlError>) = (Vec::new(), None);
     let mut unexplained = Vec::new();
     for (target, doubt) in verify {
         match doubt {
@@ -128,33 +155,30 @@ pub(crate) fn settle<M: CrateModel>(
                     internal.1 = e;
                 }
             }
+            Doubt::Statement(e) => {
+                statement.0.push(target);
+                statement.1.get_or_insert(e);
+            }
             Doubt::Unexplained => unexplained.push(target),
         }
     }
-    if let (targets, Some(e)) = duplicate {
-        next.extend(plan::verify(
-            table,
-            &batch,
-            columns,
-            &targets,
-            NotAsSent::Duplicate(e),
-        ));
-    }
-    let (targets, error) = internal;
     let bulk = batch.is_bulk();
-    next.extend(plan::verify(
-        table,
-        &batch,
-        columns,
-        &targets,
-        NotAsSent::Again { bulk, error },
-    ));
-    next.extend(plan::verify(
-        table,
-        &batch,
-        columns,
-        &unexplained,
-        NotAsSent::Alone,
-    ));
+    let lookups = [
+        duplicate.1.map(|e| (duplicate.0, NotAsSent::Duplicate(e))),
+        Some((
+            internal.0,
+            NotAsSent::Again {
+                bulk,
+                error: internal.1,
+            },
+        )),
+        statement
+            .1
+            .map(|error| (statement.0, NotAsSent::Halves { bulk, error })),
+        Some((unexplained, NotAsSent::Alone)),
+    ];
+    for (targets, otherwise) in lookups.into_iter().flatten() {
+        next.extend(plan::verify(table, &batch, columns, &targets, otherwise));
+    }
     next
 }
