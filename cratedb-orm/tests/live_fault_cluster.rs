@@ -936,7 +936,12 @@ fn mapping_race(cluster: &Cluster, schema: &str) {
     });
     for (k, events, took) in &runs {
         let follow_ups = &events[1..];
-        let count = |prefix: &str| follow_ups.iter().filter(|e| e.sql.starts_with(prefix)).count();
+        let count = |prefix: &str| {
+            follow_ups
+                .iter()
+                .filter(|e| e.sql.starts_with(prefix))
+                .count()
+        };
         let resent: Vec<usize> = follow_ups
             .iter()
             .filter(|e| e.sql.starts_with("INSERT"))
