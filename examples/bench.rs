@@ -48,7 +48,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use cratedb_orm::session::{StatementArgs, DEFAULT_BATCH_SIZE};
-use cratedb_orm::{object, Client, CrateModel, Handle, Object, ObjectArray, Session, Value};
+use cratedb_orm::{
+    object, Client, CrateModel, Handle, Object, ObjectArray, Session, TimestampTz, Value,
+};
 
 #[path = "cpu_time.rs"]
 mod cpu_time;
@@ -79,6 +81,58 @@ struct BenchCharacter {
     quote: String,
     details: Object,
     more_details: ObjectArray,
+}
+
+/// CrateDB's time-series layout: `day` is `date_trunc('day', ts)`, computed on the client
+/// (the key is known before the insert: bulk INSERTs).
+#[derive(CrateModel, Debug, Clone, Default, PartialEq)]
+#[cratedb(
+    table = "bench_readings",
+    partitioned_by("day"),
+    number_of_replicas = 0
+)]
+struct BenchReading {
+    #[cratedb(primary_key)]
+    device_id: String,
+    #[cratedb(primary_key)]
+    ts: TimestampTz,
+    #[cratedb(primary_key, generated = "date_trunc('day', ts)")]
+    day: Option<TimestampTz>,
+    metrics: Object,
+}
+
+/// The same layout partitioned by the day in Berlin, which CrateDB computes: the key is read
+/// back after the insert (multi-row `INSERT … RETURNING`).
+#[derive(CrateModel, Debug, Clone, Default, PartialEq)]
+#[cratedb(
+    table = "bench_readings",
+    partitioned_by("day"),
+    number_of_replicas = 0
+)]
+struct LocalBenchReading {
+    #[cratedb(primary_key)]
+    device_id: String,
+    #[cratedb(primary_key)]
+    ts: TimestampTz,
+    #[cratedb(primary_key, generated = "date_trunc('day', 'Europe/Berlin', ts)")]
+    day: Option<TimestampTz>,
+    metrics: Object,
+}
+
+/// Reading `n` of a time-series run: 100 devices, one reading each every 100 s from
+/// 2026-01-01 (100,000 rows span 12 days, 3,000 rows one).
+fn reading(n: usize) -> BenchReading {
+    BenchReading {
+        device_id: format!("device-{:03}", n % 100),
+        ts: TimestampTz(1_767_225_600_000 + n as i64 * 1_000),
+        day: None,
+        metrics: object! { "temp": 20.5 + (n % 10) as f64, "rssi": -(n as i64 % 90), "ok": n % 7 != 0 },
+    }
+}
+
+fn raw_reading(n: usize) -> Vec<Value> {
+    let r = reading(n);
+    vec![json!(r.device_id), json!(r.ts.0), Value::from(r.metrics)]
 }
 
 const TABLE: &str = "\"bench_characters\"";
@@ -167,7 +221,7 @@ fn options() -> Result<Options, Box<dyn Error>> {
     Ok(o)
 }
 
-const WORKLOADS: [&str; 3] = ["insert", "update_one_key", "load"];
+const WORKLOADS: [&str; 4] = ["insert", "update_one_key", "load", "timeseries_insert"];
 
 /// One timed run: wall and CPU seconds, and the requests it sent.
 #[derive(Debug, Clone, Copy)]
@@ -469,6 +523,13 @@ fn workloads(o: &Options, url: &str) -> Result<(), Box<dyn Error>> {
         b.filled_table()?;
         load(&b, o.reps)?;
     }
+    if wanted("timeseries_insert") {
+        if b.stub {
+            eprintln!("timeseries_insert: against a real CrateDB only (it creates partitions)");
+        } else {
+            timeseries_insert(&b, o.reps)?;
+        }
+    }
     if o.memory {
         b.filled_table()?;
         memory(&b.client, &b.select_sql, n)?;
@@ -493,6 +554,72 @@ fn insert(b: &Bench, reps: usize) -> Result<(), Box<dyn Error>> {
         b.timed(|| b.raw_insert())
     });
     interleave("insert", n, reps, vec![("orm", orm), ("raw", raw)])
+}
+
+/// timeseries_insert: N readings into a fresh partitioned table whose `day` key CrateDB
+/// generates from `ts` (one partition per day; the insert makes them): the session with the
+/// day computed on the client (`date_trunc('day', ts)`: bulk), the session with the day read
+/// back (`date_trunc('day', 'Europe/Berlin', ts)`: multi-row `INSERT … RETURNING`), and the
+/// raw client's bulk INSERT of the same rows (CrateDB fills the day).
+fn timeseries_insert(b: &Bench, reps: usize) -> Result<(), Box<dyn Error>> {
+    let n = b.n;
+    let fresh = |create: String| -> Result<(), Box<dyn Error>> {
+        b.execute(&BenchReading::drop_table_if_exists_sql())?;
+        b.execute(&create)
+    };
+    let computed: Run = Box::new(|_| {
+        fresh(BenchReading::create_table_sql())?;
+        b.timed(|| {
+            let mut session = Session::new(b.client.clone());
+            session.add_all((0..n).map(reading));
+            session.commit()?;
+            Ok(session)
+        })
+    });
+    let read_back: Run = Box::new(|_| {
+        fresh(LocalBenchReading::create_table_sql())?;
+        b.timed(|| {
+            let mut session = Session::new(b.client.clone());
+            let hs = session.add_all((0..n).map(|i| {
+                let r = reading(i);
+                LocalBenchReading {
+                    device_id: r.device_id,
+                    ts: r.ts,
+                    day: None,
+                    metrics: r.metrics,
+                }
+            }));
+            session.commit()?;
+            if hs.iter().any(|&h| session[h].day.is_none()) {
+                return Err("a reading did not read its day back".into());
+            }
+            Ok(session)
+        })
+    });
+    let sql = r#"INSERT INTO "bench_readings" ("device_id", "ts", "metrics") VALUES ($1, $2, $3)"#;
+    let raw: Run = Box::new(|_| {
+        fresh(BenchReading::create_table_sql())?;
+        b.timed(|| {
+            let rows: Vec<Vec<Value>> = (0..n).map(raw_reading).collect();
+            for chunk in rows.chunks(DEFAULT_BATCH_SIZE) {
+                let r = b.client.bulk(sql, chunk)?;
+                if !r.failed_rows().is_empty() {
+                    return Err(format!("{} rows failed", r.failed_rows().len()).into());
+                }
+            }
+            Ok(rows)
+        })
+    });
+    interleave(
+        "timeseries_insert",
+        n,
+        reps,
+        vec![
+            ("orm", computed),
+            ("orm_read_back", read_back),
+            ("raw", raw),
+        ],
+    )
 }
 
 /// update_one_key: `details['species']` on N rows loaded by a query (their objects arrive as

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use cratedb_client::testing::{BulkRow, Reply, SqlRequest, TestServer};
-use cratedb_orm::session::RowFailureCause;
+use cratedb_orm::session::{CommitProgress, RowFailureCause};
 use cratedb_orm::{object, Client, CrateModel, Error, Object, Session, TimestampTz, Value};
 use serde_json::json;
 
@@ -473,5 +473,39 @@ fn rows_of_a_multi_row_insert_failed_by_an_internal_error_go_again_together() {
             rows: vec![100],
         },
         "a refresh, one search, and the rows of the failed shards in one statement"
+    );
+}
+
+#[test]
+fn progress_counts_every_row_once_through_the_recovery() {
+    // 25,000 rows in 3 bulk requests; the first meets the race: its failed rows are settled by
+    // the follow-ups, and progress reaches the total exactly once per row.
+    let table = Table::new(vec![Fault::Race]);
+    let server = serve(&table);
+    let mut session = Session::new(Client::new(&server.url()).expect("client"));
+    session.add_all((0..25_000).map(reading));
+    let mut seen: Vec<CommitProgress> = Vec::new();
+    session
+        .commit_with_progress(|p| seen.push(*p))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        seen.len(),
+        server.request_count(),
+        "one report per answered request"
+    );
+    assert!(seen.iter().all(|p| p.total == 25_000));
+    assert!(seen
+        .windows(2)
+        .all(|w| w[0].done() <= w[1].done() && w[0].requests < w[1].requests));
+    let last = seen.last().copied().expect("reports");
+    assert_eq!(
+        (last.written, last.failed, last.done()),
+        (25_000, 0, 25_000)
+    );
+    eprintln!(
+        "progress: {:?}",
+        seen.iter()
+            .map(|p| (p.requests, p.done()))
+            .collect::<Vec<_>>()
     );
 }
