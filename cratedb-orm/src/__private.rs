@@ -7,6 +7,8 @@ pub use crate::ddl;
 pub use crate::error::{Error, Result};
 pub use crate::expr::{Column, Index};
 pub use crate::model::{ColumnMeta, CrateModel, FulltextIndex, RowLayout, TableMeta, TableSetting};
+pub use crate::query::Relation;
+pub use crate::relation::BelongsTo;
 pub use crate::types::{CrateType, DecodeError, Object, ObjectPolicy, SqlType, TypeClass};
 pub use serde::de::{DeserializeSeed, SeqAccess};
 pub use serde::{Deserializer, Serializer};

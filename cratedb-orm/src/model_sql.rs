@@ -26,19 +26,35 @@ fn column_name(meta: &TableMeta, index: usize) -> &'static str {
 /// `"id", "name", …`: every column of the model, then `"_seq_no", "_primary_term"` for a
 /// versioned model (unless the model declares them as fields).
 pub(crate) fn write_select_list(w: &mut SqlWriter, meta: &TableMeta) {
-    for (k, c) in meta.columns.iter().enumerate() {
+    for (k, name) in select_names(meta).into_iter().enumerate() {
         if k > 0 {
             w.push(", ");
         }
-        w.ident(c.name);
+        w.ident(name);
     }
+}
+
+/// The names of the select list of [`write_select_list`], in order.
+pub(crate) fn select_names(meta: &TableMeta) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = meta.columns.iter().map(|c| c.name).collect();
     if meta.versioned {
         for system in VERSION_COLUMNS {
             if meta.column(system).is_none() {
-                w.push(", ").ident(system);
+                names.push(system);
             }
         }
     }
+    names
+}
+
+/// The select list of [`write_select_list`] as expression nodes of relation `relation` (the
+/// table's name or an alias), written `"relation"."col"` where a statement qualifies its
+/// columns: how a query over one or several models selects them.
+pub(crate) fn select_nodes(meta: &TableMeta, relation: &'static str) -> Vec<crate::expr::N> {
+    select_names(meta)
+        .into_iter()
+        .map(|name| crate::expr::N::Col(relation, name))
+        .collect()
 }
 
 /// ` RETURNING <select list>`: what an INSERT reads back.

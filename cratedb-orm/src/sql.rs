@@ -94,6 +94,12 @@ pub fn write_subscripted<S: AsRef<str>>(out: &mut String, column: &str, path: &[
 pub struct SqlWriter {
     sql: String,
     args: Vec<Value>,
+    /// Write model columns table-qualified (`"readings"."ts"`): the statement reads more than
+    /// one relation (a join, a subquery).
+    qualify: bool,
+    /// Bind an argument equal to one bound before to the same `$n` (queries: the same
+    /// expression in the select list and in `GROUP BY` must render the same SQL).
+    reuse_params: bool,
 }
 
 impl SqlWriter {
@@ -136,10 +142,40 @@ impl SqlWriter {
         self
     }
 
-    /// Binds `value` as the next parameter and appends its placeholder (`$n`).
+    /// Binds `value` as the next parameter and appends its placeholder (`$n`); with
+    /// [`reuse_params`](Self::reuse_params) on, a value bound before keeps its `$n`.
     pub fn param(&mut self, value: Value) -> &mut Self {
+        if self.reuse_params {
+            if let Some(i) = self.args.iter().position(|a| *a == value) {
+                return self.placeholder(i + 1);
+            }
+        }
         self.args.push(value);
-        self.placeholder(self.args.len());
+        self.placeholder(self.args.len())
+    }
+
+    /// Writes model columns table-qualified from now on (`"readings"."ts"`), as a statement
+    /// reading more than one relation needs.
+    pub fn qualify_columns(&mut self, on: bool) -> &mut Self {
+        self.qualify = on;
+        self
+    }
+
+    /// Whether model columns are written table-qualified.
+    pub fn qualifies_columns(&self) -> bool {
+        self.qualify
+    }
+
+    /// Whether values equal to earlier ones reuse their `$n`.
+    pub fn reuses_params(&self) -> bool {
+        self.reuse_params
+    }
+
+    /// Binds values equal to earlier ones to the same `$n` from now on, so an expression
+    /// used twice (in the select list and in `GROUP BY`) renders the same SQL, as CrateDB
+    /// requires to match them.
+    pub fn reuse_params(&mut self, on: bool) -> &mut Self {
+        self.reuse_params = on;
         self
     }
 

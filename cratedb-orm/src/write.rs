@@ -39,6 +39,7 @@ use serde_json::Value;
 
 use crate::error::FailedRow;
 use crate::expr::kind::{self, Bool, ExprType};
+use crate::expr::scope::Only;
 use crate::expr::{n, AsExpr, Column, ColumnList, Node, Selection, N};
 use crate::model_sql;
 use crate::query::{write_conditions, write_list};
@@ -218,7 +219,11 @@ impl<'a, M: CrateModel> Insert<'a, M> {
     ///
     /// CrateDB silently skips rows with a duplicate primary key in a multi-row insert:
     /// fewer rows come back then.
-    pub fn returning<S: Selection>(self, selection: S) -> InsertReturning<'a, M, S> {
+    pub fn returning<S>(self, selection: S) -> InsertReturning<'a, M, S>
+    where
+        S: Selection,
+        S::Refs: Only<M>,
+    {
         let mut nodes = Vec::new();
         selection.push_selected(&mut nodes);
         InsertReturning {
@@ -396,7 +401,11 @@ pub struct Update<M> {
 
 /// `UPDATE <table> SET … WHERE filter`: add assignments with [`Update::set`] and
 /// [`Update::set_key`], more conditions with [`Update::filter`].
-pub fn update_where<M: CrateModel, C: AsExpr<Bool>>(filter: C) -> Update<M> {
+pub fn update_where<M: CrateModel, C>(filter: C) -> Update<M>
+where
+    C: AsExpr<Bool>,
+    C::Refs: Only<M>,
+{
     Update {
         sets: Vec::new(),
         filters: vec![n(filter)],
@@ -411,6 +420,7 @@ impl<M: CrateModel> Update<M> {
     where
         T: ExprType,
         V: AsExpr<T::Kind>,
+        V::Refs: Only<M>,
     {
         self.sets.push((N::Column(column.name()), n(value)));
         self
@@ -423,6 +433,7 @@ impl<M: CrateModel> Update<M> {
         K: IntoIterator,
         K::Item: Into<String>,
         V: AsExpr<kind::Json>,
+        V::Refs: Only<M>,
     {
         let mut target = N::Column(column.name());
         for key in path {
@@ -433,12 +444,17 @@ impl<M: CrateModel> Update<M> {
     }
 
     /// Adds a `WHERE` condition (joined with `AND`).
-    pub fn filter<C: AsExpr<Bool>>(mut self, condition: C) -> Self {
+    pub fn filter<C>(mut self, condition: C) -> Self
+    where
+        C: AsExpr<Bool>,
+        C::Refs: Only<M>,
+    {
         self.filters.push(n(condition));
         self
     }
 
     fn render(&self, w: &mut SqlWriter) -> Result<()> {
+        qualify_for_subqueries(w, &self.filters);
         if self.sets.is_empty() {
             return Err(Error::InvalidQuery {
                 message: format!("UPDATE of {} sets nothing", M::meta().model),
@@ -474,7 +490,11 @@ impl<M: CrateModel> Update<M> {
     }
 
     /// Adds `RETURNING …`: the selected values of every updated row.
-    pub fn returning<S: Selection>(self, selection: S) -> Returning<Self, S> {
+    pub fn returning<S>(self, selection: S) -> Returning<Self, S>
+    where
+        S: Selection,
+        S::Refs: Only<M>,
+    {
         Returning::new(self, selection)
     }
 }
@@ -486,7 +506,11 @@ pub struct Delete<M> {
 }
 
 /// `DELETE FROM <table> WHERE filter`; more conditions with [`Delete::filter`].
-pub fn delete_where<M: CrateModel, C: AsExpr<Bool>>(filter: C) -> Delete<M> {
+pub fn delete_where<M: CrateModel, C>(filter: C) -> Delete<M>
+where
+    C: AsExpr<Bool>,
+    C::Refs: Only<M>,
+{
     Delete {
         filters: vec![n(filter)],
         _model: PhantomData,
@@ -495,7 +519,11 @@ pub fn delete_where<M: CrateModel, C: AsExpr<Bool>>(filter: C) -> Delete<M> {
 
 impl<M: CrateModel> Delete<M> {
     /// Adds a `WHERE` condition (joined with `AND`).
-    pub fn filter<C: AsExpr<Bool>>(mut self, condition: C) -> Self {
+    pub fn filter<C>(mut self, condition: C) -> Self
+    where
+        C: AsExpr<Bool>,
+        C::Refs: Only<M>,
+    {
         self.filters.push(n(condition));
         self
     }
@@ -503,6 +531,7 @@ impl<M: CrateModel> Delete<M> {
     /// The statement: SQL text and arguments.
     pub fn to_sql(&self) -> (String, Vec<Value>) {
         let mut w = SqlWriter::new();
+        qualify_for_subqueries(&mut w, &self.filters);
         w.push("DELETE FROM ").push(&M::meta().qualified_name());
         write_conditions(&mut w, " WHERE ", &self.filters);
         w.finish()
@@ -544,7 +573,11 @@ impl<M: CrateModel> Delete<M> {
 /// assert!(write::delete_partitions::<Reading, _>(Reading::ts().lt(cutoff)).is_err());
 /// # Ok::<(), cratedb_orm::Error>(())
 /// ```
-pub fn delete_partitions<M: CrateModel, C: AsExpr<Bool>>(filter: C) -> Result<PartitionDelete<M>> {
+pub fn delete_partitions<M: CrateModel, C>(filter: C) -> Result<PartitionDelete<M>>
+where
+    C: AsExpr<Bool>,
+    C::Refs: Only<M>,
+{
     let meta = M::meta();
     let filter = n(filter);
     let mut columns = Vec::new();
@@ -599,6 +632,14 @@ impl<M: CrateModel> PartitionDelete<M> {
         let (sql, args) = self.to_sql();
         client.sql(&sql, &args)?;
         Ok(())
+    }
+}
+
+/// Writes columns table-qualified when a condition has a subquery (a correlated one names
+/// this table's columns, and its own).
+fn qualify_for_subqueries(w: &mut SqlWriter, filters: &[N]) {
+    if filters.iter().any(N::has_subquery) {
+        w.qualify_columns(true);
     }
 }
 

@@ -588,7 +588,7 @@ fn expressions_render_without_panicking_on_odd_input() {
             .filter(Character::name().eq(odd))
             .to_sql();
         let _ = skeleton(&sql);
-        let e: Expr<Value> = Character::details().key(odd);
+        let e: Expr<Value, (Character, ())> = Character::details().key(odd);
         let _ = e;
     }
 }

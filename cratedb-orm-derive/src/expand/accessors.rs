@@ -9,6 +9,9 @@ use crate::model::Model;
 /// `pub const fn <index>() -> expr::Index<Self>` for every named fulltext index.
 pub fn accessors(model: &Model) -> TokenStream {
     let ident = &model.ident;
+    // Columns and indexes know their table, to be written qualified where a statement reads
+    // several tables.
+    let table = &model.table;
     // A field named like a DDL function gets no accessor: the reserved-name check reports
     // it (one error, not a second one for a duplicate definition).
     let fns = model.columns().filter(|f| {
@@ -27,7 +30,7 @@ pub fn accessors(model: &Model) -> TokenStream {
         quote! {
             #[doc = #doc]
             pub const fn #name() -> ::cratedb_orm::__private::Column<Self, #ty> {
-                ::cratedb_orm::__private::Column::new(#column)
+                ::cratedb_orm::__private::Column::of(#table, #column)
             }
         }
     });
@@ -46,7 +49,7 @@ pub fn accessors(model: &Model) -> TokenStream {
         Some(quote! {
             #[doc = #doc]
             pub const fn #fn_ident() -> ::cratedb_orm::__private::Index<Self> {
-                ::cratedb_orm::__private::Index::new(#name)
+                ::cratedb_orm::__private::Index::of(#table, #name)
             }
         })
     });

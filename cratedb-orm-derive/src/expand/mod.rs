@@ -7,6 +7,7 @@ mod codec;
 mod ddl;
 mod fallback;
 mod meta;
+mod relations;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -25,6 +26,7 @@ pub fn expand(model: &Model) -> TokenStream {
     let ddl = ddl::ddl_fns(model);
     let fields: Vec<&Field> = model.fields.iter().collect();
     let checks = type_checks(ident, &fields, &model.fulltext);
+    let relations = relations::relations(model);
     quote! {
         #[automatically_derived]
         impl ::cratedb_orm::__private::CrateModel for #ident {
@@ -35,5 +37,6 @@ pub fn expand(model: &Model) -> TokenStream {
         #accessors
         #ddl
         #checks
+        #relations
     }
 }

@@ -35,7 +35,7 @@ const SYSTEM_COLUMNS: &[&str] = &[
 ];
 
 const STRUCT_OPTIONS: &str = "`table`, `schema`, `number_of_shards`, `number_of_replicas`, \
-    `clustered_by`, `partitioned_by`, `with`, `fulltext`, `versioned`";
+    `clustered_by`, `partitioned_by`, `with`, `fulltext`, `versioned`, `belongs_to`, `has_many`";
 
 const FIELD_OPTIONS: &str = "`primary_key`, `column`, `default`, `server_default`, \
     `generated`, `compute`, `index`, `columnstore`, `fulltext`, `fetched`, `object`, `skip`";
@@ -65,6 +65,19 @@ pub struct ObjectSpec {
     /// Declared sub-columns: name and an expression building its `SqlType`.
     pub columns: Vec<(String, TokenStream)>,
     pub span: Span,
+}
+
+/// A relationship through a key: `belongs_to(parent = Device, key = "device_id")` (this
+/// model's column `key` holds a `Device`'s primary key) or `has_many(child = Alert, key =
+/// "device_id")` (the `Alert` column `key` holds this model's primary key).
+pub struct RelationSpec {
+    /// `true` for `belongs_to`, `false` for `has_many`.
+    pub belongs_to: bool,
+    /// The other model.
+    pub other: Path,
+    /// The key column (of this model for `belongs_to`, of the child for `has_many`), with
+    /// where it was written.
+    pub key: (String, Span),
 }
 
 /// One struct field.
@@ -114,6 +127,8 @@ pub struct Model {
     pub with: Vec<(String, Setting)>,
     pub fulltext: Vec<Fulltext>,
     pub versioned: bool,
+    /// Relationships declared on the struct.
+    pub relations: Vec<RelationSpec>,
     /// Every field, persisted or skipped, in declaration order.
     pub fields: Vec<Field>,
 }
@@ -161,6 +176,7 @@ pub fn build(input: &DeriveInput) -> (Option<Model>, Errors) {
         with: Vec::new(),
         fulltext: Vec::new(),
         versioned: false,
+        relations: Vec::new(),
         fields: Vec::new(),
     };
     parse_struct_options(

@@ -6,7 +6,7 @@ use super::expect::{
     expect_flag, expect_int, expect_name, expect_str, expected, item_key, setting_value,
     string_list, Seen,
 };
-use super::{Fulltext, Model, Setting, FIELD_OPTIONS, STRUCT_OPTIONS};
+use super::{Fulltext, Model, RelationSpec, Setting, FIELD_OPTIONS, STRUCT_OPTIONS};
 use crate::attr::{Item, Value};
 use crate::errors::Errors;
 
@@ -24,8 +24,10 @@ pub fn parse_struct_options(items: &[Item], model: &mut Model, errors: &mut Erro
                 continue;
             }
         };
-        // `fulltext(...)` may be repeated; `with(...)` entries are checked one by one.
-        if key.name != "fulltext" && key.name != "with" && !seen.first(key, errors) {
+        // `fulltext(...)` and relationships may be repeated; `with(...)` entries are checked
+        // one by one.
+        let repeatable = ["fulltext", "with", "belongs_to", "has_many"];
+        if !repeatable.contains(&key.name.as_str()) && !seen.first(key, errors) {
             continue;
         }
         match key.name.as_str() {
@@ -136,6 +138,11 @@ pub fn parse_struct_options(items: &[Item], model: &mut Model, errors: &mut Erro
                     model.versioned = true;
                 }
             }
+            "belongs_to" | "has_many" => {
+                if let Some(relation) = parse_relation(item, key.name == "belongs_to", errors) {
+                    model.relations.push(relation);
+                }
+            }
             other => {
                 let hint = if FIELD_OPTIONS.contains(&format!("`{other}`")) {
                     " (it is a field option: put it on a field)"
@@ -228,4 +235,69 @@ fn parse_named_fulltext(item: &Item, errors: &mut Errors) -> Option<Fulltext> {
         analyzer,
         span: key.span,
     })
+}
+
+/// `belongs_to(parent = Device, key = "device_id")` or `has_many(child = Alert, key =
+/// "device_id")` on the struct.
+fn parse_relation(item: &Item, belongs_to: bool, errors: &mut Errors) -> Option<RelationSpec> {
+    let (other_name, example) = if belongs_to {
+        (
+            "parent",
+            "`belongs_to(parent = Device, key = \"device_id\")`",
+        )
+    } else {
+        ("child", "`has_many(child = Alert, key = \"device_id\")`")
+    };
+    let Item::List(head, list) = item else {
+        expected(item, &format!("expected {example}"), errors);
+        return None;
+    };
+    let mut seen = Seen::default();
+    let mut other = None;
+    let mut key = None;
+    for entry in list {
+        match (item_key(entry), entry) {
+            (Some(k), _) if !seen.first(k, errors) => {}
+            (Some(k), Item::Assign(_, Value::Path(path))) if k.name == other_name => {
+                other = Some(path.clone());
+            }
+            (Some(k), _) if k.name == "key" => {
+                if let Some(s) = expect_str(entry, "key = \"device_id\"", errors) {
+                    key = Some((s.value(), s.span()));
+                }
+            }
+            (Some(k), _) if k.name == other_name => {
+                errors.push(
+                    entry.span(),
+                    format_args!("`{other_name}` expects a model type, e.g. {example}"),
+                );
+            }
+            (Some(k), _) => errors.push(
+                k.span,
+                format_args!(
+                    "unknown option `{}`; expected `{other_name}` and `key`, e.g. {example}",
+                    k.name
+                ),
+            ),
+            (None, _) => errors.push(entry.span(), format_args!("expected {example}")),
+        }
+    }
+    match (other, key) {
+        (Some(other), Some(key)) => Some(RelationSpec {
+            belongs_to,
+            other,
+            key,
+        }),
+        (None, _) => {
+            errors.push(
+                head.span,
+                format_args!("missing `{other_name} = Model`: {example}"),
+            );
+            None
+        }
+        (_, None) => {
+            errors.push(head.span, format_args!("missing `key = \"…\"`: {example}"));
+            None
+        }
+    }
 }

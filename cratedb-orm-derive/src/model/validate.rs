@@ -89,6 +89,18 @@ pub fn validate(model: &Model, errors: &mut Errors) {
             }
         }
     }
+    for relation in model.relations.iter().filter(|r| r.belongs_to) {
+        let (key, span) = &relation.key;
+        if !declared(key) {
+            errors.push(
+                *span,
+                format_args!(
+                    "the `belongs_to` key `{key}` is not a column of this model{}",
+                    renamed(key)
+                ),
+            );
+        }
+    }
     if primary_key.is_empty() && !columns.contains_key("_id") {
         errors.push(
             model.ident.span(),

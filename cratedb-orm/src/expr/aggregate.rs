@@ -1,10 +1,10 @@
 //! Aggregates: `count(col)`, `count_star()`, `count_distinct`, `sum`, `avg`, `min`, `max`.
 
 use super::expression::IntoExpr;
-use super::kind::{Arithmetic, ExprType, Summable};
+use super::kind::{Arithmetic, ExprType, SumOf, Summable};
 use super::{Expr, N};
 
-fn aggregate<T, E: IntoExpr>(name: &'static str, distinct: bool, e: E) -> Expr<T> {
+fn aggregate<T, E: IntoExpr>(name: &'static str, distinct: bool, e: E) -> Expr<T, E::Refs> {
     Expr::from_n(N::Func {
         name,
         distinct,
@@ -20,7 +20,7 @@ fn aggregate<T, E: IntoExpr>(name: &'static str, distinct: bool, e: E) -> Expr<T
 /// let id: Column<Character, String> = Column::new("id");
 /// assert_eq!(cratedb_orm::expr::count(id).to_sql().0, r#"count("id")"#);
 /// ```
-pub fn count<E: IntoExpr>(expr: E) -> Expr<i64> {
+pub fn count<E: IntoExpr>(expr: E) -> Expr<i64, E::Refs> {
     aggregate("count", false, expr)
 }
 
@@ -30,13 +30,13 @@ pub fn count_star() -> Expr<i64> {
 }
 
 /// `count(DISTINCT expr)`: the number of distinct non-NULL values.
-pub fn count_distinct<E: IntoExpr>(expr: E) -> Expr<i64> {
+pub fn count_distinct<E: IntoExpr>(expr: E) -> Expr<i64, E::Refs> {
     aggregate("count", true, expr)
 }
 
 /// `sum(expr)`: `i64` for integer columns, the float type for float columns; `None` when
 /// there are no rows.
-pub fn sum<E>(expr: E) -> Expr<Option<<<E::Type as ExprType>::NonNull as Summable>::Sum>>
+pub fn sum<E>(expr: E) -> Expr<SumOf<E>, E::Refs>
 where
     E: IntoExpr,
     E::Type: ExprType,
@@ -46,7 +46,7 @@ where
 }
 
 /// `avg(expr)` of a numeric expression; `None` when there are no rows.
-pub fn avg<E>(expr: E) -> Expr<Option<f64>>
+pub fn avg<E>(expr: E) -> Expr<Option<f64>, E::Refs>
 where
     E: IntoExpr,
     E::Type: ExprType,
@@ -56,7 +56,7 @@ where
 }
 
 /// `min(expr)`; `None` when there are no rows.
-pub fn min<E>(expr: E) -> Expr<Option<<E::Type as ExprType>::NonNull>>
+pub fn min<E>(expr: E) -> Expr<Option<<E::Type as ExprType>::NonNull>, E::Refs>
 where
     E: IntoExpr,
     E::Type: ExprType,
@@ -65,7 +65,7 @@ where
 }
 
 /// `max(expr)`; `None` when there are no rows.
-pub fn max<E>(expr: E) -> Expr<Option<<E::Type as ExprType>::NonNull>>
+pub fn max<E>(expr: E) -> Expr<Option<<E::Type as ExprType>::NonNull>, E::Refs>
 where
     E: IntoExpr,
     E::Type: ExprType,

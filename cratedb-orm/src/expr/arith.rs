@@ -5,22 +5,23 @@ use std::ops;
 use super::column::Column;
 use super::expression::{n, AsExpr, IntoExpr};
 use super::kind::{Arithmetic, ExprType};
+use super::scope::{Cat, RefList};
 use super::{BinOp, Expr, N};
 
-fn arith<A: IntoExpr>(op: BinOp, lhs: A, rhs: N) -> Expr<A::Type> {
+fn arith<A: IntoExpr, X>(op: BinOp, lhs: A, rhs: N) -> Expr<A::Type, X> {
     Expr::from_n(N::binary(op, lhs.into_expr().into_n(), rhs))
 }
 
 macro_rules! arith_op {
     ($trait:ident $method:ident $op:ident) => {
-        impl<T, R> ops::$trait<R> for Expr<T>
+        impl<T, Refs: RefList, R> ops::$trait<R> for Expr<T, Refs>
         where
             T: ExprType,
             T::Kind: Arithmetic,
             R: AsExpr<T::Kind>,
         {
-            type Output = Expr<T>;
-            fn $method(self, rhs: R) -> Expr<T> {
+            type Output = Expr<T, Cat<Refs, R::Refs>>;
+            fn $method(self, rhs: R) -> Self::Output {
                 arith(BinOp::$op, self, n(rhs))
             }
         }
@@ -31,8 +32,8 @@ macro_rules! arith_op {
             T::Kind: Arithmetic,
             R: AsExpr<T::Kind>,
         {
-            type Output = Expr<T>;
-            fn $method(self, rhs: R) -> Expr<T> {
+            type Output = Expr<T, (M, R::Refs)>;
+            fn $method(self, rhs: R) -> Self::Output {
                 arith(BinOp::$op, self, n(rhs))
             }
         }
@@ -45,13 +46,13 @@ arith_op!(Mul mul Mul);
 arith_op!(Div div Div);
 arith_op!(Rem rem Rem);
 
-impl<T> ops::Neg for Expr<T>
+impl<T, Refs> ops::Neg for Expr<T, Refs>
 where
     T: ExprType,
     T::Kind: Arithmetic,
 {
-    type Output = Expr<T>;
-    fn neg(self) -> Expr<T> {
+    type Output = Expr<T, Refs>;
+    fn neg(self) -> Self::Output {
         Expr::from_n(N::Neg(Box::new(self.into_n())))
     }
 }
@@ -61,8 +62,8 @@ where
     T: ExprType,
     T::Kind: Arithmetic,
 {
-    type Output = Expr<T>;
-    fn neg(self) -> Expr<T> {
+    type Output = Expr<T, (M, ())>;
+    fn neg(self) -> Self::Output {
         -self.into_expr()
     }
 }

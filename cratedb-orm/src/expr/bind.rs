@@ -156,11 +156,13 @@ macro_rules! bind_as {
     ($kind:ty: $($ty:ty),* $(,)?) => {
         $(
             impl AsExpr<$kind> for $ty {
+                type Refs = ();
                 fn into_node(self) -> Node {
                     param(&self)
                 }
             }
             impl AsExpr<$kind> for &$ty {
+                type Refs = ();
                 fn into_node(self) -> Node {
                     param(self)
                 }
@@ -176,7 +178,10 @@ bind_as!(kind::Object: types::Object, Map<String, Value>);
 bind_as!(kind::Array<kind::Object>: types::ObjectArray);
 bind_as!(kind::GeoPoint: types::GeoPoint, (f64, f64), [f64; 2], String, &str);
 bind_as!(kind::GeoShape: types::GeoShape, String, &str);
-bind_as!(kind::Timestamp: types::Timestamp, types::TimestampTz, i64, String, &str);
+// Timestamps compare with timestamp values only: text is parsed explicitly
+// (`"2025-03-02T00:00:00Z".parse::<TimestampTz>()?`), epoch milliseconds wrapped
+// (`TimestampTz(ms)`).
+bind_as!(kind::Timestamp: types::Timestamp, types::TimestampTz);
 
 // A JSON-typed expression (an object key) compares with any value.
 bind_as!(kind::Json: String, &str, Cow<'_, str>);
@@ -194,23 +199,27 @@ bind_as!(kind::Numeric: rust_decimal::Decimal);
 bind_as!(kind::Json: rust_decimal::Decimal);
 #[cfg(feature = "rust_decimal")]
 impl<const P: u8, const S: u8> AsExpr<kind::Numeric> for types::Numeric<P, S> {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(&self)
     }
 }
 #[cfg(feature = "rust_decimal")]
 impl<const P: u8, const S: u8> AsExpr<kind::Numeric> for &types::Numeric<P, S> {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(self)
     }
 }
 
 impl<T: serde::Serialize + serde::de::DeserializeOwned> AsExpr<kind::Object> for types::Json<T> {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(&self)
     }
 }
 impl<T: serde::Serialize + serde::de::DeserializeOwned> AsExpr<kind::Object> for &types::Json<T> {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(self)
     }
@@ -226,37 +235,44 @@ bind_as!(kind::Timestamp: time::OffsetDateTime, time::PrimitiveDateTime);
 bind_as!(kind::Json: time::OffsetDateTime, time::PrimitiveDateTime);
 
 impl<const D: usize> AsExpr<kind::Vector<D>> for types::FloatVector<D> {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(&self)
     }
 }
 impl<const D: usize> AsExpr<kind::Vector<D>> for &types::FloatVector<D> {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(self)
     }
 }
 impl<const D: usize> AsExpr<kind::Vector<D>> for [f32; D] {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(&self)
     }
 }
 impl<const D: usize> AsExpr<kind::Vector<D>> for &[f32; D] {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(self)
     }
 }
 /// A vector of any length: checked by CrateDB, not at compile time.
 impl<const D: usize> AsExpr<kind::Vector<D>> for Vec<f32> {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(&self)
     }
 }
 impl<const D: usize> AsExpr<kind::Vector<D>> for &[f32] {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(self)
     }
 }
 impl<const D: usize> AsExpr<kind::Json> for types::FloatVector<D> {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(&self)
     }
@@ -264,11 +280,13 @@ impl<const D: usize> AsExpr<kind::Json> for types::FloatVector<D> {
 
 /// A `serde_json::Value` is untyped: it fits every kind (an explicit escape hatch).
 impl<K> AsExpr<K> for Value {
+    type Refs = ();
     fn into_node(self) -> Node {
         Node(N::Param(self))
     }
 }
 impl<K> AsExpr<K> for &Value {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(self)
     }
@@ -276,6 +294,7 @@ impl<K> AsExpr<K> for &Value {
 
 /// `None` binds `NULL`; `Some(v)` binds `v`.
 impl<K, V: AsExpr<K>> AsExpr<K> for Option<V> {
+    type Refs = V::Refs;
     fn into_node(self) -> Node {
         match self {
             Some(v) => v.into_node(),
@@ -286,26 +305,31 @@ impl<K, V: AsExpr<K>> AsExpr<K> for Option<V> {
 
 /// Arrays of values of kind `K` are `ARRAY(K)` values.
 impl<K, V: AsExpr<K> + ToSqlValue> AsExpr<kind::Array<K>> for Vec<V> {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(&self)
     }
 }
 impl<K, V: AsExpr<K> + ToSqlValue> AsExpr<kind::Array<K>> for &[V] {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(self)
     }
 }
 impl<K, V: AsExpr<K> + ToSqlValue, const D: usize> AsExpr<kind::Array<K>> for [V; D] {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(&self)
     }
 }
 impl<V: ToSqlValue> AsExpr<kind::Json> for Vec<V> {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(&self)
     }
 }
 impl<V: ToSqlValue> AsExpr<kind::Json> for &[V] {
+    type Refs = ();
     fn into_node(self) -> Node {
         param(self)
     }

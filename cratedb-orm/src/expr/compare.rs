@@ -1,10 +1,11 @@
 //! Comparisons: `eq ne lt le gt ge`, `between`, `in_list`, `is_null`, `like`/`ilike`.
 
-use super::expression::{n, AsExpr, IntoExpr};
+use super::expression::{n, AsExpr, HasRefs, IntoExpr, With};
 use super::kind::{ExprType, Nullable, Text, TextLike};
+use super::scope::Cat;
 use super::{BinOp, Expr, N};
 
-fn compare<A: IntoExpr>(op: BinOp, lhs: A, rhs: N) -> Expr<bool> {
+fn compare<A: IntoExpr, X>(op: BinOp, lhs: A, rhs: N) -> Expr<bool, X> {
     Expr::from_n(N::binary(op, lhs.into_expr().into_n(), rhs))
 }
 
@@ -18,37 +19,37 @@ dual_impl! { [T] where [T: ExprType] {
     /// let name: Column<Character, Option<String>> = Column::new("name");
     /// assert_eq!(name.eq("Arthur Dent").to_sql().0, r#""name" = $1"#);
     /// ```
-    pub fn eq<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool> {
+    pub fn eq<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool, With<Self, R::Refs>> {
         compare(BinOp::Eq, self, n(rhs))
     }
 
     /// `self <> rhs`.
-    pub fn ne<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool> {
+    pub fn ne<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool, With<Self, R::Refs>> {
         compare(BinOp::Ne, self, n(rhs))
     }
 
     /// `self < rhs`.
-    pub fn lt<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool> {
+    pub fn lt<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool, With<Self, R::Refs>> {
         compare(BinOp::Lt, self, n(rhs))
     }
 
     /// `self <= rhs`.
-    pub fn le<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool> {
+    pub fn le<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool, With<Self, R::Refs>> {
         compare(BinOp::Le, self, n(rhs))
     }
 
     /// `self > rhs`.
-    pub fn gt<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool> {
+    pub fn gt<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool, With<Self, R::Refs>> {
         compare(BinOp::Gt, self, n(rhs))
     }
 
     /// `self >= rhs`.
-    pub fn ge<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool> {
+    pub fn ge<R: AsExpr<T::Kind>>(self, rhs: R) -> Expr<bool, With<Self, R::Refs>> {
         compare(BinOp::Ge, self, n(rhs))
     }
 
     /// `self BETWEEN low AND high` (both ends included).
-    pub fn between<L, H>(self, low: L, high: H) -> Expr<bool>
+    pub fn between<L, H>(self, low: L, high: H) -> Expr<bool, Between<Self, T::Kind, L, H>>
     where
         L: AsExpr<T::Kind>,
         H: AsExpr<T::Kind>,
@@ -61,7 +62,7 @@ dual_impl! { [T] where [T: ExprType] {
     }
 
     /// `self IN ($1, $2, …)`. An empty list renders `FALSE` (it matches nothing).
-    pub fn in_list<I>(self, items: I) -> Expr<bool>
+    pub fn in_list<I>(self, items: I) -> Expr<bool, InList<Self, T::Kind, I>>
     where
         I: IntoIterator,
         I::Item: AsExpr<T::Kind>,
@@ -71,7 +72,7 @@ dual_impl! { [T] where [T: ExprType] {
     }
 
     /// `self NOT IN ($1, $2, …)`. An empty list renders `TRUE`.
-    pub fn not_in_list<I>(self, items: I) -> Expr<bool>
+    pub fn not_in_list<I>(self, items: I) -> Expr<bool, InList<Self, T::Kind, I>>
     where
         I: IntoIterator,
         I::Item: AsExpr<T::Kind>,
@@ -83,34 +84,40 @@ dual_impl! { [T] where [T: ExprType] {
 
 dual_impl! { [T] where [T: ExprType + Nullable] {
     /// `self IS NULL`; only on nullable (`Option<_>`) columns and JSON values.
-    pub fn is_null(self) -> Expr<bool> {
+    pub fn is_null(self) -> Expr<bool, <Self as HasRefs>::Refs> {
         Expr::from_n(N::IsNull(Box::new(self.into_expr().into_n()), false))
     }
 
     /// `self IS NOT NULL`; only on nullable (`Option<_>`) columns and JSON values.
-    pub fn is_not_null(self) -> Expr<bool> {
+    pub fn is_not_null(self) -> Expr<bool, <Self as HasRefs>::Refs> {
         Expr::from_n(N::IsNull(Box::new(self.into_expr().into_n()), true))
     }
 }}
 
 dual_impl! { [T] where [T: ExprType, T::Kind: TextLike] {
     /// `self LIKE pattern` (`%` any text, `_` one character; case-sensitive).
-    pub fn like<P: AsExpr<Text>>(self, pattern: P) -> Expr<bool> {
+    pub fn like<P: AsExpr<Text>>(self, pattern: P) -> Expr<bool, With<Self, P::Refs>> {
         compare(BinOp::Like, self, n(pattern))
     }
 
     /// `self NOT LIKE pattern`.
-    pub fn not_like<P: AsExpr<Text>>(self, pattern: P) -> Expr<bool> {
+    pub fn not_like<P: AsExpr<Text>>(self, pattern: P) -> Expr<bool, With<Self, P::Refs>> {
         compare(BinOp::NotLike, self, n(pattern))
     }
 
     /// `self ILIKE pattern` (case-insensitive `LIKE`).
-    pub fn ilike<P: AsExpr<Text>>(self, pattern: P) -> Expr<bool> {
+    pub fn ilike<P: AsExpr<Text>>(self, pattern: P) -> Expr<bool, With<Self, P::Refs>> {
         compare(BinOp::ILike, self, n(pattern))
     }
 
     /// `self NOT ILIKE pattern`.
-    pub fn not_ilike<P: AsExpr<Text>>(self, pattern: P) -> Expr<bool> {
+    pub fn not_ilike<P: AsExpr<Text>>(self, pattern: P) -> Expr<bool, With<Self, P::Refs>> {
         compare(BinOp::NotILike, self, n(pattern))
     }
 }}
+
+/// The relations `s BETWEEN l AND h` reads (`K` is the SQL kind of `s`).
+type Between<S, K, L, H> = With<S, Cat<<L as AsExpr<K>>::Refs, <H as AsExpr<K>>::Refs>>;
+
+/// The relations `s IN (items…)` reads.
+type InList<S, K, I> = With<S, <<I as IntoIterator>::Item as AsExpr<K>>::Refs>;

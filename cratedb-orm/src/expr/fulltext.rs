@@ -25,15 +25,17 @@ use std::marker::PhantomData;
 use serde_json::Value;
 
 use super::column::Column;
-use super::expression::{n, AsExpr, IntoExpr};
+use super::expression::{n, AsExpr, HasRefs, IntoExpr};
 use super::kind::{self, Compatible, ExprType, TextLike};
 use super::node::{MatchNode, OptionValue};
+use super::scope::{Cat, RefList};
 use super::{Expr, Node, N};
 
 /// A named fulltext index of model `M` (`INDEX "name_ft" USING FULLTEXT ("name")`),
 /// usable in [`match_`].
 pub struct Index<M> {
     name: &'static str,
+    relation: Option<&'static str>,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -42,6 +44,17 @@ impl<M> Index<M> {
     pub const fn new(name: &'static str) -> Self {
         Index {
             name,
+            relation: None,
+            _model: PhantomData,
+        }
+    }
+
+    /// The index named `name` of the table `relation` (qualified where a statement reads
+    /// several tables).
+    pub const fn of(relation: &'static str, name: &'static str) -> Self {
+        Index {
+            name,
+            relation: Some(relation),
             _model: PhantomData,
         }
     }
@@ -51,9 +64,16 @@ impl<M> Index<M> {
         self.name
     }
 
+    fn node(&self) -> N {
+        match self.relation {
+            Some(relation) => N::Col(relation, self.name),
+            None => N::Column(self.name),
+        }
+    }
+
     /// This index with a boost, for a multi-column [`match_`].
-    pub fn boost(self, boost: f64) -> Boosted<kind::Text> {
-        Boosted::new(Node(N::Column(self.name)), boost)
+    pub fn boost(self, boost: f64) -> Boosted<kind::Text, (M, ())> {
+        Boosted::new(Node(self.node()), boost)
     }
 }
 
@@ -69,15 +89,15 @@ impl<M> fmt::Debug for Index<M> {
     }
 }
 
-/// A `MATCH` target with a boost (`"name" 1.5`).
+/// A `MATCH` target with a boost (`"name" 1.5`), reading the relations `R`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Boosted<K> {
+pub struct Boosted<K, R = ()> {
     target: Node,
     boost: f64,
-    _kind: PhantomData<fn() -> K>,
+    _kind: PhantomData<fn() -> (K, R)>,
 }
 
-impl<K> Boosted<K> {
+impl<K, R> Boosted<K, R> {
     fn new(target: Node, boost: f64) -> Self {
         Boosted {
             target,
@@ -90,7 +110,7 @@ impl<K> Boosted<K> {
 dual_impl! { [T] where [T: ExprType, T::Kind: TextLike] {
     /// This column with a boost, for a multi-column [`match_`]. The boost must be a
     /// finite, non-negative number.
-    pub fn boost(self, boost: f64) -> Boosted<kind::Text> {
+    pub fn boost(self, boost: f64) -> Boosted<kind::Text, <Self as HasRefs>::Refs> {
         Boosted::new(self.into_expr().into_node(), boost)
     }
 }}
@@ -100,6 +120,8 @@ dual_impl! { [T] where [T: ExprType, T::Kind: TextLike] {
 pub trait MatchTarget {
     /// The kind of the search term: text, or a shape for geographic matches.
     type Term;
+    /// The relations the targets belong to.
+    type Refs: RefList;
 
     /// The targets with their boosts, and whether to render them as a list.
     fn targets(self) -> (Vec<(Node, Option<f64>)>, bool);
@@ -107,8 +129,9 @@ pub trait MatchTarget {
 
 impl<M> MatchTarget for Index<M> {
     type Term = kind::Text;
+    type Refs = (M, ());
     fn targets(self) -> (Vec<(Node, Option<f64>)>, bool) {
-        (vec![(Node(N::Column(self.name)), None)], false)
+        (vec![(Node(self.node()), None)], false)
     }
 }
 
@@ -119,24 +142,27 @@ where
     T::Kind: MatchKind,
 {
     type Term = <T::Kind as MatchKind>::Term;
+    type Refs = (M, ());
     fn targets(self) -> (Vec<(Node, Option<f64>)>, bool) {
         (vec![(self.into_expr().into_node(), None)], false)
     }
 }
 
-impl<T> MatchTarget for Expr<T>
+impl<T, R: RefList> MatchTarget for Expr<T, R>
 where
     T: ExprType,
     T::Kind: MatchKind,
 {
     type Term = <T::Kind as MatchKind>::Term;
+    type Refs = R;
     fn targets(self) -> (Vec<(Node, Option<f64>)>, bool) {
         (vec![(self.into_node(), None)], false)
     }
 }
 
-impl<K> MatchTarget for Boosted<K> {
+impl<K, R: RefList> MatchTarget for Boosted<K, R> {
     type Term = kind::Text;
+    type Refs = R;
     fn targets(self) -> (Vec<(Node, Option<f64>)>, bool) {
         (vec![(self.target, Some(self.boost))], true)
     }
@@ -159,19 +185,24 @@ impl MatchKind for kind::GeoShape {
 
 /// One element of a multi-column match: a text target with or without a boost.
 pub trait MatchColumn {
+    /// The relations it belongs to.
+    type Refs: RefList;
+
     /// The target and its optional boost.
     fn target(self) -> (Node, Option<f64>);
 }
 
-impl<K> MatchColumn for Boosted<K> {
+impl<K, R: RefList> MatchColumn for Boosted<K, R> {
+    type Refs = R;
     fn target(self) -> (Node, Option<f64>) {
         (self.target, Some(self.boost))
     }
 }
 
 impl<M> MatchColumn for Index<M> {
+    type Refs = (M, ());
     fn target(self) -> (Node, Option<f64>) {
-        (Node(N::Column(self.name)), None)
+        (Node(self.node()), None)
     }
 }
 
@@ -180,16 +211,18 @@ where
     T: ExprType,
     T::Kind: TextLike,
 {
+    type Refs = (M, ());
     fn target(self) -> (Node, Option<f64>) {
         (self.into_expr().into_node(), None)
     }
 }
 
-impl<T> MatchColumn for Expr<T>
+impl<T, R: RefList> MatchColumn for Expr<T, R>
 where
     T: ExprType,
     T::Kind: TextLike,
 {
+    type Refs = R;
     fn target(self) -> (Node, Option<f64>) {
         (self.into_node(), None)
     }
@@ -199,6 +232,7 @@ macro_rules! tuple_targets {
     ($($t:ident $i:tt),+) => {
         impl<$($t: MatchColumn),+> MatchTarget for ($($t,)+) {
             type Term = kind::Text;
+            type Refs = cat!($($t::Refs),+);
             fn targets(self) -> (Vec<(Node, Option<f64>)>, bool) {
                 (vec![$(self.$i.target()),+], true)
             }
@@ -252,21 +286,44 @@ impl MatchType {
     }
 }
 
-/// A `MATCH` predicate under construction; a condition (`Expr<bool>`) once built.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Match {
+/// A `MATCH` predicate under construction (reading the relations `R`); a condition
+/// (`Expr<bool, R>`) once built.
+pub struct Match<R = ()> {
     node: MatchNode,
+    _refs: PhantomData<fn() -> R>,
+}
+
+impl<R> Clone for Match<R> {
+    fn clone(&self) -> Self {
+        Match {
+            node: self.node.clone(),
+            _refs: PhantomData,
+        }
+    }
+}
+
+impl<R> fmt::Debug for Match<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Match").field(&self.to_sql()).finish()
+    }
+}
+
+impl<R> PartialEq for Match<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.node == other.node
+    }
 }
 
 /// `MATCH(target, term)`: a fulltext (or geographic) search. Select [`score`] to get each
 /// row's relevance.
-pub fn match_<G, Q>(target: G, term: Q) -> Match
+pub fn match_<G, Q>(target: G, term: Q) -> Match<Cat<G::Refs, Q::Refs>>
 where
     G: MatchTarget,
     Q: AsExpr<G::Term>,
 {
     let (targets, multi) = target.targets();
     Match {
+        _refs: PhantomData,
         node: MatchNode {
             targets: targets.into_iter().map(|(t, b)| (t.0, b)).collect(),
             multi,
@@ -277,7 +334,7 @@ where
     }
 }
 
-impl Match {
+impl<R> Match<R> {
     /// The match type (`USING best_fields`).
     pub fn using(mut self, match_type: MatchType) -> Self {
         self.node.using = Some(match_type.keyword());
@@ -294,50 +351,54 @@ impl Match {
     }
 
     /// As a condition.
-    pub fn into_expr(self) -> Expr<bool> {
+    pub fn into_expr(self) -> Expr<bool, R> {
         Expr::from_n(N::Match(Box::new(self.node)))
     }
 
     /// Renders the predicate alone: SQL text and arguments.
     pub fn to_sql(&self) -> (String, Vec<Value>) {
-        self.clone().into_expr().to_sql()
+        Expr::<bool, R>::from_n(N::Match(Box::new(self.node.clone()))).to_sql()
     }
+}
 
+impl<R: RefList> Match<R> {
     /// `MATCH(…) AND rhs`.
-    pub fn and<R: AsExpr<kind::Bool>>(self, rhs: R) -> Expr<bool> {
+    pub fn and<B: AsExpr<kind::Bool>>(self, rhs: B) -> Expr<bool, Cat<R, B::Refs>> {
         self.into_expr().and(rhs)
     }
 
     /// `MATCH(…) OR rhs`.
-    pub fn or<R: AsExpr<kind::Bool>>(self, rhs: R) -> Expr<bool> {
+    pub fn or<B: AsExpr<kind::Bool>>(self, rhs: B) -> Expr<bool, Cat<R, B::Refs>> {
         self.into_expr().or(rhs)
     }
 
     /// `NOT MATCH(…)`.
     #[allow(clippy::should_implement_trait)]
-    pub fn not(self) -> Expr<bool> {
+    pub fn not(self) -> Expr<bool, R> {
         self.into_expr().not()
     }
 }
 
-impl IntoExpr for Match {
+impl<R: RefList> IntoExpr for Match<R> {
     type Type = bool;
-    fn into_expr(self) -> Expr<bool> {
+    type Refs = R;
+    fn into_expr(self) -> Expr<bool, R> {
         Match::into_expr(self)
     }
 }
 
-impl<K> AsExpr<K> for Match
+impl<K, R: RefList> AsExpr<K> for Match<R>
 where
     kind::Bool: Compatible<K>,
 {
+    type Refs = R;
     fn into_node(self) -> Node {
         Match::into_expr(self).into_node()
     }
 }
 
-impl From<Match> for Expr<bool> {
-    fn from(m: Match) -> Self {
+impl<R> From<Match<R>> for Expr<bool, R> {
+    fn from(m: Match<R>) -> Self {
         m.into_expr()
     }
 }

@@ -10,7 +10,7 @@ use super::{Expr, N};
 ///
 /// The name is written as is when it is a plain word (letters, digits, `_`) and quoted
 /// otherwise. Bind values by passing them through [`Expr`]s.
-pub fn function<T, A: ExprList>(name: &'static str, args: A) -> Expr<T> {
+pub fn function<T, A: ExprList>(name: &'static str, args: A) -> Expr<T, A::Refs> {
     let mut nodes = Vec::new();
     args.push_exprs(&mut nodes);
     Expr::from_n(N::func(name, nodes.into_iter().map(|n| n.0).collect()))
@@ -24,7 +24,7 @@ pub fn sql_fragment<T>(sql: &'static str) -> Expr<T> {
 
 /// A bound parameter of Rust type `T`, for places that take expressions (e.g. [`function`]
 /// arguments): `param::<String, _>("x")` renders `$1`.
-pub fn param<T, V>(value: V) -> Expr<T>
+pub fn param<T, V>(value: V) -> Expr<T, V::Refs>
 where
     T: ExprType,
     V: AsExpr<T::Kind>,
@@ -46,7 +46,7 @@ where
 /// let ts: Column<Reading, TimestampTz> = Column::new("ts");
 /// assert_eq!(date_trunc(TruncUnit::Hour, ts).to_sql().0, r#"date_trunc('hour', "ts")"#);
 /// ```
-pub fn date_trunc<E>(unit: crate::types::TruncUnit, ts: E) -> Expr<E::Type>
+pub fn date_trunc<E>(unit: crate::types::TruncUnit, ts: E) -> Expr<E::Type, E::Refs>
 where
     E: IntoExpr,
     E::Type: ExprType<Kind = kind::Timestamp>,

@@ -6,9 +6,10 @@
 
 use super::expression::{n, AsExpr, IntoExpr};
 use super::kind::{self, Compatible, ExprType, Geographic};
+use super::scope::Cat;
 use super::{Expr, N};
 
-fn geo_function<T>(name: &'static str, a: N, b: N) -> Expr<T> {
+fn geo_function<T, X>(name: &'static str, a: N, b: N) -> Expr<T, X> {
     Expr::from_n(N::func(name, vec![a, b]))
 }
 
@@ -21,7 +22,7 @@ fn geo_function<T>(name: &'static str, a: N, b: N) -> Expr<T> {
 /// let area = "POLYGON ((5 45, 12 45, 12 48, 5 48, 5 45))";
 /// assert_eq!(cratedb_orm::expr::within(coordinate, area).to_sql().0, r#"within("coordinate", $1)"#);
 /// ```
-pub fn within<G, S>(geo: G, shape: S) -> Expr<bool>
+pub fn within<G, S>(geo: G, shape: S) -> Expr<bool, Cat<G::Refs, S::Refs>>
 where
     G: IntoExpr,
     G::Type: ExprType,
@@ -32,7 +33,7 @@ where
 }
 
 /// `intersects(geo, shape)`: the two share at least one point.
-pub fn intersects<G, S>(geo: G, shape: S) -> Expr<bool>
+pub fn intersects<G, S>(geo: G, shape: S) -> Expr<bool, Cat<G::Refs, S::Refs>>
 where
     G: IntoExpr,
     G::Type: ExprType,
@@ -44,7 +45,7 @@ where
 
 /// `distance(point, other)`: the distance in meters between two points (a `GEO_POINT`
 /// column or expression, or an object key holding a point).
-pub fn distance<G, P>(point: G, other: P) -> Expr<f64>
+pub fn distance<G, P>(point: G, other: P) -> Expr<f64, Cat<G::Refs, P::Refs>>
 where
     G: IntoExpr,
     G::Type: ExprType,

@@ -266,3 +266,12 @@ impl Summable for rust_decimal::Decimal {
 impl<const P: u8, const S: u8> Summable for types::Numeric<P, S> {
     type Sum = rust_decimal::Decimal;
 }
+
+/// The nullable value of an expression `E`: `Option<i32>` for both an `i32` and an
+/// `Option<i32>` column. What `lag`, `min`, `max` and the like return.
+pub type NullableOf<E> = Option<<<E as crate::expr::IntoExpr>::Type as ExprType>::NonNull>;
+
+/// The type of `sum(E)`: `Option<i64>` for integer columns, `Option<f64>`/`Option<f32>` for
+/// float columns (`None` when no rows were summed).
+pub type SumOf<E> =
+    Option<<<<E as crate::expr::IntoExpr>::Type as ExprType>::NonNull as Summable>::Sum>;

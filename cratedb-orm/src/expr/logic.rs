@@ -3,63 +3,64 @@
 use std::ops;
 
 use super::column::Column;
-use super::expression::{n, AsExpr, IntoExpr};
+use super::expression::{n, AsExpr, HasRefs, IntoExpr, With};
 use super::kind::{Bool, Compatible, ExprType};
+use super::scope::{Cat, RefList};
 use super::{BinOp, Expr, N};
 
-fn logic<A: IntoExpr>(op: BinOp, lhs: A, rhs: N) -> Expr<bool> {
+fn logic<A: IntoExpr, X>(op: BinOp, lhs: A, rhs: N) -> Expr<bool, X> {
     Expr::from_n(N::binary(op, lhs.into_expr().into_n(), rhs))
 }
 
 dual_impl! { [T] where [T: ExprType, T::Kind: Compatible<Bool>] {
     /// `self AND rhs`; also written `self & rhs`.
-    pub fn and<R: AsExpr<Bool>>(self, rhs: R) -> Expr<bool> {
+    pub fn and<R: AsExpr<Bool>>(self, rhs: R) -> Expr<bool, With<Self, R::Refs>> {
         logic(BinOp::And, self, n(rhs))
     }
 
     /// `self OR rhs`; also written `self | rhs`.
-    pub fn or<R: AsExpr<Bool>>(self, rhs: R) -> Expr<bool> {
+    pub fn or<R: AsExpr<Bool>>(self, rhs: R) -> Expr<bool, With<Self, R::Refs>> {
         logic(BinOp::Or, self, n(rhs))
     }
 
     /// `NOT self`; also written `!self`.
     #[allow(clippy::should_implement_trait)]
-    pub fn not(self) -> Expr<bool> {
+    pub fn not(self) -> Expr<bool, <Self as HasRefs>::Refs> {
         Expr::from_n(N::Not(Box::new(self.into_expr().into_n())))
     }
 }}
 
-impl<T, R> ops::BitAnd<R> for Expr<T>
+impl<T, Refs: RefList, R> ops::BitAnd<R> for Expr<T, Refs>
 where
     T: ExprType,
     T::Kind: Compatible<Bool>,
     R: AsExpr<Bool>,
 {
-    type Output = Expr<bool>;
-    fn bitand(self, rhs: R) -> Expr<bool> {
+    type Output = Expr<bool, Cat<Refs, R::Refs>>;
+    fn bitand(self, rhs: R) -> Self::Output {
         self.and(rhs)
     }
 }
 
-impl<T, R> ops::BitOr<R> for Expr<T>
+impl<T, Refs: RefList, R> ops::BitOr<R> for Expr<T, Refs>
 where
     T: ExprType,
     T::Kind: Compatible<Bool>,
     R: AsExpr<Bool>,
 {
-    type Output = Expr<bool>;
-    fn bitor(self, rhs: R) -> Expr<bool> {
+    type Output = Expr<bool, Cat<Refs, R::Refs>>;
+    fn bitor(self, rhs: R) -> Self::Output {
         self.or(rhs)
     }
 }
 
-impl<T> ops::Not for Expr<T>
+impl<T, Refs: RefList> ops::Not for Expr<T, Refs>
 where
     T: ExprType,
     T::Kind: Compatible<Bool>,
 {
-    type Output = Expr<bool>;
-    fn not(self) -> Expr<bool> {
+    type Output = Expr<bool, Refs>;
+    fn not(self) -> Self::Output {
         Expr::not(self)
     }
 }
@@ -70,8 +71,8 @@ where
     T::Kind: Compatible<Bool>,
     R: AsExpr<Bool>,
 {
-    type Output = Expr<bool>;
-    fn bitand(self, rhs: R) -> Expr<bool> {
+    type Output = Expr<bool, (M, R::Refs)>;
+    fn bitand(self, rhs: R) -> Self::Output {
         self.and(rhs)
     }
 }
@@ -82,8 +83,8 @@ where
     T::Kind: Compatible<Bool>,
     R: AsExpr<Bool>,
 {
-    type Output = Expr<bool>;
-    fn bitor(self, rhs: R) -> Expr<bool> {
+    type Output = Expr<bool, (M, R::Refs)>;
+    fn bitor(self, rhs: R) -> Self::Output {
         self.or(rhs)
     }
 }
@@ -93,8 +94,8 @@ where
     T: ExprType,
     T::Kind: Compatible<Bool>,
 {
-    type Output = Expr<bool>;
-    fn not(self) -> Expr<bool> {
+    type Output = Expr<bool, (M, ())>;
+    fn not(self) -> Self::Output {
         Column::not(self)
     }
 }

@@ -28,14 +28,21 @@
 //! A named fulltext index is an [`Index<M>`](Index): `Index::<Character>::new("name_ft")`
 //! (a model may offer it as `Character::name_ft()`).
 
-/// Implements the same methods on [`Expr<T>`] and on [`Column<M, T>`]:
+/// Implements the same methods on [`Expr<T, R>`] and on [`Column<M, T>`]:
 /// `dual_impl! { [T, …] where [bounds] { methods } }`. Method bodies convert `self` with
-/// [`IntoExpr::into_expr`].
+/// [`IntoExpr::into_expr`]; return types name what `self` reads as `<Self as HasRefs>::Refs`
+/// (see [`With`]).
 macro_rules! dual_impl {
     ([$($g:ident),*] where [$($w:tt)*] { $($body:tt)* }) => {
-        impl<$($g),*> $crate::expr::Expr<T> where $($w)* { $($body)* }
+        impl<$($g,)* Refs: $crate::expr::scope::RefList> $crate::expr::Expr<T, Refs> where $($w)* { $($body)* }
         impl<Model, $($g),*> $crate::expr::Column<Model, T> where $($w)* { $($body)* }
     };
+}
+
+/// The relations of several expressions, one after the other: `cat!(A::Refs, B::Refs)`.
+macro_rules! cat {
+    ($a:ty) => { $a };
+    ($a:ty, $($rest:ty),+) => { $crate::expr::scope::Cat<$a, cat!($($rest),+)> };
 }
 
 mod aggregate;
@@ -54,22 +61,28 @@ mod logic;
 mod node;
 mod object_key;
 mod order;
+pub mod scope;
+pub(crate) mod select_tree;
 mod selection;
 mod vector;
+mod window;
 
 pub use aggregate::{avg, count, count_distinct, count_star, max, min, sum};
+pub use any::Elements;
 pub use bind::ToSqlValue;
 pub use column::Column;
 pub use decode::{decode_column, FromRow, FromSqlValue};
-pub use expression::{AsExpr, Expr, IntoExpr};
+pub use expression::{AsExpr, Expr, HasRefs, IntoExpr, With};
 pub use fulltext::{match_, score, Boosted, Index, Match, MatchTarget, MatchType};
 pub use function::{date_trunc, function, param, sql_fragment};
 pub use geo::{distance, intersects, within};
 pub use kind::ExprType;
 pub use node::{Node, OptionValue};
 pub use order::{Order, OrderList};
+pub use select_tree::JoinKind;
 pub use selection::{ColumnList, ExprList, Selection};
 pub use vector::{knn_match, vector_similarity};
+pub use window::{Frame, FrameEnd, FrameStart, RangeBound, Window};
 
 pub(crate) use expression::n;
 pub(crate) use logic::and_all;

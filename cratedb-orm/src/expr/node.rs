@@ -11,6 +11,8 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use super::select_tree::SelectTree;
+use super::window::WindowSpec;
 use crate::sql::SqlWriter;
 
 /// An untyped SQL expression. Build expressions with the typed DSL ([`super::Expr`],
@@ -171,8 +173,19 @@ pub(crate) struct MatchNode {
 /// The expression tree.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum N {
-    /// A column (`"name"`).
+    /// A column of no known relation (`"name"`).
     Column(&'static str),
+    /// A column of a relation (a table or an alias): `"relation"."name"` where the
+    /// statement qualifies columns, `"name"` otherwise.
+    Col(&'static str, &'static str),
+    /// A scalar subquery: `(SELECT …)`.
+    Subquery(Box<SelectTree>),
+    /// `[NOT] EXISTS (SELECT …)`.
+    Exists(Box<SelectTree>, bool),
+    /// `lhs [NOT] IN (SELECT …)`.
+    InSelect(Box<N>, Box<SelectTree>, bool),
+    /// `function(…) OVER (window)`.
+    Over(Box<N>, Box<WindowSpec>),
     /// A column of a named relation (`excluded."name"`); the qualifier is trusted SQL.
     Qualified(&'static str, &'static str),
     /// A subscript (`base['key']`).
@@ -218,7 +231,17 @@ impl N {
     /// of a subscript).
     pub(crate) fn for_each_column(&self, f: &mut dyn FnMut(&'static str)) {
         match self {
-            N::Column(name) | N::Qualified(_, name) => f(name),
+            N::Column(name) | N::Qualified(_, name) | N::Col(_, name) => f(name),
+            // What a subquery reads is not a column of this statement's table.
+            N::Subquery(_) | N::Exists(..) => f("(a subquery)"),
+            N::InSelect(a, ..) => {
+                a.for_each_column(f);
+                f("(a subquery)");
+            }
+            N::Over(func, window) => {
+                func.for_each_column(f);
+                window.for_each_column(f);
+            }
             N::Subscript(base, _) | N::Not(base) | N::Neg(base) | N::IsNull(base, _) => {
                 base.for_each_column(f)
             }
@@ -244,14 +267,38 @@ impl N {
         }
     }
 
+    /// Whether a subquery is somewhere in it (the statement then qualifies its columns).
+    pub(crate) fn has_subquery(&self) -> bool {
+        match self {
+            N::Subquery(_) | N::Exists(..) | N::InSelect(..) => true,
+            N::Column(_) | N::Col(..) | N::Qualified(..) | N::Param(_) | N::Sql(_) | N::Int(_) => {
+                false
+            }
+            N::Subscript(base, _) | N::Not(base) | N::Neg(base) | N::IsNull(base, _) => {
+                base.has_subquery()
+            }
+            N::Func { args, .. } => args.iter().any(N::has_subquery),
+            N::Binary(_, a, b) | N::Any(_, a, b) => a.has_subquery() || b.has_subquery(),
+            N::InList(a, list, _) => a.has_subquery() || list.iter().any(N::has_subquery),
+            N::Between(a, b, c) => a.has_subquery() || b.has_subquery() || c.has_subquery(),
+            N::Match(m) => m.term.has_subquery(),
+            N::Over(func, window) => func.has_subquery() || window.has_subquery(),
+        }
+    }
+
     fn prec(&self) -> u8 {
         match self {
             N::Binary(op, ..) => op.prec(),
             N::Not(_) => PREC_NOT,
             N::Neg(_) => PREC_NEG,
-            N::IsNull(..) | N::InList(..) | N::Any(..) | N::Between(..) | N::Match(_) => {
-                PREC_PREDICATE
-            }
+            N::IsNull(..)
+            | N::InList(..)
+            | N::Any(..)
+            | N::Between(..)
+            | N::Match(_)
+            | N::Exists(..)
+            | N::InSelect(..) => PREC_PREDICATE,
+            N::Col(..) | N::Subquery(_) | N::Over(..) => PREC_ATOM,
             N::Column(_)
             | N::Qualified(..)
             | N::Subscript(..)
@@ -267,12 +314,42 @@ impl N {
             N::Column(name) => {
                 w.ident(name);
             }
+            N::Col(relation, name) => {
+                if w.qualifies_columns() {
+                    w.ident(relation).push(".");
+                }
+                w.ident(name);
+            }
+            N::Subquery(select) => {
+                w.push("(");
+                select.render(w);
+                w.push(")");
+            }
+            N::Exists(select, negated) => {
+                w.push(if *negated { "NOT EXISTS (" } else { "EXISTS (" });
+                select.render(w);
+                w.push(")");
+            }
+            N::InSelect(lhs, select, negated) => {
+                render_operand(w, lhs, PREC_PREDICATE + 1);
+                w.push(if *negated { " NOT IN (" } else { " IN (" });
+                select.render(w);
+                w.push(")");
+            }
+            N::Over(func, window) => {
+                func.render(w);
+                w.push(" OVER (");
+                window.render(w);
+                w.push(")");
+            }
             N::Qualified(qualifier, name) => {
                 w.push(qualifier).push(".").ident(name);
             }
             N::Subscript(base, key) => {
                 match base.as_ref() {
-                    N::Column(_) | N::Subscript(..) | N::Qualified(..) => base.render(w),
+                    N::Column(_) | N::Col(..) | N::Subscript(..) | N::Qualified(..) => {
+                        base.render(w)
+                    }
                     other => render_parens(w, other),
                 }
                 w.push("[").literal(key).push("]");

@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use super::expression::IntoExpr;
+use super::expression::{HasRefs, IntoExpr};
 use super::kind::{ExprType, Keyed};
 use super::{Expr, N};
 
@@ -23,13 +23,13 @@ dual_impl! { [T] where [T: ExprType, T::Kind: Keyed] {
     /// let details: Column<Character, Option<Object>> = Column::new("details");
     /// assert_eq!(details.key("gender").eq("male").to_sql().0, r#""details"['gender'] = $1"#);
     /// ```
-    pub fn key(self, key: impl Into<String>) -> Expr<<T::Kind as Keyed>::Out<Value>> {
+    pub fn key(self, key: impl Into<String>) -> Expr<<T::Kind as Keyed>::Out<Value>, <Self as HasRefs>::Refs> {
         Expr::from_n(N::Subscript(Box::new(self.into_expr().into_n()), key.into()))
     }
 
     /// The value at `key`, declared to have the Rust type `U`
     /// (`.key_as::<String>("gender")`), so it compares with and decodes as `U`.
-    pub fn key_as<U>(self, key: impl Into<String>) -> Expr<<T::Kind as Keyed>::Out<U>> {
+    pub fn key_as<U>(self, key: impl Into<String>) -> Expr<<T::Kind as Keyed>::Out<U>, <Self as HasRefs>::Refs> {
         Expr::from_n(N::Subscript(Box::new(self.into_expr().into_n()), key.into()))
     }
 }}

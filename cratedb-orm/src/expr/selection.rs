@@ -7,6 +7,7 @@ use super::column::Column;
 use super::decode::{decode_column, FromSqlValue};
 use super::expression::IntoExpr;
 use super::fulltext::Match;
+use super::scope::RefList;
 use super::{Expr, Node};
 use crate::{Error, Result};
 
@@ -18,6 +19,8 @@ use crate::{Error, Result};
 pub trait Selection {
     /// The Rust type of one decoded row.
     type Output;
+    /// The relations the selected expressions read.
+    type Refs: RefList;
 
     /// Appends the selected expressions to `out`.
     fn push_selected(self, out: &mut Vec<Node>);
@@ -45,6 +48,7 @@ fn check_width(cols: &[String], row: &[Value], width: usize) -> Result<()> {
 
 impl<M, T: FromSqlValue> Selection for Column<M, T> {
     type Output = T;
+    type Refs = (M, ());
     fn push_selected(self, out: &mut Vec<Node>) {
         out.push(self.into_expr().into_node());
     }
@@ -53,8 +57,9 @@ impl<M, T: FromSqlValue> Selection for Column<M, T> {
     }
 }
 
-impl<T: FromSqlValue> Selection for Expr<T> {
+impl<T: FromSqlValue, R: RefList> Selection for Expr<T, R> {
     type Output = T;
+    type Refs = R;
     fn push_selected(self, out: &mut Vec<Node>) {
         out.push(self.into_node());
     }
@@ -63,8 +68,9 @@ impl<T: FromSqlValue> Selection for Expr<T> {
     }
 }
 
-impl Selection for Match {
+impl<R: RefList> Selection for Match<R> {
     type Output = bool;
+    type Refs = R;
     fn push_selected(self, out: &mut Vec<Node>) {
         out.push(self.into_expr().into_node());
     }
@@ -80,6 +86,7 @@ macro_rules! tuple_selection {
             $($t: IntoExpr, $t::Type: FromSqlValue,)+
         {
             type Output = ($($t::Type,)+);
+            type Refs = cat!($($t::Refs),+);
             fn push_selected(self, out: &mut Vec<Node>) {
                 $(out.push(self.$i.into_expr().into_node());)+
             }
@@ -90,6 +97,7 @@ macro_rules! tuple_selection {
         }
 
         impl<$($t: IntoExpr),+> ExprList for ($($t,)+) {
+            type Refs = cat!($($t::Refs),+);
             fn push_exprs(self, out: &mut Vec<Node>) {
                 $(out.push(self.$i.into_expr().into_node());)+
             }
@@ -113,23 +121,29 @@ tuple_selection!(12: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 1
 /// One or several expressions (`GROUP BY a, b`, function arguments): a column, an
 /// expression, or a tuple of them.
 pub trait ExprList {
+    /// The relations the expressions read.
+    type Refs: RefList;
+
     /// Appends the expressions to `out`.
     fn push_exprs(self, out: &mut Vec<Node>);
 }
 
 impl<M, T> ExprList for Column<M, T> {
+    type Refs = (M, ());
     fn push_exprs(self, out: &mut Vec<Node>) {
         out.push(self.into_expr().into_node());
     }
 }
 
-impl<T> ExprList for Expr<T> {
+impl<T, R: RefList> ExprList for Expr<T, R> {
+    type Refs = R;
     fn push_exprs(self, out: &mut Vec<Node>) {
         out.push(self.into_node());
     }
 }
 
 impl ExprList for () {
+    type Refs = ();
     fn push_exprs(self, _out: &mut Vec<Node>) {}
 }
 

@@ -2,6 +2,7 @@
 
 use super::expression::{n, AsExpr, IntoExpr};
 use super::kind::{ExprType, Vector};
+use super::scope::Cat;
 use super::{Expr, N};
 
 /// `KNN_MATCH(column, vector, k)`: the row is among the `k` nearest neighbours of
@@ -15,7 +16,11 @@ use super::{Expr, N};
 /// let m = cratedb_orm::expr::knn_match(embedding, [0.1, 0.2, 0.3], 10);
 /// assert_eq!(m.to_sql().0, r#"KNN_MATCH("embedding", $1, 10)"#);
 /// ```
-pub fn knn_match<C, V, const D: usize>(column: C, vector: V, k: u32) -> Expr<bool>
+pub fn knn_match<C, V, const D: usize>(
+    column: C,
+    vector: V,
+    k: u32,
+) -> Expr<bool, Cat<C::Refs, V::Refs>>
 where
     C: IntoExpr,
     C::Type: ExprType<Kind = Vector<D>>,
@@ -28,7 +33,10 @@ where
 }
 
 /// `vector_similarity(column, vector)`: the similarity of two vectors, between 0 and 1.
-pub fn vector_similarity<C, V, const D: usize>(column: C, vector: V) -> Expr<f32>
+pub fn vector_similarity<C, V, const D: usize>(
+    column: C,
+    vector: V,
+) -> Expr<f32, Cat<C::Refs, V::Refs>>
 where
     C: IntoExpr,
     C::Type: ExprType<Kind = Vector<D>>,

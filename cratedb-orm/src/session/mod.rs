@@ -624,6 +624,20 @@ impl Session {
         Ok(handles)
     }
 
+    /// Tracks the model whose values `values` holds (laid out as `layout`; taken out, left
+    /// `Null`): its handle, the existing one for a row already tracked. How a join's rows are
+    /// loaded, relation by relation.
+    pub(crate) fn track_values<M: CrateModel>(
+        &mut self,
+        layout: &RowLayout,
+        values: &mut [Value],
+    ) -> Result<Handle<M>> {
+        let version = layout.version_positions();
+        let id = self.id;
+        let index = self.table_mut::<M>().load(layout, version, values)?;
+        Ok(Handle::new(id, index))
+    }
+
     /// `REFRESH TABLE` for the model's table: makes recent writes visible to searches
     /// (queries not by primary key). CrateDB refreshes every second by default.
     pub fn refresh_table<M: CrateModel>(&self) -> Result<()> {
