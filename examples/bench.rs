@@ -119,6 +119,30 @@ struct LocalBenchReading {
     metrics: Object,
 }
 
+/// A device of the eager-loading workload, with many alerts.
+#[derive(CrateModel, Debug, Clone, Default, PartialEq)]
+#[cratedb(table = "bench_devices", has_many(child = BenchAlert, key = "device_id"))]
+struct BenchDevice {
+    #[cratedb(primary_key)]
+    id: String,
+    name: String,
+    tags: Object,
+}
+
+/// An alert of a [`BenchDevice`].
+#[derive(CrateModel, Debug, Clone, Default, PartialEq)]
+#[cratedb(table = "bench_alerts")]
+struct BenchAlert {
+    #[cratedb(primary_key)]
+    id: String,
+    device_id: String,
+    severity: i32,
+    message: String,
+}
+
+/// Alerts per device in the eager-loading workload.
+const ALERTS_PER_DEVICE: usize = 10;
+
 /// Reading `n` of a time-series run: 100 devices, one reading each every 100 s from
 /// 2026-01-01 (100,000 rows span 12 days, 3,000 rows one).
 fn reading(n: usize) -> BenchReading {
@@ -221,7 +245,13 @@ fn options() -> Result<Options, Box<dyn Error>> {
     Ok(o)
 }
 
-const WORKLOADS: [&str; 4] = ["insert", "update_one_key", "load", "timeseries_insert"];
+const WORKLOADS: [&str; 5] = [
+    "insert",
+    "update_one_key",
+    "load",
+    "timeseries_insert",
+    "eager_load",
+];
 
 /// One timed run: wall and CPU seconds, and the requests it sent.
 #[derive(Debug, Clone, Copy)]
@@ -530,6 +560,13 @@ fn workloads(o: &Options, url: &str) -> Result<(), Box<dyn Error>> {
             timeseries_insert(&b, o.reps)?;
         }
     }
+    if wanted("eager_load") {
+        if b.stub {
+            eprintln!("eager_load: against a real CrateDB only");
+        } else {
+            eager_load(&b, o.reps)?;
+        }
+    }
     if o.memory {
         b.filled_table()?;
         memory(&b.client, &b.select_sql, n)?;
@@ -620,6 +657,84 @@ fn timeseries_insert(b: &Bench, reps: usize) -> Result<(), Box<dyn Error>> {
             ("raw", raw),
         ],
     )
+}
+
+/// eager_load: N devices (`--rows`, 1,000 in the README's figure) with 10 alerts each, loaded
+/// with their alerts: the session (`all_with_children`: the devices' query, then one query
+/// for all their alerts, rows tracked and grouped) against the raw client sending the same two
+/// queries and grouping the alert rows by device in a `HashMap`.
+fn eager_load(b: &Bench, reps: usize) -> Result<(), Box<dyn Error>> {
+    let n = b.n;
+    b.execute(&BenchDevice::drop_table_if_exists_sql())?;
+    b.execute(&BenchAlert::drop_table_if_exists_sql())?;
+    b.execute(&BenchDevice::create_table_sql())?;
+    b.execute(&BenchAlert::create_table_sql())?;
+    let mut session = Session::new(b.client.clone());
+    for d in 0..n {
+        session.add(BenchDevice {
+            id: format!("device-{d:06}"),
+            name: format!("Device {d}"),
+            tags: object! { "zone": d % 7, "kind": "sensor" },
+        });
+        for a in 0..ALERTS_PER_DEVICE {
+            session.add(BenchAlert {
+                id: format!("alert-{d:06}-{a:02}"),
+                device_id: format!("device-{d:06}"),
+                severity: (a % 5) as i32,
+                message: format!("alert {a} of device {d}"),
+            });
+        }
+    }
+    session.commit()?;
+    b.execute("REFRESH TABLE \"bench_devices\"")?;
+    b.execute("REFRESH TABLE \"bench_alerts\"")?;
+    let check = |alerts: usize| -> Result<(), Box<dyn Error>> {
+        if alerts == n * ALERTS_PER_DEVICE {
+            Ok(())
+        } else {
+            Err(format!("loaded {alerts} alerts, expected {}", n * ALERTS_PER_DEVICE).into())
+        }
+    };
+    let orm: Run = Box::new(|_| {
+        b.timed(|| {
+            let mut s = Session::new(b.client.clone());
+            let loaded = s
+                .query::<BenchDevice>()
+                .limit(n as u64)
+                .all_with_children::<BenchAlert>()?;
+            check(loaded.iter().map(|(_, a)| a.len()).sum())?;
+            Ok((s, loaded))
+        })
+    });
+    let devices_sql = format!(r#"SELECT "id", "name", "tags" FROM "bench_devices" LIMIT {n}"#);
+    let alerts_sql = r#"SELECT "id", "device_id", "severity", "message" FROM "bench_alerts" WHERE "device_id" = ANY($1)"#;
+    let raw: Run = Box::new(|_| {
+        b.timed(|| {
+            let devices = b.client.sql(&devices_sql, &[] as &[Value])?.rows;
+            let ids: Vec<&Value> = devices.iter().filter_map(|d| d.first()).collect();
+            let alerts = b.client.sql(alerts_sql, &[&ids])?.rows;
+            let mut by_device: std::collections::HashMap<String, Vec<Vec<Value>>> =
+                std::collections::HashMap::with_capacity(devices.len());
+            for alert in alerts {
+                let key = alert
+                    .get(1)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                by_device.entry(key).or_default().push(alert);
+            }
+            let grouped: Vec<(Vec<Value>, Vec<Vec<Value>>)> = devices
+                .iter()
+                .map(|d| {
+                    let key = d.first().and_then(Value::as_str).unwrap_or_default();
+                    (d.clone(), by_device.remove(key).unwrap_or_default())
+                })
+                .collect();
+            check(grouped.iter().map(|(_, a)| a.len()).sum())?;
+            Ok(grouped)
+        })
+    });
+    interleave("eager_load", n, reps, vec![("orm", orm), ("raw", raw)])
 }
 
 /// update_one_key: `details['species']` on N rows loaded by a query (their objects arrive as
