@@ -466,6 +466,7 @@ impl fmt::Debug for Client {
             .field("schema", &c.schema)
             .field("connect_timeout", &c.connect_timeout)
             .field("timeout", &c.timeout)
+            .field("liveness_check", &c.liveness_check)
             .field("retry_interval", &c.retry_interval)
             .field("body_limit", &c.body_limit)
             .finish_non_exhaustive()

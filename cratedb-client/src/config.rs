@@ -8,10 +8,18 @@ use ureq::tls::{Certificate, PemItem};
 use crate::echo::{EchoEvent, EchoHook};
 use crate::{Client, ConnectionUrl, Error, Result, Secret, ServerAddr, SslMode};
 
-/// Default time to establish a connection (TCP and TLS).
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default time for one request attempt, from connecting to the end of the response body.
+/// Default time to establish a connection (TCP and TLS), and for a liveness probe to get a
+/// reaction: 5 s. A CrateDB node on the same network connects in well under a millisecond,
+/// one across the internet with TLS in a few round trips; a node that takes 5 s is not fit
+/// for interactive use.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default time for one request attempt, from connecting to the end of the response body:
+/// the longest a statement may run (CrateDB answers only when the result is ready).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+/// Default silence after which a server that accepted a request is probed for life (see
+/// [`ClientBuilder::liveness_check`]): 5 s. Requests to a frozen node end after about 5 s
+/// plus the probe's wait (the connect timeout), 10 s with the defaults.
+pub const DEFAULT_LIVENESS_CHECK: Duration = Duration::from_secs(5);
 /// Default time a failed server is left alone before it is tried again.
 pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_secs(30);
 /// Default number of idle keep-alive connections kept per server.
@@ -80,6 +88,7 @@ pub struct ClientBuilder {
     schema: Option<String>,
     connect_timeout: Duration,
     timeout: Duration,
+    liveness_check: Option<Duration>,
     pool_size: usize,
     retry_interval: Duration,
     body_limit: u64,
@@ -105,6 +114,7 @@ impl Default for ClientBuilder {
             schema: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
+            liveness_check: Some(DEFAULT_LIVENESS_CHECK),
             pool_size: DEFAULT_POOL_SIZE,
             retry_interval: DEFAULT_RETRY_INTERVAL,
             body_limit: DEFAULT_BODY_LIMIT,
@@ -150,6 +160,8 @@ pub(crate) struct Config {
     pub(crate) schema: Option<String>,
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
+    /// Silence after which the server is probed; `None`: never.
+    pub(crate) liveness_check: Option<Duration>,
     pub(crate) pool_size: usize,
     pub(crate) retry_interval: Duration,
     pub(crate) body_limit: u64,
@@ -310,7 +322,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed to connect to one server, TLS handshake included (default 10 s).
+    /// Time allowed to connect to one server, TLS handshake included, and for a liveness probe
+    /// to get a reaction (default 5 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -321,6 +334,29 @@ impl ClientBuilder {
     /// resent to another server (see [`retry_writes`](ClientBuilder::retry_writes)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Silence after which a server that accepted a request is checked for life (default
+    /// 5 s; `None`: never, wait for the [`timeout`](ClientBuilder::timeout)).
+    ///
+    /// CrateDB answers a statement only when its result is ready, so silence alone does not
+    /// tell a long statement from a frozen node (a stopped JVM, a long GC pause, a stalled
+    /// VM), whose kernel still accepts connections and requests. After this much silence the
+    /// client sends `GET /` to the same server on a new connection: a working server reacts at
+    /// once and the request is waited for again (up to the timeout); one that shows no
+    /// reaction within the [`connect_timeout`](ClientBuilder::connect_timeout) is given up on.
+    /// The request then fails with its outcome unknown (a read moves on to the next server;
+    /// see [`Error::may_have_executed`](crate::Error::may_have_executed)) and the server is
+    /// left alone for the [`retry_interval`](ClientBuilder::retry_interval).
+    ///
+    /// Measured on a 3-node CrateDB 6.4.3 cluster with one node stopped (SIGSTOP) for 20 s:
+    /// requests to the stopped node end after about 10 s with the defaults (without the check
+    /// they wait until the node resumes); requests to the other nodes that need a shard of the
+    /// stopped node wait inside CrateDB until it resumes, or until the cluster drops it after
+    /// about 30 s, whatever the client does.
+    pub fn liveness_check(mut self, after: Option<Duration>) -> Self {
+        self.liveness_check = after;
         self
     }
 
@@ -527,6 +563,11 @@ impl ClientBuilder {
         if self.timeout.is_zero() {
             return Err(config_error("timeout must be greater than zero"));
         }
+        if self.liveness_check.is_some_and(|d| d.is_zero()) {
+            return Err(config_error(
+                "liveness_check must be greater than zero (None turns it off)",
+            ));
+        }
         if self.pool_size == 0 {
             return Err(config_error("pool_size must be at least 1"));
         }
@@ -546,6 +587,7 @@ impl ClientBuilder {
             schema: self.schema,
             connect_timeout: self.connect_timeout,
             timeout: self.timeout,
+            liveness_check: self.liveness_check,
             pool_size: self.pool_size,
             retry_interval: self.retry_interval,
             body_limit: self.body_limit,

@@ -57,6 +57,7 @@ mod client;
 mod config;
 mod echo;
 mod error;
+mod liveness;
 mod node_pool;
 mod response;
 mod row_decoder;
@@ -74,7 +75,7 @@ pub mod testing;
 pub use client::Client;
 pub use config::{
     ClientBuilder, DEFAULT_BODY_LIMIT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_GZIP_REQUESTS_OVER,
-    DEFAULT_POOL_SIZE, DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT,
+    DEFAULT_LIVENESS_CHECK, DEFAULT_POOL_SIZE, DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT,
 };
 pub use echo::EchoEvent;
 pub use error::{Error, Result, SqlError};

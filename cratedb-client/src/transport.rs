@@ -4,10 +4,13 @@
 use std::io::Write;
 
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{Connector, RustlsConnector, TcpConnector};
 use ureq::Agent;
 
 use crate::body_chunks::{BodyChunks, CONTIGUOUS_MAX};
 use crate::config::{Config, RequestGzip};
+use crate::liveness::{LivenessConnector, Unresponsive};
 use crate::node_pool::Node;
 use crate::{Error, Secret};
 
@@ -69,7 +72,7 @@ impl Transport {
             .disable_verification(!config.verify)
             .build();
         let servers = config.servers.len().max(1);
-        let agent = Agent::config_builder()
+        let config_ureq = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_resolve(Some(config.connect_timeout))
@@ -80,8 +83,17 @@ impl Transport {
             .tls_config(tls)
             .user_agent(concat!("cratedb-client/", env!("CARGO_PKG_VERSION")))
             .accept("application/json")
-            .build()
-            .new_agent();
+            .build();
+        // ureq's own chain (TCP, then TLS when the URL is https), with the liveness check
+        // between the socket and TLS.
+        let connector = ()
+            .chain(TcpConnector::default())
+            .chain(LivenessConnector {
+                after: config.liveness_check,
+                probe_wait: config.connect_timeout,
+            })
+            .chain(RustlsConnector::default());
+        let agent = Agent::with_parts(config_ureq, connector, DefaultResolver::default());
         let sql_query = match (config.col_types, config.error_trace) {
             (false, false) => "",
             (true, false) => "?types",
@@ -290,6 +302,9 @@ fn classify(e: ureq::Error, tls: bool) -> AttemptError {
         E::Tls(_) | E::Pem(_) | E::Rustls(_) => AttemptError::NotSent(format!("TLS failure ({e})")),
         E::Io(ref io) if tls && io.kind() == ErrorKind::InvalidData => {
             AttemptError::NotSent(format!("TLS failure ({io})"))
+        }
+        E::Io(ref io) if io.get_ref().is_some_and(|e| e.is::<Unresponsive>()) => {
+            AttemptError::MaybeSent(io.to_string())
         }
         E::Io(ref io) => match io.kind() {
             ErrorKind::ConnectionRefused
