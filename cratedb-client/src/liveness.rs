@@ -167,9 +167,10 @@ fn probe(addrs: &[SocketAddr], host: &str, wait: Duration) -> bool {
     if let Err(e) = stream.write_all(request.as_bytes()) {
         return reacted(&e);
     }
+    // A byte of an answer, or the end of the stream (`UnexpectedEof`): either is a reaction.
     let mut byte = [0_u8; 1];
-    match stream.read(&mut byte) {
-        Ok(_) => true,
+    match stream.read_exact(&mut byte) {
+        Ok(()) => true,
         Err(e) => reacted(&e),
     }
 }
