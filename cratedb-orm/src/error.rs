@@ -108,6 +108,46 @@ impl Error {
         }
     }
 
+    /// True for stale data: a commit in which a versioned UPDATE or DELETE found the row
+    /// changed since it was loaded, or a client error 4092 (version conflict). Reload and
+    /// apply the change again ([`crate::retry`] does both).
+    pub fn is_stale(&self) -> bool {
+        match self {
+            Error::Client(e) => e.is_version_conflict(),
+            Error::Commit(c) => c.is_stale(),
+            _ => false,
+        }
+    }
+
+    /// True when a commit's UPDATE found no row under its key (the row was deleted).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::Commit(c) if c.is_not_found())
+    }
+
+    /// True when a write may have landed although no answer confirmed it: a client error
+    /// after the request was sent ([`cratedb_client::Error::may_have_executed`]), or a
+    /// commit with such rows ([`CommitError::may_have_landed`](crate::session::CommitError::may_have_landed)).
+    /// `false` for every other error: what it reports certainly did not land.
+    pub fn may_have_landed(&self) -> bool {
+        match self {
+            Error::Client(e) => e.may_have_executed(),
+            Error::Commit(c) => c.may_have_landed(),
+            _ => false,
+        }
+    }
+
+    /// CrateDB's error (`code`, `message`), when this error carries one: a client error, or
+    /// a commit stopped by one or with a row that failed with one, or the first failed row of
+    /// a bulk write.
+    pub fn sql_error(&self) -> Option<&cratedb_client::SqlError> {
+        match self {
+            Error::Client(e) => e.sql_error(),
+            Error::Commit(c) => c.sql_error(),
+            Error::RowsFailed { failed, .. } => failed.iter().find_map(|f| f.error.as_ref()),
+            _ => None,
+        }
+    }
+
     /// Wraps a [`crate::types::DecodeError`] with the column it came from.
     pub fn decode(column: impl Into<String>, err: crate::types::DecodeError) -> Self {
         Error::Decode {

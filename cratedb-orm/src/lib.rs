@@ -16,6 +16,7 @@ pub mod query;
 pub mod raw;
 pub mod reflect;
 pub mod relation;
+pub mod retry;
 pub mod session;
 pub mod sql;
 pub mod types;

@@ -174,6 +174,37 @@ impl CommitError {
             .iter()
             .any(|f| f.cause == RowFailureCause::Stale)
     }
+
+    /// True when some UPDATE found no row under its key (the row was deleted).
+    pub fn is_not_found(&self) -> bool {
+        self.failures
+            .iter()
+            .any(|f| f.cause == RowFailureCause::NotFound)
+    }
+
+    /// True when some pending write may have landed although the commit could not confirm it
+    /// (its answer was lost: [`RowFailure::may_have_landed`], or
+    /// [`RowFailureCause::OutcomeUnknown`]). `false` means every listed failure certainly
+    /// did not land: the commit wrote exactly [`written`](Self::written) rows.
+    pub fn may_have_landed(&self) -> bool {
+        self.failures
+            .iter()
+            .any(|f| f.may_have_landed || f.cause == RowFailureCause::OutcomeUnknown)
+    }
+
+    /// The CrateDB error of the request that stopped the commit, else the first row's own
+    /// CrateDB error.
+    pub fn sql_error(&self) -> Option<&SqlError> {
+        self.cause
+            .as_ref()
+            .and_then(cratedb_client::Error::sql_error)
+            .or_else(|| {
+                self.failures.iter().find_map(|f| match &f.cause {
+                    RowFailureCause::Sql(e) => Some(e),
+                    _ => None,
+                })
+            })
+    }
 }
 
 impl fmt::Display for CommitError {
