@@ -515,6 +515,36 @@ fn versioned_updates_check_seq_no_and_a_conflict_keeps_the_model_pending() {
 }
 
 #[test]
+fn a_versioned_update_whose_answer_was_lost_and_then_finds_the_row_changed_may_have_landed() {
+    // The first UPDATE's connection closes before an answer (it may have run); the resent
+    // UPDATE finds the version gone: that change may be its own first attempt.
+    let updates = std::sync::atomic::AtomicUsize::new(0);
+    let server = TestServer::with_handler(move |req: &SqlRequest| {
+        if req.stmt.starts_with("UPDATE") {
+            if updates.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                Reply::close()
+            } else {
+                Reply::rows(&["_seq_no", "_primary_term"], vec![])
+            }
+        } else {
+            default_reply(req)
+        }
+    });
+    let mut session = Session::new(Client::new(&server.url()).unwrap());
+    let h = session.track_rows::<Note>(note_at_version_4_2()).unwrap()[0];
+    session[h].body = "new".into();
+    let first = commit_error(&mut session);
+    assert!(first.may_have_landed() && !first.is_stale(), "{first}");
+    let second = commit_error(&mut session);
+    assert!(second.is_stale(), "{second}");
+    assert!(
+        second.may_have_landed() && second.failures[0].may_have_landed,
+        "the change found may be the lost UPDATE's own: {second}"
+    );
+    assert!(session.is_pending(h));
+}
+
+#[test]
 fn deletes_are_one_bulk_request_and_rollback_restores() {
     let server = TestServer::start();
     let mut session = Session::new(Client::new(&server.url()).unwrap());

@@ -103,6 +103,10 @@ pub(crate) struct Entry<M> {
     /// Whether the entry is in its table's identity map, under the key of
     /// [`stored_identity`](Entry::stored_identity) (the key is not stored twice).
     pub keyed: bool,
+    /// Whether an UPDATE or DELETE of the model was sent and its answer lost since the
+    /// model was last known to match the database: a later versioned write that finds the
+    /// row changed cannot tell that change from its own earlier one.
+    pub write_unconfirmed: bool,
 }
 
 impl<M: CrateModel> Entry<M> {
@@ -113,6 +117,7 @@ impl<M: CrateModel> Entry<M> {
             state,
             version: version.map(Box::new),
             keyed,
+            write_unconfirmed: false,
         }
     }
 
@@ -346,10 +351,12 @@ impl<M: CrateModel> Entry<M> {
         self.model = model;
         self.state = EntryState::Clean;
         self.set_version(version);
+        self.write_unconfirmed = false;
     }
 
     /// The write landed: the model is the database state now (or, deleted, untracked).
     pub fn landed(&mut self, deleted: bool) {
+        self.write_unconfirmed = false;
         self.state = if deleted {
             EntryState::Detached
         } else {

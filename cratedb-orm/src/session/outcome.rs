@@ -293,7 +293,7 @@ fn read_bulk<M: CrateModel>(
                             } else {
                                 RowFailureCause::NotFound
                             },
-                            may_have_landed: false,
+                            may_have_landed: versioned && table.write_is_unconfirmed(target),
                         }
                     }
                     Some(e) => single_error(table, batch, target, &e, uncertain),
@@ -321,7 +321,9 @@ fn read_bulk<M: CrateModel>(
                 };
                 return RowOutcome::Failed {
                     cause,
-                    may_have_landed: false,
+                    // The change found may be this model's own earlier write, whose answer
+                    // was lost.
+                    may_have_landed: versioned && table.write_is_unconfirmed(target),
                 };
             }
             RowOutcome::Landed(None)
@@ -344,13 +346,15 @@ fn read_rows<M: CrateModel>(table: &Table<M>, batch: &Batch, response: SqlRespon
             batch
                 .targets
                 .iter()
-                .map(|_| {
+                .map(|target| {
                     if landed {
                         RowOutcome::Landed(Some(0))
                     } else {
                         RowOutcome::Failed {
                             cause: RowFailureCause::Stale,
-                            may_have_landed: false,
+                            // The change found may be this model's own earlier write, whose
+                            // answer was lost.
+                            may_have_landed: table.write_is_unconfirmed(target),
                         }
                     }
                 })

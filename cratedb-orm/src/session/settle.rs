@@ -68,6 +68,8 @@ pub(crate) fn settle<M: CrateModel>(
             } => {
                 if may_have_landed && kind == WriteKind::Insert {
                     table.insert_outcome_unknown(target);
+                } else if may_have_landed {
+                    table.write_unconfirmed(target);
                 }
                 let mut failure = table.failure(target, kind, cause);
                 failure.may_have_landed = may_have_landed;

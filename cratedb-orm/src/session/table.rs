@@ -330,6 +330,19 @@ impl<M: CrateModel> Table<M> {
             .is_some_and(|e| matches!(e.state(), EntryState::New(a) if a.answer_was_lost()))
     }
 
+    /// Whether an UPDATE or DELETE of entry `index` was sent and its answer lost since the
+    /// model last matched the database.
+    pub fn write_is_unconfirmed(&self, index: usize) -> bool {
+        self.entries.get(index).is_some_and(|e| e.write_unconfirmed)
+    }
+
+    /// An UPDATE or DELETE of entry `index` may have landed (its answer was lost).
+    pub fn write_unconfirmed(&mut self, index: usize) {
+        if let Some(entry) = self.entries.get_mut(index) {
+            entry.write_unconfirmed = true;
+        }
+    }
+
     /// An INSERT of entry `index` may have landed (its answer was lost).
     pub fn insert_outcome_unknown(&mut self, index: usize) {
         if let Some(entry) = self.entries.get_mut(index) {
