@@ -10,6 +10,7 @@ pub mod client_expr;
 pub mod ddl;
 pub mod error;
 pub mod expr;
+pub mod migrate;
 pub mod model;
 mod model_sql;
 pub mod query;
