@@ -59,6 +59,25 @@ pub enum Error {
         message: String,
     },
 
+    /// A query read a column of the model that its table does not have yet (CrateDB's
+    /// 4043, `ColumnUnknownException`): the model gained a field, the table did not follow.
+    /// `fix` says how to add it; an `Option` field can also be read as NULL meanwhile
+    /// ([`Session::read_missing_columns_as_null`](crate::Session::read_missing_columns_as_null)).
+    #[error("model {model}: table {table} has no column {column:?} yet ({source}); {fix}")]
+    MissingColumn {
+        /// The model.
+        model: &'static str,
+        /// The table, quoted.
+        table: String,
+        /// The missing column (`battery_pct`, or a key: `details['firmware']`).
+        column: String,
+        /// How to add it: the statement and the migration that makes it.
+        fix: String,
+        /// CrateDB's error (code 4043 and its message).
+        #[source]
+        source: Box<cratedb_client::Error>,
+    },
+
     /// A migration plan holds changes it will not make; nothing ran. Each
     /// [`Refusal`](crate::migrate::Refusal) names the table, the column and the reason.
     #[error("the migration plan was not applied, it refuses {}: {}", .refusals.len(), describe_refusals(.refusals))]

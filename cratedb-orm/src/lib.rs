@@ -11,6 +11,7 @@ pub mod ddl;
 pub mod error;
 pub mod expr;
 pub mod migrate;
+mod missing_column;
 pub mod model;
 mod model_sql;
 pub mod query;

@@ -191,20 +191,25 @@ impl<M, S> Select<M, S> {
 }
 
 impl<M: CrateModel, S> Select<M, S> {
-    fn write_select_list(&self, w: &mut SqlWriter) {
+    fn write_select_list(&self, w: &mut SqlWriter, nulls: &[usize]) {
         if self.selected.is_empty() {
-            crate::model_sql::write_select_list(w, M::meta());
+            crate::model_sql::write_select_list_nulls(w, M::meta(), nulls);
         } else {
             write_list(w, &self.selected);
         }
     }
 
     fn render(&self, w: &mut SqlWriter) {
+        self.render_nulls(w, &[]);
+    }
+
+    /// The statement, with the model columns `nulls` read as `NULL AS "name"`.
+    fn render_nulls(&self, w: &mut SqlWriter, nulls: &[usize]) {
         w.push("SELECT ");
         if self.distinct {
             w.push("DISTINCT ");
         }
-        self.write_select_list(w);
+        self.write_select_list(w, nulls);
         w.push(" FROM ").push(&M::meta().qualified_name());
         self.render_clauses(w, true);
     }
@@ -237,6 +242,13 @@ impl<M: CrateModel, S> Select<M, S> {
     pub fn to_sql(&self) -> (String, Vec<Value>) {
         let mut w = SqlWriter::new();
         self.render(&mut w);
+        w.finish()
+    }
+
+    /// [`to_sql`](Select::to_sql), reading the model columns `nulls` as NULL.
+    fn to_sql_nulls(&self, nulls: &[usize]) -> (String, Vec<Value>) {
+        let mut w = SqlWriter::new();
+        self.render_nulls(&mut w, nulls);
         w.finish()
     }
 
@@ -380,13 +392,20 @@ impl<M: CrateModel, S> Query<'_, M, S> {
 
     fn run(&self, select: &Select<M, S>) -> Result<SqlResponse> {
         let (sql, args) = select.to_sql();
-        Ok(self.session.client().sql(&sql, &args)?)
+        self.session
+            .client()
+            .sql(&sql, &args)
+            .map_err(|e| crate::missing_column::explain::<M>(e.into()))
     }
 
     /// The number of rows the query matches (`SELECT count(*) …`).
     pub fn count(self) -> Result<i64> {
         let (sql, args) = self.select.count_sql();
-        let response = self.session.client().sql(&sql, &args)?;
+        let response = self
+            .session
+            .client()
+            .sql(&sql, &args)
+            .map_err(|e| crate::missing_column::explain::<M>(e.into()))?;
         let rows = Select::<M, crate::expr::Expr<i64>>::decode(response)?;
         rows.into_iter().next().ok_or(Error::RowCount { found: 0 })
     }
@@ -396,16 +415,22 @@ impl<'s, M: CrateModel> Query<'s, M, Whole> {
     /// Every matching model, tracked by the session: its handle (`session[h]` reads and
     /// writes the model; changes are written by the next commit).
     pub fn all(self) -> Result<Vec<Handle<M>>> {
-        let (sql, args) = self.select.to_sql();
-        self.session.load::<M>(&sql, &args)
+        let select = self.select;
+        self.session.read_models::<M, _>(
+            &|nulls| select.to_sql_nulls(nulls),
+            &mut |session, sql, args| session.load::<M>(sql, args),
+        )
     }
 
     /// Every matching model, tracked by the session, borrowed: for reading a result without
     /// handles (`for c in session.query::<Character>().all_refs()? { … }`).
     pub fn all_refs(self) -> Result<Vec<&'s M>> {
-        let (sql, args) = self.select.to_sql();
+        let select = self.select;
         let session: &'s mut Session = self.session;
-        let handles = session.load::<M>(&sql, &args)?;
+        let handles = session.read_models::<M, _>(
+            &|nulls| select.to_sql_nulls(nulls),
+            &mut |session, sql, args| session.load::<M>(sql, args),
+        )?;
         let session: &'s Session = session;
         Ok(handles.into_iter().filter_map(|h| session.get(h)).collect())
     }
@@ -415,21 +440,31 @@ impl<'s, M: CrateModel> Query<'s, M, Whole> {
     /// kept. Changes to them are not written by a commit; [`attach`](Session::attach) one to
     /// track it.
     pub fn load(self) -> Result<Vec<M>> {
-        let (sql, args) = self.select.to_sql();
-        self.session.load_owned::<M>(&sql, &args)
+        let select = self.select;
+        self.session.read_models::<M, _>(
+            &|nulls| select.to_sql_nulls(nulls),
+            &mut |session, sql, args| session.load_owned::<M>(sql, args),
+        )
     }
 
     /// The first matching model (`LIMIT 1`), if any.
     pub fn first(self) -> Result<Option<Handle<M>>> {
-        let (sql, args) = self.select.clone().cap_limit(1).to_sql();
-        Ok(self.session.load::<M>(&sql, &args)?.into_iter().next())
+        let select = self.select.clone().cap_limit(1);
+        let handles = self.session.read_models::<M, _>(
+            &|nulls| select.to_sql_nulls(nulls),
+            &mut |session, sql, args| session.load::<M>(sql, args),
+        )?;
+        Ok(handles.into_iter().next())
     }
 
     /// The one matching model; an error ([`Error::RowCount`]) unless exactly one row
     /// matches.
     pub fn one(self) -> Result<Handle<M>> {
-        let (sql, args) = self.select.clone().cap_limit(2).to_sql();
-        exactly_one(self.session.load::<M>(&sql, &args)?)
+        let select = self.select.clone().cap_limit(2);
+        exactly_one(self.session.read_models::<M, _>(
+            &|nulls| select.to_sql_nulls(nulls),
+            &mut |session, sql, args| session.load::<M>(sql, args),
+        )?)
     }
 }
 
