@@ -206,7 +206,10 @@ impl fmt::Display for Change {
                 column,
                 model,
                 database,
-            } => write!(f, "column {column}: type {database} in the table, {model} in the model"),
+            } => write!(
+                f,
+                "column {column}: type {database} in the table, {model} in the model"
+            ),
             Change::Nullability {
                 column,
                 model_nullable,
@@ -216,7 +219,10 @@ impl fmt::Display for Change {
                 } else {
                     ("NOT NULL", "nullable")
                 };
-                write!(f, "column {column}: {database} in the table, {model} in the model")
+                write!(
+                    f,
+                    "column {column}: {database} in the table, {model} in the model"
+                )
             }
             Change::Default {
                 column,
@@ -242,7 +248,10 @@ impl fmt::Display for Change {
                 column,
                 model,
                 database,
-            } => write!(f, "column {column}: {database} in the table, {model} in the model"),
+            } => write!(
+                f,
+                "column {column}: {database} in the table, {model} in the model"
+            ),
             Change::Columnstore { column, model } => write!(
                 f,
                 "column {column}: columnstore = {} in the table, {model} in the model",
@@ -693,8 +702,11 @@ pub(crate) fn compare(
             });
         }
     }
-    let model_partitions: Vec<String> =
-        meta.partitioned_by.iter().map(|c| (*c).to_owned()).collect();
+    let model_partitions: Vec<String> = meta
+        .partitioned_by
+        .iter()
+        .map(|c| (*c).to_owned())
+        .collect();
     let table_partitions: Vec<String> = table.partitioned_by.iter().map(|c| current(c)).collect();
     if model_partitions != table_partitions {
         changes.push(Change::PartitionedBy {
@@ -864,7 +876,12 @@ mod tests {
         let mut ts = live(ColumnPath::top("ts"), "TIMESTAMP WITH TIME ZONE", true);
         ts.default = Some("now()".into());
         let d = live(ColumnPath::top("d"), "TEXT", true);
-        let t = table(vec![live(ColumnPath::top("id"), "INTEGER", false), g, ts, d]);
+        let t = table(vec![
+            live(ColumnPath::top("id"), "INTEGER", false),
+            g,
+            ts,
+            d,
+        ]);
         let mut asked = Vec::new();
         let mut server = |e: &str| {
             asked.push(e.to_owned());

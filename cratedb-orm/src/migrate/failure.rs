@@ -49,7 +49,11 @@ impl fmt::Display for MigrationFailure {
         }
         write!(f, "\n  cause: {}", self.cause)?;
         if !self.applied.is_empty() {
-            write!(f, "\n  steps applied before it: {}", self.applied.join(", "))?;
+            write!(
+                f,
+                "\n  steps applied before it: {}",
+                self.applied.join(", ")
+            )?;
         }
         statements(f, "ran, and stays done", &self.ran)?;
         statements(f, "not run", &self.not_run)?;

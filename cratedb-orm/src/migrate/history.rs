@@ -127,7 +127,10 @@ impl History {
             w.ident(c);
         }
         w.push(" FROM ").push(&self.table.to_string());
-        w.push(" ORDER BY ").ident("position").push(", ").ident("name");
+        w.push(" ORDER BY ")
+            .ident("position")
+            .push(", ")
+            .ident("name");
         w.finish().0
     }
 
@@ -173,7 +176,9 @@ impl History {
 
     fn write_sql(&self) -> String {
         let mut w = SqlWriter::new();
-        w.push("INSERT INTO ").push(&self.table.to_string()).push(" (");
+        w.push("INSERT INTO ")
+            .push(&self.table.to_string())
+            .push(" (");
         for (i, c) in COLUMNS.iter().enumerate() {
             if i > 0 {
                 w.push(", ");
@@ -225,8 +230,12 @@ mod tests {
             h.write_sql(),
             r#"INSERT INTO "ops"."migrations" ("name", "position", "checksum", "status", "actions_done", "statements", "error", "applied_by", "started_at", "finished_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CURRENT_TIMESTAMP, CASE WHEN $4 = 'applied' THEN CURRENT_TIMESTAMP END) ON CONFLICT ("name") DO UPDATE SET "position" = excluded."position", "checksum" = excluded."checksum", "status" = excluded."status", "actions_done" = excluded."actions_done", "statements" = excluded."statements", "error" = excluded."error", "applied_by" = excluded."applied_by", "finished_at" = excluded."finished_at""#
         );
-        assert!(h.select_sql().ends_with(r#"FROM "ops"."migrations" ORDER BY "position", "name""#));
-        assert!(h.create_sql().starts_with(r#"CREATE TABLE IF NOT EXISTS "ops"."migrations" ("name" TEXT PRIMARY KEY"#));
+        assert!(h
+            .select_sql()
+            .ends_with(r#"FROM "ops"."migrations" ORDER BY "position", "name""#));
+        assert!(h.create_sql().starts_with(
+            r#"CREATE TABLE IF NOT EXISTS "ops"."migrations" ("name" TEXT PRIMARY KEY"#
+        ));
         assert_eq!(StepStatus::parse("applied"), StepStatus::Applied);
         assert_eq!(StepStatus::parse("x").as_str(), "x");
     }

@@ -67,7 +67,10 @@ mod tests {
             Some("'a] | b'")
         );
         assert_eq!(expression_of("something else"), None);
-        assert!(same_text("date_trunc('day', \"ts\")", "date_trunc('day',ts)"));
+        assert!(same_text(
+            "date_trunc('day', \"ts\")",
+            "date_trunc('day',ts)"
+        ));
         assert!(!same_text("id*2+1", "((id * 2) + 1)"));
         assert!(!same_text("'a \"b'", "'ab'"));
         assert!(same_text("'it''s'", "'it''s'"));

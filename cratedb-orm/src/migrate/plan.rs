@@ -200,9 +200,7 @@ fn rebuild_reason(change: &Change) -> Option<&'static str> {
         }
         Change::PrimaryKey { .. } => "the primary key cannot change in place",
         Change::ClusteredBy { .. } => "the routing column cannot change in place",
-        Change::Shards { .. } => {
-            "the shard count changes only by a resize with writes blocked; a rebuild does it"
-        }
+        Change::Shards { .. } => "the shard count changes only by a resize with writes blocked",
         Change::PartitionedBy { .. } => "the partitioning cannot change in place",
         _ => return None,
     })
@@ -250,9 +248,11 @@ fn key_type<'a>(meta: &'a TableMeta, path: &ColumnPath) -> Option<&'a SqlType> {
 struct Planner<'a> {
     diff: &'a TableDiff,
     options: &'a PlanOptions,
+    /// The index of the change being planned (refusals are listed in change order).
+    current: usize,
     in_place: Vec<(u8, Action)>,
-    rebuild_reasons: Vec<(Option<ColumnPath>, String)>,
-    refusals: Vec<Refusal>,
+    rebuild_reasons: Vec<(usize, Option<ColumnPath>, String)>,
+    refusals: Vec<(usize, Refusal)>,
     kept: Vec<String>,
 }
 
@@ -270,17 +270,18 @@ impl Planner<'_> {
     }
 
     fn refuse(&mut self, column: Option<ColumnPath>, reason: String, rebuild_would: bool) {
-        self.refusals.push(Refusal {
+        let refusal = Refusal {
             table: self.table().clone(),
             column,
             reason,
             rebuild_would,
-        });
+        };
+        self.refusals.push((self.current, refusal));
     }
 
     fn needs_rebuild(&mut self, change: &Change, why: &str) {
         self.rebuild_reasons
-            .push((column_of(change), format!("{change}: {why}")));
+            .push((self.current, column_of(change), format!("{change}: {why}")));
     }
 
     fn missing_column(&mut self, change: &Change, column: &ColumnMeta) {
@@ -350,7 +351,11 @@ impl Planner<'_> {
             }
             Change::ColumnRenamed { from, to } => {
                 let sql = alter::rename_column(self.table(), from, to);
-                self.statement(0, sql, format!("column {to}: renamed from {from} (renamed_from)"));
+                self.statement(
+                    0,
+                    sql,
+                    format!("column {to}: renamed from {from} (renamed_from)"),
+                );
             }
             Change::RenameConflict { from, to } => self.refuse(
                 Some(ColumnPath::top(to.as_str())),
@@ -434,9 +439,11 @@ impl Planner<'_> {
     }
 
     fn finish(mut self) -> TablePlan {
-        for change in &self.diff.changes {
+        for (index, change) in self.diff.changes.iter().enumerate() {
+            self.current = index;
             self.change(change);
         }
+        self.current = self.diff.changes.len();
         let mut actions: Vec<(u8, Action)> = std::mem::take(&mut self.in_place);
         actions.sort_by_key(|(order, _)| *order);
         let mut actions: Vec<Action> = actions.into_iter().map(|(_, a)| a).collect();
@@ -468,13 +475,14 @@ impl Planner<'_> {
                 let rebuild = Rebuild::new(
                     self.diff,
                     &stamp,
-                    reasons.into_iter().map(|(_, r)| r).collect(),
+                    reasons.into_iter().map(|(_, _, r)| r).collect(),
                 );
                 self.kept.retain(|k| !k.starts_with("column "));
                 actions = vec![Action::Rebuild(rebuild)];
             } else {
                 let reasons = std::mem::take(&mut self.rebuild_reasons);
-                for (column, reason) in reasons {
+                for (position, column, reason) in reasons {
+                    self.current = position;
                     let reason = match &column {
                         // The column is named by the refusal; say the rest.
                         Some(c) => reason
@@ -487,10 +495,12 @@ impl Planner<'_> {
                 }
             }
         }
+        let mut refusals = self.refusals;
+        refusals.sort_by_key(|(position, _)| *position);
         TablePlan {
             diff: self.diff.clone(),
             actions,
-            refusals: self.refusals,
+            refusals: refusals.into_iter().map(|(_, r)| r).collect(),
             kept: self.kept,
         }
     }
@@ -502,6 +512,7 @@ impl TablePlan {
         Planner {
             diff: &diff,
             options,
+            current: 0,
             in_place: Vec::new(),
             rebuild_reasons: Vec::new(),
             refusals: Vec::new(),

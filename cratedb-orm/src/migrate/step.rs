@@ -75,7 +75,11 @@ impl Step {
     }
 
     /// Like [`sync`](Step::sync), for several models' tables.
-    pub fn sync_tables(name: impl Into<String>, metas: &[&TableMeta], options: PlanOptions) -> Step {
+    pub fn sync_tables(
+        name: impl Into<String>,
+        metas: &[&TableMeta],
+        options: PlanOptions,
+    ) -> Step {
         Step {
             name: name.into(),
             kind: Kind::Sync {
