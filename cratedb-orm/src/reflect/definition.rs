@@ -177,7 +177,8 @@ fn columns_sql(schema: &str, table: &str) -> SqlWriter {
     ] {
         w.push(", ").ident(c);
     }
-    w.push(" FROM ").table(Some("information_schema"), "columns");
+    w.push(" FROM ")
+        .table(Some("information_schema"), "columns");
     where_table(&mut w, schema, table);
     w.push(" ORDER BY ").ident("ordinal_position");
     w
@@ -247,21 +248,23 @@ pub fn table_definition(
     };
     let columns = column_rows
         .into_iter()
-        .map(|(root, path, data_type, is_nullable, default, generated, position)| {
-            let path = ColumnPath::new(root, path.unwrap_or_default());
-            let shown = shown.columns.iter().find(|c| c.path == path);
-            ColumnDefinition {
-                type_text: shown.map(|c| c.type_text.clone()),
-                index: shown.map_or(ColumnIndex::Plain, |c| c.index.clone()),
-                columnstore: shown.is_none_or(|c| c.columnstore),
-                path,
-                data_type,
-                nullable: nullable(&is_nullable),
-                default,
-                generated,
-                position,
-            }
-        })
+        .map(
+            |(root, path, data_type, is_nullable, default, generated, position)| {
+                let path = ColumnPath::new(root, path.unwrap_or_default());
+                let shown = shown.columns.iter().find(|c| c.path == path);
+                ColumnDefinition {
+                    type_text: shown.map(|c| c.type_text.clone()),
+                    index: shown.map_or(ColumnIndex::Plain, |c| c.index.clone()),
+                    columnstore: shown.is_none_or(|c| c.columnstore),
+                    path,
+                    data_type,
+                    nullable: nullable(&is_nullable),
+                    default,
+                    generated,
+                    position,
+                }
+            },
+        )
         .collect();
     Ok(Some(TableDefinition {
         schema: schema.to_owned(),

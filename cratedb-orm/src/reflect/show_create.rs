@@ -218,7 +218,10 @@ fn read_type(
         // CrateDB writes the policy; an object declared without one is dynamic.
         text.push_str("(DYNAMIC)");
     }
-    if text.starts_with("OBJECT") && is_word(tokens.get(*i), "AS") && is_punct(tokens.get(*i + 1), '(') {
+    if text.starts_with("OBJECT")
+        && is_word(tokens.get(*i), "AS")
+        && is_punct(tokens.get(*i + 1), '(')
+    {
         let open = *i + 1;
         for element in elements(tokens, open) {
             read_column(element, Some(parent), keys);
@@ -321,15 +324,17 @@ fn read_index(tokens: &[Token]) -> Option<IndexDefinition> {
         })
         .collect();
     let after = closing(tokens, open) + 1;
-    let (index, _) = read_options(&[
+    let (index, _) = read_options(
         &[
-            Token::Word("INDEX".into()),
-            Token::Word("USING".into()),
-            Token::Word("FULLTEXT".into()),
-        ],
-        tokens.get(after..).unwrap_or(&[]),
-    ]
-    .concat());
+            &[
+                Token::Word("INDEX".into()),
+                Token::Word("USING".into()),
+                Token::Word("FULLTEXT".into()),
+            ],
+            tokens.get(after..).unwrap_or(&[]),
+        ]
+        .concat(),
+    );
     let analyzer = match index {
         ColumnIndex::Fulltext { analyzer } => analyzer,
         _ => "standard".to_owned(),
