@@ -106,7 +106,8 @@ pub(crate) fn run_actions(
         let stop = stop.or_else(|| {
             done(index).err().map(|cause| {
                 (
-                    "recording the progress of the migration".to_owned(),
+                    "recording progress (renewing the migration lock, writing the history row)"
+                        .to_owned(),
                     rest(index + 1),
                     Vec::new(),
                     cause,

@@ -134,11 +134,14 @@ impl History {
         w.finish().0
     }
 
-    /// Every row, by position (after a `REFRESH TABLE`); empty when the table does not exist.
+    /// Every row, by position (after a `REFRESH TABLE`); empty when the table (or its
+    /// schema) does not exist.
     pub fn read(&self, client: &Client) -> Result<Vec<StepRecord>> {
         let refreshed = client.sql(&alter::refresh_table(&self.table), &[] as &[Value]);
         if let Err(e) = refreshed {
-            if e.sql_error().is_some_and(|s| s.is_unknown_relation()) {
+            if e.sql_error()
+                .is_some_and(|s| s.is_unknown_relation() || s.is_unknown_schema())
+            {
                 return Ok(Vec::new());
             }
             return Err(e.into());
