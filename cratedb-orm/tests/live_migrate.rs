@@ -793,3 +793,286 @@ fn live_migrate_rebuild_stops_when_rows_do_not_fit() {
     let diff = migrate::diff::<codes_v2::Entry>(client).expect("diff");
     assert_eq!(diff.changes.len(), 1, "{diff}");
 }
+
+/// What the planner, the rebuild and the lock rely on, shown on the server itself.
+#[test]
+fn live_server_facts_the_migrations_rely_on() {
+    let Some(live) = live::connect("migrate_facts") else {
+        return;
+    };
+    let client = &live.client;
+    let run = |sql: &str| raw(sql).execute(client);
+    let fetch = |sql: &str| -> Vec<Vec<Value>> { raw(sql).fetch(client).expect(sql) };
+    let code = |r: Result<i64, Error>| live::sql_error(&r.expect_err("an error")).map(|e| e.1);
+    run(r#"CREATE TABLE "t" ("id" INTEGER PRIMARY KEY, "name" TEXT)"#).expect("t");
+    run(r#"INSERT INTO "t" ("id", "name") VALUES (1, '10'), (2, 'abc')"#).expect("rows");
+    live.refresh("t");
+
+    // ADD COLUMN with DEFAULT on a table with rows: old rows NULL, new rows the default.
+    run(r#"ALTER TABLE "t" ADD COLUMN "c" INTEGER DEFAULT 5"#).expect("add with default");
+    run(r#"INSERT INTO "t" ("id", "name") VALUES (3, 'x')"#).expect("row 3");
+    live.refresh("t");
+    assert_eq!(
+        fetch(r#"SELECT "id", "c" FROM "t" ORDER BY "id""#),
+        [
+            vec![Value::from(1), Value::Null],
+            vec![Value::from(2), Value::Null],
+            vec![Value::from(3), Value::from(5)]
+        ]
+    );
+    // ADD COLUMN … NOT NULL on a table with rows: accepted, old rows NULL, and then no
+    // UPDATE of them passes; `IS NULL` does not even find them (the index has no NULLs).
+    run(r#"ALTER TABLE "t" ADD COLUMN "nn" TEXT NOT NULL"#).expect("NOT NULL accepted");
+    let update = run(r#"UPDATE "t" SET "name" = 'y' WHERE "id" = 1"#);
+    let err = update.expect_err("old rows cannot be updated");
+    assert!(err.to_string().contains("\"nn\" must not be null"), "{err}");
+    assert_eq!(
+        fetch(r#"SELECT count(*) FROM "t" WHERE "nn" IS NULL"#),
+        [vec![Value::from(0)]]
+    );
+    assert_eq!(
+        fetch(r#"SELECT count(*) FROM "t" WHERE coalesce("nn", '-') = '-'"#),
+        [vec![Value::from(3)]]
+    );
+    // Generated and key columns only on an empty table.
+    assert_eq!(
+        code(run(
+            r#"ALTER TABLE "t" ADD COLUMN "g" INTEGER GENERATED ALWAYS AS "id" * 2"#
+        )),
+        Some(4004)
+    );
+    assert_eq!(
+        code(run(r#"ALTER TABLE "t" ADD COLUMN "k" INTEGER PRIMARY KEY"#)),
+        Some(4004)
+    );
+    // One rename per statement; NOT NULL cannot be dropped.
+    assert_eq!(
+        code(run(
+            r#"ALTER TABLE "t" RENAME COLUMN "name" TO "n", RENAME COLUMN "c" TO "cc""#
+        )),
+        Some(4000)
+    );
+    let not_null = format!("{}_t_nn_not_null", live.schema);
+    assert_eq!(
+        code(run(&format!(
+            r#"ALTER TABLE "t" DROP CONSTRAINT "{not_null}""#
+        ))),
+        Some(4000)
+    );
+    // EXPLAIN prints an expression as information_schema does.
+    let plan = fetch(r#"EXPLAIN SELECT "id"*2 + 1, concat('a', 'b') FROM "t""#);
+    assert!(
+        plan[0][0]
+            .as_str()
+            .is_some_and(|p| p.contains("[((id * 2) + 1), 'ab']")),
+        "{plan:?}"
+    );
+    // INSERT … SELECT: the row count is the rows written; a value that does not cast is
+    // skipped without an error.
+    run(r#"CREATE TABLE "t2" ("id" BIGINT PRIMARY KEY, "name" INTEGER)"#).expect("t2");
+    let copied = run(r#"INSERT INTO "t2" ("id", "name") SELECT "id", "name" FROM "t""#);
+    assert_eq!(copied.expect("copy"), 1, "'abc' and 'x' are skipped");
+    // SWAP TABLE: refused while writes are blocked, else row count 1.
+    run(r#"ALTER TABLE "t" SET ("blocks.write" = true)"#).expect("block");
+    assert_eq!(
+        code(run(r#"INSERT INTO "t" ("id", "nn") VALUES (9, 'z')"#)),
+        Some(4007)
+    );
+    assert_eq!(
+        code(run(r#"ALTER CLUSTER SWAP TABLE "t2" TO "t""#)),
+        Some(4007)
+    );
+    run(r#"ALTER TABLE "t" SET ("blocks.write" = false)"#).expect("unblock");
+    assert_eq!(
+        run(r#"ALTER CLUSTER SWAP TABLE "t2" TO "t""#).expect("swap"),
+        1
+    );
+    assert_eq!(
+        fetch(
+            r#"SELECT "data_type" FROM "information_schema"."columns" WHERE "table_schema" = CURRENT_SCHEMA AND "table_name" = 't' AND "column_name" = 'id'"#
+        ),
+        [vec![Value::from("bigint")]]
+    );
+    // A DELETE by key with another condition finds the row by a search, which sees the
+    // last refresh: it deleted a row whose `owner` had changed (why the lock uses only the
+    // key and `_seq_no`).
+    run(r#"CREATE TABLE "lk" ("id" TEXT PRIMARY KEY, "owner" TEXT) WITH (refresh_interval = 0)"#)
+        .expect("lk");
+    run(r#"INSERT INTO "lk" ("id", "owner") VALUES ('lock', 'a')"#).expect("a");
+    live.refresh("lk");
+    run(r#"UPDATE "lk" SET "owner" = 'b' WHERE "id" = 'lock'"#).expect("b");
+    assert_eq!(
+        run(r#"DELETE FROM "lk" WHERE "id" = 'lock' AND "owner" = 'a'"#).expect("delete"),
+        1
+    );
+    println!("ADD COLUMN DEFAULT, NOT NULL, generated, key; RENAME list; DROP CONSTRAINT; INSERT … SELECT skips; SWAP vs blocks.write; EXPLAIN; DELETE by key + condition: as documented");
+}
+
+mod settings_v1 {
+    use cratedb_orm::CrateModel;
+
+    #[derive(CrateModel, Debug, Default, Clone)]
+    #[cratedb(table = "settings")]
+    pub struct Thing {
+        #[cratedb(primary_key)]
+        pub id: i32,
+        #[cratedb(server_default = "'a'")]
+        pub kind: Option<String>,
+        pub level: Option<i32>,
+    }
+}
+
+mod settings_v2 {
+    use cratedb_orm::CrateModel;
+
+    /// Another default, no default, a column policy; then (on the empty table) a NOT NULL
+    /// and a generated column.
+    #[derive(CrateModel, Debug, Default, Clone)]
+    #[cratedb(table = "settings", with(column_policy = "dynamic"))]
+    pub struct Thing {
+        #[cratedb(primary_key)]
+        pub id: i32,
+        #[cratedb(server_default = "'b'")]
+        pub kind: Option<String>,
+        #[cratedb(server_default = "7")]
+        pub level: Option<i32>,
+        pub code: String,
+        #[cratedb(generated = "id * 2")]
+        pub twice: Option<i32>,
+    }
+}
+
+#[test]
+fn live_migrate_defaults_policy_and_an_empty_table() {
+    let Some(live) = live::connect("migrate_defaults") else {
+        return;
+    };
+    let client = &live.client;
+    live.create::<settings_v1::Thing>();
+    let plan = migrate::plan::<settings_v2::Thing>(client, &PlanOptions::new()).expect("plan");
+    println!("{plan}");
+    let s = &live.schema;
+    let t = format!(r#""{s}"."settings""#);
+    assert_eq!(
+        plan.statements(),
+        [
+            format!(r#"ALTER TABLE {t} ADD COLUMN "code" TEXT NOT NULL"#),
+            format!(r#"ALTER TABLE {t} ADD COLUMN "twice" INTEGER GENERATED ALWAYS AS (id * 2)"#),
+            format!(r#"ALTER TABLE {t} ALTER COLUMN "kind" SET DEFAULT 'b'"#),
+            format!(r#"ALTER TABLE {t} ALTER COLUMN "level" SET DEFAULT 7"#),
+            format!(r#"ALTER TABLE {t} SET (column_policy = 'dynamic')"#),
+        ]
+    );
+    plan.apply(client).expect("apply");
+    assert!(migrate::diff::<settings_v2::Thing>(client)
+        .expect("diff")
+        .is_empty());
+    let mut session = Session::new(client.clone());
+    session.add(settings_v2::Thing {
+        id: 4,
+        code: "c".into(),
+        ..Default::default()
+    });
+    session.commit().expect("insert");
+    let h = session
+        .find::<settings_v2::Thing>(4)
+        .expect("find")
+        .expect("row");
+    assert_eq!(
+        (
+            session[h].kind.as_deref(),
+            session[h].level,
+            session[h].twice
+        ),
+        (Some("b"), Some(7), Some(8))
+    );
+    // Back to v1: the default dropped, the policy left as the table has it (v1 does not
+    // declare one), the new columns kept.
+    let plan = migrate::plan::<settings_v1::Thing>(client, &PlanOptions::new()).expect("back");
+    assert_eq!(
+        plan.statements(),
+        [
+            format!(r#"ALTER TABLE {t} ALTER COLUMN "kind" SET DEFAULT 'a'"#),
+            format!(r#"ALTER TABLE {t} ALTER COLUMN "level" DROP DEFAULT"#),
+        ]
+    );
+    plan.apply(client).expect("apply back");
+    let definition = reflect::definition_of::<settings_v1::Thing>(client)
+        .expect("definition")
+        .expect("table");
+    assert_eq!(definition.column_policy.as_deref(), Some("dynamic"));
+    assert_eq!(
+        definition.top_column("level").map(|c| c.default.clone()),
+        Some(None)
+    );
+}
+
+mod events_v1 {
+    use cratedb_orm::{CrateModel, TimestampTz};
+
+    #[derive(CrateModel, Debug, Default, Clone)]
+    #[cratedb(table = "events")]
+    pub struct Event {
+        #[cratedb(primary_key)]
+        pub id: String,
+        pub ts: TimestampTz,
+        pub kind: Option<String>,
+    }
+}
+
+mod events_v2 {
+    use cratedb_orm::{CrateModel, TimestampTz};
+
+    /// Partitioned by a generated day, which joins the key.
+    #[derive(CrateModel, Debug, Default, Clone)]
+    #[cratedb(table = "events", partitioned_by("day"))]
+    #[cratedb(fulltext(name = "kind_ft", columns("kind"), analyzer = "english"))]
+    pub struct Event {
+        #[cratedb(primary_key)]
+        pub id: String,
+        pub ts: TimestampTz,
+        #[cratedb(primary_key, generated = "date_trunc('day', ts)")]
+        pub day: Option<TimestampTz>,
+        pub kind: Option<String>,
+    }
+}
+
+#[test]
+fn live_migrate_rebuilds_into_a_partitioned_table() {
+    let Some(live) = live::connect("migrate_partition") else {
+        return;
+    };
+    let client = &live.client;
+    live.create::<events_v1::Event>();
+    raw(r#"INSERT INTO "events" ("id", "ts", "kind") SELECT 'e' || g::TEXT, 1767225600000 + g * 3600000, 'kind ' || (g % 5)::TEXT FROM generate_series(1, 240) AS t(g)"#)
+        .execute(client)
+        .expect("240 events over 10 days");
+    live.refresh("events");
+    let plan = migrate::plan::<events_v2::Event>(client, &PlanOptions::new()).expect("plan");
+    let reasons: Vec<String> = plan.refusals().iter().map(|r| r.reason.clone()).collect();
+    println!("{reasons:#?}");
+    assert!(
+        reasons.iter().any(|r| r.contains("PARTITIONED BY")),
+        "{reasons:?}"
+    );
+    let plan =
+        migrate::plan::<events_v2::Event>(client, &PlanOptions::new().rebuild(true).stamp("p"))
+            .expect("plan");
+    let report = plan.apply(client).expect("rebuild");
+    let rebuild = &report.rebuilds[0];
+    assert_eq!((rebuild.rows, rebuild.copied), (240, 240));
+    println!(
+        "partitioned rebuild of {} rows in {:?}",
+        rebuild.rows, rebuild.duration
+    );
+    let partitions = reflect::partitions_of::<events_v2::Event>(client).expect("partitions");
+    assert_eq!(partitions.len(), 11);
+    assert!(migrate::diff::<events_v2::Event>(client)
+        .expect("diff")
+        .is_empty());
+    let matched: Vec<(i64,)> =
+        raw(r#"SELECT count(*) FROM "events" WHERE MATCH("kind_ft", 'kind')"#)
+            .fetch(client)
+            .expect("fulltext");
+    assert_eq!(matched, [(240,)]);
+}
