@@ -613,3 +613,177 @@ impl fmt::Display for Plan {
         f.write_str(&self.to_sql())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrate::diff::compare;
+    use crate::reflect::{ColumnDefinition, ColumnIndex, TableDefinition};
+    use crate::types::ObjectPolicy;
+
+    fn live(path: ColumnPath, type_text: &str, nullable: bool) -> ColumnDefinition {
+        ColumnDefinition {
+            path,
+            data_type: type_text.to_lowercase(),
+            type_text: Some(type_text.to_owned()),
+            nullable,
+            default: None,
+            generated: None,
+            index: ColumnIndex::Plain,
+            columnstore: true,
+            position: None,
+        }
+    }
+
+    fn diff(meta: TableMeta, columns: Option<Vec<ColumnDefinition>>, rows: i64) -> TableDiff {
+        let definition = columns.map(|columns| TableDefinition {
+            schema: "s".into(),
+            name: meta.name.into(),
+            table_type: "BASE TABLE".into(),
+            columns,
+            primary_key: vec!["id".into()],
+            clustered_by: Some("id".into()),
+            number_of_shards: Some(4),
+            partitioned_by: vec![],
+            number_of_replicas: Some("0-1".into()),
+            column_policy: Some("strict".into()),
+            settings: serde_json::json!({}),
+            fulltext_indexes: vec![],
+        });
+        let changes = compare(&meta, definition.as_ref(), &mut |_| None);
+        TableDiff {
+            table: TableName::new(Some("s"), meta.name),
+            rows: definition.as_ref().map(|_| rows),
+            meta,
+            definition,
+            changes,
+        }
+    }
+
+    fn device() -> TableMeta {
+        let mut meta = TableMeta::new("Device", "devices");
+        meta.columns = vec![
+            ColumnMeta::new("id", "id", SqlType::Text, false).primary_key(),
+            ColumnMeta::new("battery_pct", "b", SqlType::Double, true).renamed_from("battery"),
+            ColumnMeta::new(
+                "details",
+                "details",
+                SqlType::Object {
+                    policy: Some(ObjectPolicy::Strict),
+                    columns: vec![("slot".into(), SqlType::Integer)],
+                },
+                true,
+            ),
+            ColumnMeta::new(
+                "location",
+                "location",
+                SqlType::object().with_object(None, vec![("site".into(), SqlType::Text)]),
+                true,
+            ),
+            ColumnMeta::new("state", "state", SqlType::Text, true).server_default("'on'"),
+        ];
+        meta.primary_key = vec![0];
+        meta
+    }
+
+    fn device_table() -> Vec<ColumnDefinition> {
+        vec![
+            live(ColumnPath::top("id"), "TEXT", false),
+            live(ColumnPath::top("battery"), "DOUBLE PRECISION", true),
+            live(ColumnPath::top("details"), "OBJECT(STRICT)", true),
+            live(ColumnPath::top("legacy"), "TEXT", true),
+        ]
+    }
+
+    #[test]
+    fn a_missing_table_is_created() {
+        let plan = Plan::from_diffs(vec![diff(device(), None, 0)], &PlanOptions::new());
+        assert_eq!(plan.statements().len(), 1);
+        assert!(
+            plan.statements()[0].starts_with(r#"CREATE TABLE "s"."devices" ("id" TEXT NOT NULL"#)
+        );
+        assert!(plan.to_sql().contains("-- the table does not exist"));
+    }
+
+    #[test]
+    fn in_place_changes_in_order() {
+        let plan = Plan::from_diffs(
+            vec![diff(device(), Some(device_table()), 10)],
+            &PlanOptions::new(),
+        );
+        assert_eq!(
+            plan.statements(),
+            [
+                r#"ALTER TABLE "s"."devices" RENAME COLUMN "battery" TO "battery_pct""#,
+                r#"ALTER TABLE "s"."devices" ADD COLUMN "location" OBJECT AS ("site" TEXT)"#,
+                r#"ALTER TABLE "s"."devices" ADD COLUMN "state" TEXT DEFAULT 'on'"#,
+                r#"ALTER TABLE "s"."devices" ADD COLUMN "details"['slot'] INTEGER"#,
+            ]
+        );
+        let sql = plan.to_sql();
+        assert!(
+            sql.contains("-- kept: column legacy: not in the model"),
+            "{sql}"
+        );
+        assert!(sql.contains("the 10 existing rows read NULL"), "{sql}");
+        let dropping = Plan::from_diffs(
+            vec![diff(device(), Some(device_table()), 10)],
+            &PlanOptions::new().drop_columns(true),
+        );
+        assert_eq!(
+            dropping.statements().last().map(String::as_str),
+            Some(r#"ALTER TABLE "s"."devices" DROP COLUMN "legacy""#)
+        );
+    }
+
+    #[test]
+    fn refusals_and_rebuilds() {
+        let mut meta = device();
+        meta.columns[0].sql_type = SqlType::Bigint;
+        meta.columns
+            .push(ColumnMeta::new("serial", "serial", SqlType::Text, false));
+        let mut table = device_table();
+        table[0].type_text = Some("TEXT".into());
+        let refused = Plan::from_diffs(
+            vec![diff(meta.clone(), Some(table.clone()), 10)],
+            &PlanOptions::new(),
+        );
+        let refusals: Vec<String> = refused.refusals().iter().map(|r| r.to_string()).collect();
+        assert_eq!(
+            refusals,
+            [
+                r#""s"."devices", column id: type TEXT in the table, BIGINT in the model: CrateDB has no ALTER COLUMN … TYPE; a rebuild can (PlanOptions::rebuild(true))"#,
+                "\"s\".\"devices\", column serial: a NOT NULL column without a default cannot be added to a table with 10 rows: CrateDB 6.4.3 adds it but leaves the existing rows NULL, and every UPDATE of them then fails (\"must not be null\"); add it as an Option<…> field, fill it, then make it NOT NULL (a rebuild)",
+            ]
+        );
+        // The serial column is fine on an empty table; the rebuild then needs drop_columns
+        // for `legacy`.
+        let rebuild = Plan::from_diffs(
+            vec![diff(meta.clone(), Some(table.clone()), 0)],
+            &PlanOptions::new().rebuild(true).stamp("x"),
+        );
+        let refusals: Vec<String> = rebuild.refusals().iter().map(|r| r.to_string()).collect();
+        assert_eq!(refusals.len(), 1, "{refusals:?}");
+        assert!(refusals[0].contains("column legacy: the rebuilt table would not have"));
+        let rebuild = Plan::from_diffs(
+            vec![diff(meta, Some(table), 0)],
+            &PlanOptions::new()
+                .rebuild(true)
+                .drop_columns(true)
+                .stamp("x"),
+        );
+        assert!(rebuild.refusals().is_empty());
+        let Some(Action::Rebuild(r)) = rebuild.actions().next() else {
+            panic!("a rebuild");
+        };
+        assert_eq!(r.kept.to_string(), r#""s"."devices_before_x""#);
+        assert_eq!(
+            r.copy,
+            r#"INSERT INTO "s"."devices_before_x" ("id", "battery_pct", "details") SELECT "id", "battery", "details" FROM "s"."devices""#
+        );
+        assert_eq!(r.statements().len(), 12);
+        let sql = rebuild.to_sql();
+        assert!(sql.contains("-- rebuild \"s\".\"devices\":"), "{sql}");
+        assert!(sql.contains("DROP TABLE \"s\".\"devices_before_x\" when you no longer need them"));
+    }
+}
