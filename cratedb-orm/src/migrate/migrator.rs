@@ -208,7 +208,10 @@ impl Migrator {
     /// locked). What `apply` runs may differ if the tables change meanwhile.
     pub fn dry_run(&self) -> Result<String> {
         let records = self.records()?;
-        let mut out = String::new();
+        let mut out = String::from(
+            "-- planned against the tables as they are now: a step after a pending one may \
+             plan otherwise when it runs\n",
+        );
         for step in &self.steps {
             if is_applied(&records, step.name()) {
                 out.push_str(&format!("-- step {}: applied\n", step.name()));

@@ -55,8 +55,9 @@ impl PlanOptions {
 
     /// Rebuild a table whose changes CrateDB cannot make in place: a new table from the
     /// model, the rows copied with `INSERT INTO … SELECT` (writes blocked meanwhile), the
-    /// counts checked, then `ALTER CLUSTER SWAP TABLE`. The old rows stay in the new
-    /// table's former name (`<table>_before_<stamp>`) until you drop it.
+    /// counts checked, then `ALTER CLUSTER SWAP TABLE`. The old rows stay under the new
+    /// table's former name (`<table>_before_<stamp>`) until you drop it (see
+    /// [`Rebuild`]).
     pub fn rebuild(mut self, on: bool) -> Self {
         self.rebuild = on;
         self
@@ -781,7 +782,7 @@ mod tests {
             r.copy,
             r#"INSERT INTO "s"."devices_before_x" ("id", "battery_pct", "details") SELECT "id", "battery", "details" FROM "s"."devices""#
         );
-        assert_eq!(r.statements().len(), 12);
+        assert_eq!(r.statements().len(), 11);
         let sql = rebuild.to_sql();
         assert!(sql.contains("-- rebuild \"s\".\"devices\":"), "{sql}");
         assert!(sql.contains("DROP TABLE \"s\".\"devices_before_x\" when you no longer need them"));
