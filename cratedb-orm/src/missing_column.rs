@@ -31,7 +31,7 @@ fn model_column(meta: &TableMeta, name: &str) -> Option<(usize, ColumnPath)> {
     let root = name.split('[').next()?;
     let index = meta.column_index(root)?;
     let mut path = ColumnPath::top(root);
-    let mut rest = &name[root.len()..];
+    let mut rest = name.get(root.len()..)?;
     while let Some(after) = rest.strip_prefix("['") {
         let mut key = String::new();
         let mut chars = after.char_indices().peekable();

@@ -252,10 +252,14 @@ impl Migrator {
     pub fn apply(&self) -> Result<MigrationReport> {
         let mut names: Vec<&str> = self.steps.iter().map(Step::name).collect();
         names.sort_unstable();
-        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-            return Err(Error::InvalidQuery {
-                message: format!("two migration steps are named {:?}", w[0]),
-            });
+        for pair in names.windows(2) {
+            if let [a, b] = pair {
+                if a == b {
+                    return Err(Error::InvalidQuery {
+                        message: format!("two migration steps are named {a:?}"),
+                    });
+                }
+            }
         }
         let history = self.history();
         let lock = self.lock();

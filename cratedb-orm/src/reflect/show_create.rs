@@ -139,14 +139,14 @@ fn elements(tokens: &[Token], open: usize) -> Vec<&[Token]> {
             Token::Punct('(') | Token::Punct('[') => depth += 1,
             Token::Punct(')') | Token::Punct(']') => depth = depth.saturating_sub(1),
             Token::Punct(',') if depth == 0 => {
-                out.push(&inner[start..i]);
+                out.push(inner.get(start..i).unwrap_or(&[]));
                 start = i + 1;
             }
             _ => {}
         }
     }
-    if start < inner.len() {
-        out.push(&inner[start..]);
+    if let Some(last) = inner.get(start..).filter(|rest| !rest.is_empty()) {
+        out.push(last);
     }
     out
 }
