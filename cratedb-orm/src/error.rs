@@ -200,6 +200,17 @@ impl Error {
         }
     }
 
+    /// The client's error inside this one: a request that failed ([`Error::Client`]), or
+    /// CrateDB's 4043 behind [`Error::MissingColumn`]. Its
+    /// [`sql_error`](cratedb_client::Error::sql_error) gives CrateDB's code and message.
+    pub fn client_error(&self) -> Option<&cratedb_client::Error> {
+        match self {
+            Error::Client(e) => Some(e),
+            Error::MissingColumn { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+
     /// Wraps a [`crate::types::DecodeError`] with the column it came from.
     pub fn decode(column: impl Into<String>, err: crate::types::DecodeError) -> Self {
         Error::Decode {
