@@ -1074,3 +1074,70 @@ fn live_migrate_rebuilds_into_a_partitioned_table() {
             .expect("fulltext");
     assert_eq!(matched, [(240,)]);
 }
+
+mod keys_v1 {
+    use cratedb_orm::CrateModel;
+
+    #[derive(CrateModel, Debug, Default, Clone)]
+    #[cratedb(table = "keyed", clustered_by = "device")]
+    pub struct Keyed {
+        #[cratedb(primary_key)]
+        pub device: String,
+        #[cratedb(primary_key)]
+        pub n: i32,
+        pub v: Option<i32>,
+    }
+}
+
+mod keys_v2 {
+    use cratedb_orm::CrateModel;
+
+    /// The key and routing column renamed: CrateDB renames it in place and rewrites the key
+    /// and the routing.
+    #[derive(CrateModel, Debug, Default, Clone)]
+    #[cratedb(table = "keyed", clustered_by = "device_id")]
+    pub struct Keyed {
+        #[cratedb(primary_key, renamed_from = "device")]
+        pub device_id: String,
+        #[cratedb(primary_key)]
+        pub n: i32,
+        pub v: Option<i32>,
+    }
+}
+
+#[test]
+fn live_migrate_renames_a_key_and_routing_column_in_place() {
+    let Some(live) = live::connect("migrate_rename_key") else {
+        return;
+    };
+    let client = &live.client;
+    live.create::<keys_v1::Keyed>();
+    raw(r#"INSERT INTO "keyed" ("device", "n", "v") VALUES ('a', 1, 10), ('b', 2, 20)"#)
+        .execute(client)
+        .expect("rows");
+    let plan = migrate::plan::<keys_v2::Keyed>(client, &PlanOptions::new()).expect("plan");
+    println!("{plan}");
+    assert!(plan.refusals().is_empty(), "{plan}");
+    assert_eq!(
+        plan.statements(),
+        [format!(
+            r#"ALTER TABLE "{}"."keyed" RENAME COLUMN "device" TO "device_id""#,
+            live.schema
+        )]
+    );
+    plan.apply(client).expect("rename");
+    let definition = reflect::definition_of::<keys_v2::Keyed>(client)
+        .expect("definition")
+        .expect("table");
+    assert_eq!(definition.primary_key, ["device_id", "n"]);
+    assert_eq!(definition.clustered_by.as_deref(), Some("device_id"));
+    assert!(migrate::diff::<keys_v2::Keyed>(client)
+        .expect("diff")
+        .is_empty());
+    let mut session = Session::new(client.clone());
+    let b = session
+        .find::<keys_v2::Keyed>(("b".to_owned(), 2))
+        .expect("find")
+        .expect("row b");
+    assert_eq!(session[b].v, Some(20));
+}
