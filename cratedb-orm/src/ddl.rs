@@ -1,4 +1,5 @@
-//! DDL: `CREATE TABLE` and `DROP TABLE` statements from a model's [`TableMeta`].
+//! DDL: `CREATE TABLE` and `DROP TABLE` statements from a model's [`TableMeta`], and (in
+//! [`alter`]) the `ALTER TABLE` / `ALTER CLUSTER SWAP TABLE` statements of a migration.
 //!
 //! The derive's `create_table_sql()` & co. call these; they also work on a hand-built
 //! [`TableMeta`]. Statements are one line. Identifiers are always quoted; the only
@@ -39,14 +40,39 @@ use std::fmt::Write;
 use crate::model::{ColumnMeta, TableMeta, TableSetting};
 use crate::sql::{write_ident, write_literal};
 
+pub mod alter;
+mod table_name;
+
+pub use table_name::TableName;
+
 /// `CREATE TABLE "name" (…) …` for `meta`.
 pub fn create_table(meta: &TableMeta) -> String {
-    create(meta, false)
+    create(meta, &meta.qualified_name(), false)
 }
 
 /// `CREATE TABLE IF NOT EXISTS "name" (…) …` for `meta`.
 pub fn create_table_if_not_exists(meta: &TableMeta) -> String {
-    create(meta, true)
+    create(meta, &meta.qualified_name(), true)
+}
+
+/// `CREATE TABLE <table> (…) …`: `meta`'s table definition under another name (how a
+/// migration's rebuild creates the new table beside the old one).
+///
+/// ```
+/// use cratedb_orm::ddl::{self, TableName};
+/// use cratedb_orm::model::{ColumnMeta, TableMeta};
+/// use cratedb_orm::SqlType;
+///
+/// let mut meta = TableMeta::new("Device", "devices");
+/// meta.columns = vec![ColumnMeta::new("id", "id", SqlType::Bigint, false).primary_key()];
+/// meta.primary_key = vec![0];
+/// assert_eq!(
+///     ddl::create_table_as(&meta, &TableName::new(Some("iot"), "devices_before_20260101120000")),
+///     r#"CREATE TABLE "iot"."devices_before_20260101120000" ("id" BIGINT NOT NULL, PRIMARY KEY ("id"))"#
+/// );
+/// ```
+pub fn create_table_as(meta: &TableMeta, table: &TableName) -> String {
+    create(meta, &table.to_string(), false)
 }
 
 /// `DROP TABLE "name"` for `meta`.
@@ -76,12 +102,12 @@ pub fn column_definition(column: &ColumnMeta) -> String {
     out
 }
 
-fn create(meta: &TableMeta, if_not_exists: bool) -> String {
+fn create(meta: &TableMeta, qualified_name: &str, if_not_exists: bool) -> String {
     let mut out = String::from("CREATE TABLE ");
     if if_not_exists {
         out.push_str("IF NOT EXISTS ");
     }
-    out.push_str(&meta.qualified_name());
+    out.push_str(qualified_name);
     out.push_str(" (");
     let mut first = true;
     let mut separator = |out: &mut String| {

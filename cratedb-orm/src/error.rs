@@ -58,6 +58,98 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+
+    /// A query read a column of the model that its table does not have yet (CrateDB's
+    /// 4043, `ColumnUnknownException`): the model gained a field, the table did not follow.
+    /// `fix` says how to add it; an `Option` field can also be read as NULL meanwhile
+    /// ([`Session::read_missing_columns_as_null`](crate::Session::read_missing_columns_as_null)).
+    #[error("model {model}: table {table} has no column {column:?} yet ({source}); {fix}")]
+    MissingColumn {
+        /// The model.
+        model: &'static str,
+        /// The table, quoted.
+        table: String,
+        /// The missing column (`battery_pct`, or a key: `details['firmware']`).
+        column: String,
+        /// How to add it: the statement and the migration that makes it.
+        fix: String,
+        /// CrateDB's error (code 4043 and its message).
+        #[source]
+        source: Box<cratedb_client::Error>,
+    },
+
+    /// A migration plan holds changes it will not make; nothing ran. Each
+    /// [`Refusal`](crate::migrate::Refusal) names the table, the column and the reason.
+    #[error("the migration plan was not applied, it refuses {}: {}", .refusals.len(), describe_refusals(.refusals))]
+    PlanRefused {
+        /// What the plan will not do, and why.
+        refusals: Vec<crate::migrate::Refusal>,
+    },
+
+    /// A migration plan or step stopped part-way: what ran, what failed, what did not run.
+    /// Transparent: its message is the [`MigrationFailure`](crate::migrate::MigrationFailure)'s.
+    #[error(transparent)]
+    Migration(Box<crate::migrate::MigrationFailure>),
+
+    /// A rebuild's copy did not carry every row (CrateDB skips rows it cannot write in an
+    /// `INSERT … SELECT` without an error: a failed cast, NOT NULL): the rebuild stopped
+    /// before the swap; the table is as it was.
+    #[error("rebuild of {table}: the table has {rows} rows, the copy {copied}, and the INSERT … SELECT wrote {inserted}; rows that do not fit the new definition (a cast, NOT NULL) are skipped by CrateDB")]
+    RebuildMismatch {
+        /// The table rebuilt.
+        table: String,
+        /// Its rows.
+        rows: i64,
+        /// The rows counted in the new table.
+        copied: i64,
+        /// The row count of the `INSERT … SELECT`.
+        inserted: i64,
+    },
+
+    /// Another migrator holds the migration lock and did not release it within the wait.
+    #[error("migration lock {lock} is held by {owner:?} (for {held_ms} ms; taken over once older than {stale_ms} ms); waited {waited_ms} ms")]
+    MigrationLocked {
+        /// The lock row (table and id).
+        lock: String,
+        /// Who holds it.
+        owner: String,
+        /// How long it has been held, by the server's clock.
+        held_ms: i64,
+        /// When it counts as stale.
+        stale_ms: i64,
+        /// How long this migrator waited.
+        waited_ms: u64,
+    },
+
+    /// The migration lock was taken over (this migrator held it longer than the stale
+    /// timeout without renewing it): this migrator stopped before its next statement.
+    #[error("migration lock {lock} was taken over by another migrator (this one was {owner:?}); raise Migrator::lock_stale_after above the longest statement")]
+    MigrationLockLost {
+        /// The lock row (table and id).
+        lock: String,
+        /// This migrator's owner name.
+        owner: String,
+    },
+
+    /// A migration step recorded as applied has other statements now: applied steps must
+    /// not change (add a new step instead).
+    #[error("migration step {step:?} was applied with other statements (checksum {applied}, now {current}): add a new step instead of changing an applied one")]
+    MigrationChanged {
+        /// The step.
+        step: String,
+        /// The checksum recorded when it was applied.
+        applied: String,
+        /// The checksum of its statements now.
+        current: String,
+    },
+}
+
+fn describe_refusals(refusals: &[crate::migrate::Refusal]) -> String {
+    refusals
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// One failed row of a bulk write.
@@ -142,8 +234,20 @@ impl Error {
     pub fn sql_error(&self) -> Option<&cratedb_client::SqlError> {
         match self {
             Error::Client(e) => e.sql_error(),
+            Error::MissingColumn { source, .. } => source.sql_error(),
             Error::Commit(c) => c.sql_error(),
             Error::RowsFailed { failed, .. } => failed.iter().find_map(|f| f.error.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The client's error inside this one: a request that failed ([`Error::Client`]), or
+    /// CrateDB's 4043 behind [`Error::MissingColumn`]. Its
+    /// [`sql_error`](cratedb_client::Error::sql_error) gives CrateDB's code and message.
+    pub fn client_error(&self) -> Option<&cratedb_client::Error> {
+        match self {
+            Error::Client(e) => Some(e),
+            Error::MissingColumn { source, .. } => Some(source),
             _ => None,
         }
     }

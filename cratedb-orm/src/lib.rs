@@ -10,6 +10,8 @@ pub mod client_expr;
 pub mod ddl;
 pub mod error;
 pub mod expr;
+pub mod migrate;
+mod missing_column;
 pub mod model;
 mod model_sql;
 pub mod query;

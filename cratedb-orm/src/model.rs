@@ -79,6 +79,7 @@ use crate::types::SqlType;
 /// | `fulltext(name = "name_ft", analyzer = "english")` | a named index over this one column |
 /// | `fetched` | a server-generated value read back with `RETURNING`, never written (implied for system columns such as `_id`, which are never declared in DDL) |
 /// | `object(policy = "strict", columns(age = "INTEGER"))` | `OBJECT(STRICT) AS ("age" INTEGER)` for `Object`/`ObjectArray` fields |
+/// | `renamed_from = "old_name"` | the column's former name: a [migration](crate::migrate) renames `old_name` to this column (`ALTER TABLE … RENAME COLUMN`) instead of adding it; renames are never guessed |
 /// | `skip` | not a column; filled with `Default::default()` when loading |
 ///
 /// Nullability comes from the type: `Option<T>` is nullable, anything else `NOT NULL`
@@ -91,7 +92,9 @@ use crate::types::SqlType;
 /// without `generated`, a generated primary key that is not an `Option<T>`,
 /// `default`/`server_default` on a field that is not an `Option<T>`, a `primary_key` on
 /// an `Option<T>` (unless `default`/`server_default`/`fetched` fills it), `index = false`
-/// on an OBJECT/GEO column, key or index columns that do not exist, a missing identity.
+/// on an OBJECT/GEO column, key or index columns that do not exist, a missing identity,
+/// a `renamed_from` that names the column itself, a system column, a column still in the
+/// model, or the same former column as another field.
 ///
 /// With several named fulltext indexes sharing an analyzer, older Clippy versions report
 /// the repeated `analyzer = "…"` as `clippy::duplicated_attributes` (a false positive):
@@ -345,6 +348,10 @@ pub struct ColumnMeta {
     pub fulltext: Option<Option<&'static str>>,
     /// Server-generated value read back after insert (`RETURNING`), never inserted.
     pub fetched: bool,
+    /// The column's former name (`#[cratedb(renamed_from = "old")]`): a migration
+    /// ([`crate::migrate`]) renames a column of that name to [`name`](ColumnMeta::name)
+    /// instead of adding a new one. Renames are never guessed.
+    pub renamed_from: Option<&'static str>,
 }
 
 impl ColumnMeta {
@@ -364,6 +371,7 @@ impl ColumnMeta {
             columnstore: true,
             fulltext: None,
             fetched: name.starts_with('_'),
+            renamed_from: None,
         }
     }
 
@@ -420,6 +428,12 @@ impl ColumnMeta {
     /// Marks the column as server-generated and read back with `RETURNING`.
     pub fn fetched(mut self) -> Self {
         self.fetched = true;
+        self
+    }
+
+    /// Declares the column's former name (see [`ColumnMeta::renamed_from`]).
+    pub fn renamed_from(mut self, old: &'static str) -> Self {
+        self.renamed_from = Some(old);
         self
     }
 

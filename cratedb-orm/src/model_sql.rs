@@ -26,9 +26,20 @@ fn column_name(meta: &TableMeta, index: usize) -> &'static str {
 /// `"id", "name", …`: every column of the model, then `"_seq_no", "_primary_term"` for a
 /// versioned model (unless the model declares them as fields).
 pub(crate) fn write_select_list(w: &mut SqlWriter, meta: &TableMeta) {
+    write_select_list_nulls(w, meta, &[]);
+}
+
+/// [`write_select_list`], reading the columns `nulls` (indexes into `meta.columns`) as
+/// `NULL AS "name"`: model columns the table does not have yet (see
+/// [`Session::read_missing_columns_as_null`](crate::Session::read_missing_columns_as_null)).
+pub(crate) fn write_select_list_nulls(w: &mut SqlWriter, meta: &TableMeta, nulls: &[usize]) {
+    // The model's columns come first, in order: `k` is a column index for them.
     for (k, name) in select_names(meta).into_iter().enumerate() {
         if k > 0 {
             w.push(", ");
+        }
+        if nulls.contains(&k) {
+            w.push("NULL AS ");
         }
         w.ident(name);
     }
@@ -193,14 +204,17 @@ pub(crate) fn delete_sql(meta: &TableMeta) -> String {
 /// `… WHERE (<identity> = …) OR (…)` for several: a lookup by primary key, which CrateDB
 /// answers in real time (no `REFRESH TABLE` needed). Each key holds the identity values in
 /// [`TableMeta::identity_columns`] order.
-pub(crate) fn select_by_identity(
+///
+/// The columns `nulls` are read as NULL (see [`write_select_list_nulls`]).
+pub(crate) fn select_by_identity_nulls(
     meta: &TableMeta,
     keys: impl IntoIterator<Item = Vec<Value>>,
+    nulls: &[usize],
 ) -> (String, Vec<Value>) {
-    select_by_columns(meta, &meta.identity_columns(), keys)
+    select_by_columns_nulls(meta, &meta.identity_columns(), keys, nulls)
 }
 
-/// [`select_by_identity`] over key columns `columns` (indexes into `meta.columns`): the
+/// [`select_by_identity_nulls`] over key columns `columns` (indexes into `meta.columns`): the
 /// identity, or the identity without its generated columns (CrateDB derives them from the
 /// others, and still looks the rows up by primary key). Each key holds the values of
 /// `columns` in order.
@@ -209,11 +223,20 @@ pub(crate) fn select_by_columns(
     columns: &[usize],
     keys: impl IntoIterator<Item = Vec<Value>>,
 ) -> (String, Vec<Value>) {
+    select_by_columns_nulls(meta, columns, keys, &[])
+}
+
+fn select_by_columns_nulls(
+    meta: &TableMeta,
+    columns: &[usize],
+    keys: impl IntoIterator<Item = Vec<Value>>,
+    nulls: &[usize],
+) -> (String, Vec<Value>) {
     let keys: Vec<Vec<Value>> = keys.into_iter().collect();
     let grouped = keys.len() > 1 && columns.len() > 1;
     let mut w = SqlWriter::new();
     w.push("SELECT ");
-    write_select_list(&mut w, meta);
+    write_select_list_nulls(&mut w, meta, nulls);
     w.push(" FROM ")
         .push(&meta.qualified_name())
         .push(" WHERE ");
@@ -238,7 +261,7 @@ pub(crate) fn select_by_columns(
 }
 
 /// `SELECT <select list> FROM "t" WHERE "id" = ANY($1)`: rows of a single-column identity by
-/// many keys at once (`values`, bound as one array). Unlike [`select_by_identity`] it is a
+/// many keys at once (`values`, bound as one array). Unlike [`select_by_identity_nulls`] it is a
 /// search, which sees only refreshed rows: send [`refresh_sql`] first. It stays fast for
 /// thousands of keys, where an `OR` of key equalities takes CrateDB 6.4.3 a second at 2,000
 /// keys and fails to parse at 3,000.
@@ -363,18 +386,25 @@ mod tests {
             delete_sql(&m),
             r#"DELETE FROM "pairs" WHERE "a" = $1 AND "b" = $2 AND "_seq_no" = $3 AND "_primary_term" = $4"#
         );
-        let (sql, args) = select_by_identity(
+        let (sql, args) = select_by_identity_nulls(
             &meta(false),
             [
                 vec![Value::from("x"), Value::from(1)],
                 vec![Value::from("y"), Value::from(2)],
             ],
+            &[],
         );
         assert_eq!(
             sql,
             r#"SELECT "a", "b", "c" FROM "pairs" WHERE ("a" = $1 AND "b" = $2) OR ("a" = $3 AND "b" = $4)"#
         );
         assert_eq!(args.len(), 4);
+        let (sql, _) =
+            select_by_identity_nulls(&meta(false), [vec![Value::from("x"), Value::from(1)]], &[2]);
+        assert_eq!(
+            sql,
+            r#"SELECT "a", "b", NULL AS "c" FROM "pairs" WHERE "a" = $1 AND "b" = $2"#
+        );
     }
 
     #[test]

@@ -266,3 +266,36 @@ mod index_accessors {
         let _ = Doc::id();
     }
 }
+
+/// `renamed_from` records the former column name; the DDL names only the current column.
+#[derive(Debug, Default, CrateModel)]
+#[cratedb(table = "devices")]
+struct RenamedDevice {
+    #[cratedb(primary_key, renamed_from = "device")]
+    device_id: String,
+    #[cratedb(column = "battery_pct", renamed_from = "battery")]
+    battery: Option<f64>,
+    name: Option<String>,
+}
+
+#[test]
+fn renamed_from_is_metadata_only() {
+    let meta = RenamedDevice::meta();
+    let renamed: Vec<(&str, Option<&str>)> = meta
+        .columns
+        .iter()
+        .map(|c| (c.name, c.renamed_from))
+        .collect();
+    assert_eq!(
+        renamed,
+        vec![
+            ("device_id", Some("device")),
+            ("battery_pct", Some("battery")),
+            ("name", None)
+        ]
+    );
+    assert_eq!(
+        RenamedDevice::create_table_sql(),
+        r#"CREATE TABLE "devices" ("device_id" TEXT NOT NULL, "battery_pct" DOUBLE PRECISION, "name" TEXT, PRIMARY KEY ("device_id"))"#
+    );
+}

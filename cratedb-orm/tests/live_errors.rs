@@ -265,8 +265,13 @@ fn live_unknown_table_is_4041_and_unknown_column_4043() {
     s.commit().expect("commit after create");
     assert!(!s.is_pending(h));
 
-    // A model with a column the table does not have.
+    // A model with a column the table does not have: CrateDB's 4043, named with the fix.
     let err = s.query::<WithNickname>().all().expect_err("unknown column");
+    assert!(
+        matches!(&err, Error::MissingColumn { column, fix, .. }
+            if column == "nickname" && fix.contains(r#"ADD COLUMN "nickname""#)),
+        "{err}"
+    );
     assert_eq!(
         sql_error(&err),
         Some((

@@ -246,6 +246,80 @@ fn grouped_counts() {
     );
 }
 
+/// A model column the table lacks (CrateDB's 4043): named with its fix, or, opted in, read
+/// as NULL after one failed request (then remembered by the session).
+#[test]
+fn missing_model_columns_are_named_or_read_as_null() {
+    // As CrateDB answers: any statement naming "name" as a column is refused.
+    let server = TestServer::with_handler(|req| {
+        let names_it = req
+            .stmt
+            .replace(r#"NULL AS "name""#, "")
+            .contains(r#""name""#);
+        if !names_it {
+            character_reply(vec![vec![
+                json!("a"),
+                Value::Null,
+                json!("q"),
+                Value::Null,
+                Value::Null,
+            ]])
+        } else {
+            Reply::error(4043, "ColumnUnknownException[Column name unknown]")
+        }
+    });
+    let mut s = session(&server);
+    let err = s.query::<Character>().all().expect_err("missing column");
+    match &err {
+        Error::MissingColumn {
+            column, fix, table, ..
+        } => {
+            assert_eq!(
+                (column.as_str(), table.as_str()),
+                ("name", r#""characters""#)
+            );
+            assert!(
+                fix.contains(r#"ALTER TABLE "characters" ADD COLUMN "name" TEXT"#),
+                "{fix}"
+            );
+        }
+        other => panic!("expected MissingColumn, got {other:?}"),
+    }
+    assert_eq!(
+        err.client_error()
+            .and_then(|e| e.sql_error())
+            .map(|e| e.code),
+        Some(4043)
+    );
+
+    // Requests are counted from the start: 1 so far.
+    let mut s = session(&server).read_missing_columns_as_null(true);
+    let handles = s.query::<Character>().all().expect("read as NULL");
+    assert_eq!(handles.len(), 1);
+    assert_eq!(s[handles[0]].name, None);
+    assert_eq!(s[handles[0]].quote, "q");
+    let sent: Vec<String> = server.requests().into_iter().map(|r| r.stmt).collect();
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert_eq!(
+        sent[2],
+        r#"SELECT "id", NULL AS "name", "quote", "details", "more_details" FROM "characters""#
+    );
+    let owned = s.query::<Character>().load().expect("remembered");
+    assert_eq!(owned.len(), 1);
+    assert_eq!(
+        server.requests().len(),
+        4,
+        "no failed request the second time"
+    );
+    // A filter on the column still needs it.
+    let err = s
+        .query::<Character>()
+        .filter(Character::name().eq("x"))
+        .all()
+        .expect_err("filter");
+    assert!(matches!(err, Error::MissingColumn { .. }), "{err}");
+}
+
 #[test]
 fn sql_errors_pass_through() {
     let server = TestServer::with_handler(|_| {

@@ -115,6 +115,9 @@ fn column_meta(field: &Field) -> TokenStream {
     if field.fetched {
         options.push(quote!(.fetched()));
     }
+    if let Some((old, _)) = &field.renamed_from {
+        options.push(quote!(.renamed_from(#old)));
+    }
     quote! {
         ::cratedb_orm::__private::ColumnMeta::new(#column, #field_name, #sql_type, #crate_type::NULLABLE)
             #(#options)*

@@ -30,6 +30,7 @@ pub fn parse_field(ident: Ident, ty: Type, items: &[Item], errors: &mut Errors) 
         named_fulltext: None,
         fetched: false,
         object: None,
+        renamed_from: None,
     };
     let mut seen = Seen::default();
     let mut column_span = None;
@@ -160,6 +161,11 @@ pub fn parse_field(ident: Ident, ty: Type, items: &[Item], errors: &mut Errors) 
                 }
             }
             "object" => field.object = parse_object(item, errors),
+            "renamed_from" => {
+                if let Some(s) = expect_str(item, "renamed_from = \"old_name\"", errors) {
+                    field.renamed_from = Some((s.value(), s.span()));
+                }
+            }
             "skip" => {
                 if expect_flag(item, errors) {
                     field.skip = true;
@@ -232,6 +238,7 @@ fn check_field(
                 "columnstore",
                 "fulltext",
                 "object",
+                "renamed_from",
             ] {
                 if let Some(span) = span_of(option) {
                     errors.push(
@@ -254,6 +261,9 @@ fn check_field(
                 ),
             );
         }
+    }
+    if let Some((old, span)) = &field.renamed_from {
+        check_renamed_from(old, *span, &field.column, errors);
     }
     if let Some((_, span)) = &field.generated {
         for (option, present) in [
@@ -366,6 +376,36 @@ fn check_field(
                  `server_default = \"…\"` or `fetched`, or use a non-`Option` type",
             );
         }
+    }
+}
+
+/// `renamed_from = "old"`: a former column name, which must be a name a column could have
+/// had, and not the column's own name.
+fn check_renamed_from(old: &str, span: Span, column: &str, errors: &mut Errors) {
+    if old.is_empty() {
+        errors.push(span, "`renamed_from` needs the column's former name");
+    } else if old == column {
+        errors.push(
+            span,
+            format_args!(
+                "`renamed_from = \"{old}\"` is the column's own name: name the column it had \
+                 before (a migration renames that column to `{column}`)"
+            ),
+        );
+    } else if old.contains('.') || old.contains('[') {
+        errors.push(
+            span,
+            "`renamed_from` names a top-level column (CrateDB column names cannot contain `.`; \
+             keys of an object column are not renamed through a field)",
+        );
+    } else if old.starts_with('_') {
+        errors.push(
+            span,
+            format_args!(
+                "`{old}` cannot be a former column name: names starting with `_` are \
+                 reserved for CrateDB's system columns, which cannot be renamed"
+            ),
+        );
     }
 }
 

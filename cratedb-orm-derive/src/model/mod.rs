@@ -38,7 +38,8 @@ const STRUCT_OPTIONS: &str = "`table`, `schema`, `number_of_shards`, `number_of_
     `clustered_by`, `partitioned_by`, `with`, `fulltext`, `versioned`, `belongs_to`, `has_many`";
 
 const FIELD_OPTIONS: &str = "`primary_key`, `column`, `default`, `server_default`, \
-    `generated`, `compute`, `index`, `columnstore`, `fulltext`, `fetched`, `object`, `skip`";
+    `generated`, `compute`, `index`, `columnstore`, `fulltext`, `fetched`, `object`, \
+    `renamed_from`, `skip`";
 
 /// A table setting in `WITH (…)`.
 pub enum Setting {
@@ -105,6 +106,9 @@ pub struct Field {
     /// Explicit `fetched`, or a system column.
     pub fetched: bool,
     pub object: Option<ObjectSpec>,
+    /// `renamed_from = "old"`: the column's former name, with where it was written (a
+    /// migration renames the column instead of adding a new one).
+    pub renamed_from: Option<(String, Span)>,
     /// The field's type is syntactically `Option<…>`.
     pub is_option: bool,
 }

@@ -21,6 +21,40 @@ pub fn validate(model: &Model, errors: &mut Errors) {
             );
         }
     }
+    let mut renamed: HashMap<&str, &Field> = HashMap::new();
+    for field in model.columns() {
+        let Some((old, span)) = &field.renamed_from else {
+            continue;
+        };
+        // A name the field's own checks refused is reported there already.
+        let refused = old.is_empty()
+            || *old == field.column
+            || old.starts_with('_')
+            || old.contains(['.', '[']);
+        if refused {
+            continue;
+        }
+        if let Some(current) = columns.get(old.as_str()) {
+            errors.push(
+                *span,
+                format_args!(
+                    "the column `{old}` is still in this model (field `{}`): a column renamed \
+                     away is no longer a field",
+                    current.name()
+                ),
+            );
+        } else if let Some(first) = renamed.insert(old.as_str(), field) {
+            errors.push(
+                *span,
+                format_args!(
+                    "two fields are renamed from the column `{old}` (`{}` and `{}`): a column \
+                     can only be renamed once",
+                    first.name(),
+                    field.name()
+                ),
+            );
+        }
+    }
     let primary_key: Vec<&str> = model
         .columns()
         .filter(|f| f.primary_key.is_some())

@@ -279,6 +279,29 @@ impl<F: Source, S> Select<F, S> {
         w.finish()
     }
 
+    /// [`to_sql`](Select::to_sql) of a query selecting one whole model, reading its columns
+    /// `nulls` (indexes into the model's columns) as `NULL AS "name"`: model columns the
+    /// table does not have yet (see
+    /// [`Session::read_missing_columns_as_null`](crate::Session::read_missing_columns_as_null)).
+    pub(crate) fn to_sql_nulls(&self, nulls: &[usize]) -> (String, Vec<Value>) {
+        let mut tree = self.to_tree();
+        if self.tree.selected.is_empty() {
+            for &k in nulls {
+                if let Some(selected) = tree.selected.get_mut(k) {
+                    if let N::Col(_, name) = selected.expr {
+                        *selected = Selected {
+                            expr: N::Sql("NULL"),
+                            alias: Some(name),
+                        };
+                    }
+                }
+            }
+        }
+        let mut w = SqlWriter::new();
+        tree.render(&mut w);
+        w.finish()
+    }
+
     /// The statement counting this query's rows: `SELECT count(*) FROM t WHERE …`, or
     /// `SELECT count(*) FROM (<query>) AS "q"` when the query groups, is distinct, limited or
     /// a union.

@@ -131,13 +131,20 @@ impl<'s, F: Source, S> Query<'s, F, S> {
 
     fn run(&self, select: &Select<F, S>) -> Result<SqlResponse> {
         let (sql, args) = select.to_sql();
-        Ok(self.session.client().sql(&sql, &args)?)
+        self.session
+            .client()
+            .sql(&sql, &args)
+            .map_err(|e| explain_missing::<F>(e.into()))
     }
 
     /// The number of rows the query matches (`SELECT count(*) …`).
     pub fn count(self) -> Result<i64> {
         let (sql, args) = self.select.count_sql();
-        let response = self.session.client().sql(&sql, &args)?;
+        let response = self
+            .session
+            .client()
+            .sql(&sql, &args)
+            .map_err(|e| explain_missing::<F>(e.into()))?;
         let rows = Select::<F, crate::expr::Expr<i64>>::decode(response)?;
         rows.into_iter().next().ok_or(Error::RowCount { found: 0 })
     }
@@ -159,16 +166,22 @@ impl<'s, R: Relation> Query<'s, R, Whole> {
     /// Every matching model, tracked by the session: its handle (`session[h]` reads and
     /// writes the model; changes are written by the next commit).
     pub fn all(self) -> Result<Vec<Handle<R::Model>>> {
-        let (sql, args) = self.select.to_sql();
-        self.session.load::<R::Model>(&sql, &args)
+        let select = self.select;
+        self.session.read_models::<R::Model, _>(
+            &|nulls| select.to_sql_nulls(nulls),
+            &mut |session, sql, args| session.load::<R::Model>(sql, args),
+        )
     }
 
     /// Every matching model, tracked by the session, borrowed: for reading a result without
     /// handles (`for c in session.query::<Character>().all_refs()? { … }`).
     pub fn all_refs(self) -> Result<Vec<&'s R::Model>> {
-        let (sql, args) = self.select.to_sql();
+        let select = self.select;
         let session: &'s mut Session = self.session;
-        let handles = session.load::<R::Model>(&sql, &args)?;
+        let handles = session.read_models::<R::Model, _>(
+            &|nulls| select.to_sql_nulls(nulls),
+            &mut |session, sql, args| session.load::<R::Model>(sql, args),
+        )?;
         let session: &'s Session = session;
         Ok(handles.into_iter().filter_map(|h| session.get(h)).collect())
     }
@@ -178,25 +191,31 @@ impl<'s, R: Relation> Query<'s, R, Whole> {
     /// kept. Changes to them are not written by a commit; [`attach`](Session::attach) one to
     /// track it.
     pub fn load(self) -> Result<Vec<R::Model>> {
-        let (sql, args) = self.select.to_sql();
-        self.session.load_owned::<R::Model>(&sql, &args)
+        let select = self.select;
+        self.session.read_models::<R::Model, _>(
+            &|nulls| select.to_sql_nulls(nulls),
+            &mut |session, sql, args| session.load_owned::<R::Model>(sql, args),
+        )
     }
 
     /// The first matching model (`LIMIT 1`), if any.
     pub fn first(self) -> Result<Option<Handle<R::Model>>> {
-        let (sql, args) = self.select.clone().cap_limit(1).to_sql();
-        Ok(self
-            .session
-            .load::<R::Model>(&sql, &args)?
-            .into_iter()
-            .next())
+        let select = self.select.clone().cap_limit(1);
+        let handles = self.session.read_models::<R::Model, _>(
+            &|nulls| select.to_sql_nulls(nulls),
+            &mut |session, sql, args| session.load::<R::Model>(sql, args),
+        )?;
+        Ok(handles.into_iter().next())
     }
 
     /// The one matching model; an error ([`Error::RowCount`]) unless exactly one row
     /// matches.
     pub fn one(self) -> Result<Handle<R::Model>> {
-        let (sql, args) = self.select.clone().cap_limit(2).to_sql();
-        exactly_one(self.session.load::<R::Model>(&sql, &args)?)
+        let select = self.select.clone().cap_limit(2);
+        exactly_one(self.session.read_models::<R::Model, _>(
+            &|nulls| select.to_sql_nulls(nulls),
+            &mut |session, sql, args| session.load::<R::Model>(sql, args),
+        )?)
     }
 }
 
@@ -286,5 +305,17 @@ fn exactly_one<T>(rows: Vec<T>) -> Result<T> {
     match (rows.next(), found) {
         (Some(row), 1) => Ok(row),
         _ => Err(Error::RowCount { found }),
+    }
+}
+
+/// CrateDB's 4043 about a column of the model of a one-model query becomes
+/// [`Error::MissingColumn`](crate::Error::MissingColumn) (see [`crate::missing_column`]);
+/// other errors, and queries over several models, keep their error.
+fn explain_missing<F: Source>(err: Error) -> Error {
+    let mut relations = Vec::new();
+    F::relations(&mut relations);
+    match relations.as_slice() {
+        [only] => crate::missing_column::explain_meta(only.meta, err),
+        _ => err,
     }
 }

@@ -1,5 +1,7 @@
 //! Reflection: schemas, tables, a table's columns (type, nullability), primary key and
-//! partitions from `information_schema`, and the server version from `sys.nodes`.
+//! partitions from `information_schema`, a table's whole definition
+//! ([`table_definition`], with `SHOW CREATE TABLE`), and the server version from
+//! `sys.nodes`.
 //!
 //! Functions take an optional schema; `None` means the client's default schema (its
 //! `Default-Schema`, else CrateDB's `doc`). The schema is always sent as a bound
@@ -16,8 +18,16 @@ use crate::raw::decode_rows;
 use crate::sql::SqlWriter;
 use crate::{CrateModel, Result};
 
+mod column_path;
+mod definition;
 mod partitions;
+mod show_create;
 
+pub use column_path::ColumnPath;
+pub use definition::{
+    definition_of, table_definition, ColumnDefinition, ColumnIndex, IndexDefinition,
+    TableDefinition,
+};
 pub use partitions::{partitions, partitions_of, PartitionInfo};
 
 /// CrateDB's default schema.

@@ -94,6 +94,12 @@ use crate::expr::kind::{self, ExprType};
 use crate::expr::Column;
 use crate::{CrateModel, CrateType, Error, Result, RowLayout};
 
+/// Renders a model read, given the model columns to read as NULL.
+pub(crate) type RenderRead<'a> = dyn Fn(&[usize]) -> (String, Vec<Value>) + 'a;
+
+/// Sends a model read through a session.
+pub(crate) type RunRead<'a, T> = dyn FnMut(&mut Session, &str, &[Value]) -> Result<T> + 'a;
+
 /// Source of session ids (handles carry the id of their session).
 static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 
@@ -111,6 +117,10 @@ pub struct Session {
     /// beats hashing on every access).
     by_type: Vec<TypeId>,
     limits: Limits,
+    /// Whether a model query may read columns its table lacks as NULL.
+    missing_as_null: bool,
+    /// Per model type: the columns found missing from its table, read as NULL.
+    nulls: Vec<(TypeId, Vec<usize>)>,
 }
 
 impl std::fmt::Debug for Session {
@@ -143,6 +153,8 @@ impl Session {
                 max_statement_len: DEFAULT_MAX_STATEMENT_LEN,
                 in_flight: 1,
             },
+            missing_as_null: false,
+            nulls: Vec::new(),
         }
     }
 
@@ -176,6 +188,72 @@ impl Session {
     pub fn with_max_statement_len(mut self, chars: usize) -> Self {
         self.limits.max_statement_len = chars;
         self
+    }
+
+    /// Reads a model's `Option` columns that its table does not have yet as NULL (`None`),
+    /// instead of failing with [`Error::MissingColumn`]: for an application that already
+    /// has a new field while the migration that adds its column has not run.
+    ///
+    /// A model query (`query::<M>()` returning models, `find`, `reload`) that CrateDB
+    /// answers with `[4043] ColumnUnknownException[Column battery_pct unknown]` for such a
+    /// column is sent again with `NULL AS "battery_pct"` in its place; the session
+    /// remembers the column for that model and reads it so from then on (a new session
+    /// looks again, so use one per unit of work). Only top-level `Option` columns outside
+    /// the primary key qualify; a query that filters or sorts on the missing column, or
+    /// selects it explicitly, still fails with [`Error::MissingColumn`]. Writes are not
+    /// changed: an INSERT of the model names the column, which a strict table refuses
+    /// (and a dynamic one adds with a type guessed from the value).
+    ///
+    /// ```
+    /// # use cratedb_orm::{Client, Session};
+    /// let session = Session::new(Client::new("crate://localhost:4200")?).read_missing_columns_as_null(true);
+    /// # Ok::<(), cratedb_orm::Error>(())
+    /// ```
+    pub fn read_missing_columns_as_null(mut self, on: bool) -> Self {
+        self.missing_as_null = on;
+        self
+    }
+
+    /// The columns of `M` this session reads as NULL (found missing from its table).
+    fn null_columns<M: CrateModel>(&self) -> Vec<usize> {
+        let id = TypeId::of::<M>();
+        self.nulls
+            .iter()
+            .find(|(t, _)| *t == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    }
+
+    /// Runs a model read: `render` gives its statement for the columns read as NULL, `run`
+    /// sends it. CrateDB's 4043 about a column of `M` becomes [`Error::MissingColumn`], or,
+    /// with [`read_missing_columns_as_null`](Session::read_missing_columns_as_null) and an
+    /// `Option` column, a retry reading it as NULL.
+    pub(crate) fn read_models<M: CrateModel, T>(
+        &mut self,
+        render: &RenderRead<'_>,
+        run: &mut RunRead<'_, T>,
+    ) -> Result<T> {
+        loop {
+            let nulls = self.null_columns::<M>();
+            let (sql, args) = render(&nulls);
+            let err = match run(self, &sql, &args) {
+                Ok(value) => return Ok(value),
+                Err(err) => err,
+            };
+            let retry = self
+                .missing_as_null
+                .then(|| crate::missing_column::nullable_column::<M>(&err))
+                .flatten()
+                .filter(|index| !nulls.contains(index));
+            let Some(index) = retry else {
+                return Err(crate::missing_column::explain::<M>(err));
+            };
+            let id = TypeId::of::<M>();
+            match self.nulls.iter_mut().find(|(t, _)| *t == id) {
+                Some((_, columns)) => columns.push(index),
+                None => self.nulls.push((id, vec![index])),
+            }
+        }
     }
 
     /// The client this session sends its statements with.
@@ -523,18 +601,23 @@ impl Session {
             return Ok(false);
         };
         let key = key::identity_values(entry.stored_identity());
-        let (sql, args) = crate::model_sql::select_by_identity(meta, [key]);
-        let mut response = self.client.sql(&sql, &args)?;
-        let layout = RowLayout::new(meta, &response.cols);
-        let version = layout.version_positions();
-        match response.rows.first_mut() {
-            Some(row) => {
-                self.table_mut::<M>()
-                    .reload(handle.index, &layout, version, row)?;
-                Ok(true)
-            }
-            None => Ok(false),
-        }
+        self.read_models::<M, bool>(
+            &|nulls| crate::model_sql::select_by_identity_nulls(meta, [key.clone()], nulls),
+            &mut |session, sql, args| {
+                let mut response = session.client.sql(sql, args)?;
+                let layout = RowLayout::new(meta, &response.cols);
+                let version = layout.version_positions();
+                match response.rows.first_mut() {
+                    Some(row) => {
+                        session
+                            .table_mut::<M>()
+                            .reload(handle.index, &layout, version, row)?;
+                        Ok(true)
+                    }
+                    None => Ok(false),
+                }
+            },
+        )
     }
 
     /// The model with this primary key: from the session if tracked, else read from CrateDB
@@ -548,8 +631,11 @@ impl Session {
                 return Ok(Some(Handle::new(self.id, index)));
             }
         }
-        let (sql, args) = crate::model_sql::select_by_identity(meta, [key]);
-        Ok(self.load::<M>(&sql, &args)?.into_iter().next())
+        let handles = self.read_models::<M, Vec<Handle<M>>>(
+            &|nulls| crate::model_sql::select_by_identity_nulls(meta, [key.clone()], nulls),
+            &mut |session, sql, args| session.load::<M>(sql, args),
+        )?;
+        Ok(handles.into_iter().next())
     }
 
     /// Runs a query and tracks its rows as models, decoded as the response is parsed. A row

@@ -140,10 +140,10 @@ impl Drop for Live {
 }
 
 /// The HTTP status, CrateDB's code and its message in an ORM error, when the server answered
-/// with an error body.
+/// with an error body (also behind `Error::MissingColumn`, which keeps CrateDB's 4043).
 pub fn sql_error(err: &cratedb_orm::Error) -> Option<(u16, i64, String)> {
-    match err {
-        cratedb_orm::Error::Client(cratedb_orm::client::Error::Sql { status, error, .. }) => {
+    match err.client_error() {
+        Some(cratedb_orm::client::Error::Sql { status, error, .. }) => {
             Some((*status, error.code, error.message.clone()))
         }
         _ => None,
