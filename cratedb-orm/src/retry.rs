@@ -33,8 +33,10 @@
 //! may have landed unseen (its answer lost:
 //! [`Error::may_have_landed`]). Such an attempt's error is returned as it is, and the caller
 //! decides (for a counter: the increment may or may not have been counted, never twice).
-//! A commit that sent nothing because no server could be reached is also tried again.
-//! Errors of the unit's own code (its reads, its checks) are returned at once.
+//! A commit that sent nothing because no server could be reached is also tried again, and so
+//! is a unit whose own reads failed for the servers' sake (a connection lost, CrateDB's
+//! internal errors 5xxx while a node fails): nothing of it was written. Other errors of the
+//! unit's own code (its checks, a missing row) are returned at once.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -83,8 +85,9 @@ impl Retry {
     }
 
     /// Runs `work` in a fresh session over `client` and commits; when the commit fails as
-    /// stale (or could reach no server) and provably wrote nothing, waits and runs it again
-    /// in a new session, up to the attempts allowed. Returns `work`'s value once the commit
+    /// stale (or could reach no server) and provably wrote nothing, or `work`'s reads failed
+    /// for the servers' sake, waits and runs it again in a new session, up to the attempts
+    /// allowed. Returns `work`'s value once the commit
     /// went through, else the last error. Handles do not outlive their session: return
     /// values, not handles.
     pub fn run<T>(
@@ -96,12 +99,18 @@ impl Retry {
         let mut attempt = 1;
         loop {
             let mut session = Session::new(client.clone());
-            let value = work(&mut session)?;
-            let error = match session.commit() {
-                Ok(()) => return Ok(value),
-                Err(e) => e,
+            let error = match work(&mut session) {
+                // Nothing of this attempt was written: a read that failed for the server's
+                // sake (a node lost, a job killed) is tried again.
+                Err(e) if is_transient(&e) => e,
+                Err(e) => return Err(e),
+                Ok(value) => match session.commit() {
+                    Ok(()) => return Ok(value),
+                    Err(e) if may_apply_again(&e) => e,
+                    Err(e) => return Err(e),
+                },
             };
-            if attempt >= self.attempts || !may_apply_again(&error) {
+            if attempt >= self.attempts {
                 return Err(error);
             }
             thread::sleep(jitter(delay));
@@ -130,6 +139,20 @@ fn may_apply_again(error: &Error) -> bool {
         .as_ref()
         .is_some_and(|c| matches!(c, cratedb_client::Error::AllServersFailed { .. }));
     commit.is_stale() || unreachable
+}
+
+/// Whether an error of the unit's own reads comes from the servers rather than the request:
+/// a connection failure, or CrateDB's internal error (5xxx: a node lost, a job killed).
+fn is_transient(error: &Error) -> bool {
+    use cratedb_client::Error as C;
+    let Error::Client(client) = error else {
+        return false;
+    };
+    match client {
+        C::Connection { .. } | C::AllServersFailed { .. } | C::Protocol { .. } => true,
+        C::Sql { error, .. } => error.code >= 5000,
+        _ => false,
+    }
 }
 
 /// A random duration in `[0, max]`.

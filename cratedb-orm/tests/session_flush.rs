@@ -544,6 +544,49 @@ fn a_versioned_update_whose_answer_was_lost_and_then_finds_the_row_changed_may_h
     assert!(session.is_pending(h));
 }
 
+/// A session whose versioned UPDATE of note `n1` (loaded at `_seq_no` 4, `_primary_term` 2)
+/// is answered stale, and whose lookup of the row finds it at `term`.
+fn stale_update_with_term_now(term: i64) -> (TestServer, cratedb_orm::Result<()>) {
+    let server = TestServer::with_handler(move |req: &SqlRequest| {
+        if req.stmt.starts_with("UPDATE") {
+            Reply::rows(&["_seq_no", "_primary_term"], vec![])
+        } else if req.stmt.starts_with("SELECT") {
+            Reply::rows(
+                &["id", "body", "_seq_no", "_primary_term"],
+                vec![vec![json!("n1"), json!("new"), json!(5), json!(term)]],
+            )
+        } else {
+            default_reply(req)
+        }
+    });
+    let mut session = Session::new(Client::new(&server.url()).unwrap());
+    let h = session.track_rows::<Note>(note_at_version_4_2()).unwrap()[0];
+    session[h].body = "new".into();
+    let result = session.commit();
+    (server, result)
+}
+
+#[test]
+fn a_stale_answer_after_a_primary_failover_may_be_the_writes_own_change() {
+    // The row's primary term moved on (2 → 3): CrateDB may have run the UPDATE on the old
+    // primary and again on the new one, where it met its own change.
+    let (server, result) = stale_update_with_term_now(3);
+    let Err(cratedb_orm::Error::Commit(c)) = result else {
+        panic!("{result:?}")
+    };
+    assert!(c.is_stale() && c.may_have_landed(), "{c}");
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2, "the UPDATE, then one lookup by key");
+    assert!(reqs[1].stmt.starts_with("SELECT") && reqs[1].stmt.contains(r#""_primary_term""#));
+
+    // Same term: no failover, the change was another writer's.
+    let (_server, result) = stale_update_with_term_now(2);
+    let Err(cratedb_orm::Error::Commit(c)) = result else {
+        panic!("{result:?}")
+    };
+    assert!(c.is_stale() && !c.may_have_landed(), "{c}");
+}
+
 #[test]
 fn deletes_are_one_bulk_request_and_rollback_restores() {
     let server = TestServer::start();

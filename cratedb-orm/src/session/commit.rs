@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use cratedb_client::Client;
 
 use super::batch::{Batch, Work};
-use super::commit_error::{CommitError, Report};
+use super::commit_error::{CommitError, Report, RowFailureCause};
 use super::erased::ErasedTable;
 use super::outcome::Answer;
 use super::plan::Limits;
@@ -41,6 +41,9 @@ struct Commit<'a> {
     first_sql_error: Option<cratedb_client::Error>,
     /// How many more requests may be sent to split failed requests in halves.
     split_budget: usize,
+    /// Failures (table, index into the report's failures) of versioned writes that met the
+    /// row changed: checked for a failed-over primary before the commit ends.
+    stale: Vec<(usize, usize)>,
 }
 
 impl Commit<'_> {
@@ -63,7 +66,13 @@ impl Commit<'_> {
             }
         }
         let sent = !matches!(answer_kind, AnswerKind::NotSent);
+        let before = self.report.failures.len();
         let next = table.settle(batch, reading, &mut self.report, &mut self.split_budget);
+        for (k, f) in self.report.failures.iter().enumerate().skip(before) {
+            if f.cause == RowFailureCause::Stale && !f.may_have_landed {
+                self.stale.push((t, k));
+            }
+        }
         if sent {
             self.requests += 1;
             (self.progress)(&CommitProgress {
@@ -78,8 +87,41 @@ impl Commit<'_> {
         }
     }
 
+    /// Versioned writes answered stale whose row's primary failed over since the version
+    /// they carried may have landed (see `Table::primary_terms_moved`): their failures say so.
+    fn check_stale(&mut self, client: &Client) {
+        let mut by_table: Vec<(usize, Vec<usize>)> = Vec::new();
+        for &(t, k) in &self.stale {
+            match by_table.iter_mut().find(|(table, _)| *table == t) {
+                Some((_, failures)) => failures.push(k),
+                None => by_table.push((t, vec![k])),
+            }
+        }
+        for (t, failures) in by_table {
+            let entries: Vec<usize> = failures
+                .iter()
+                .filter_map(|&k| self.report.failures.get(k).and_then(|f| f.entry))
+                .collect();
+            if entries.len() != failures.len() {
+                continue;
+            }
+            let Some(table) = self.tables.get_mut(t) else {
+                continue;
+            };
+            let moved = table.primary_terms_moved(client, &entries);
+            for (&k, m) in failures.iter().zip(moved) {
+                if let Some(f) = self.report.failures.get_mut(k) {
+                    f.may_have_landed |= m;
+                }
+            }
+        }
+    }
+
     /// The commit's result.
-    fn finish(self) -> Result<()> {
+    fn finish(mut self, client: &Client) -> Result<()> {
+        if !self.stale.is_empty() {
+            self.check_stale(client);
+        }
         let cause = self.stop.or(self.first_sql_error);
         if self.report.failures.is_empty() && cause.is_none() {
             return Ok(());
@@ -125,13 +167,14 @@ pub(crate) fn commit(
         stop: None,
         first_sql_error: None,
         split_budget: MAX_SPLIT_REQUESTS,
+        stale: Vec::new(),
     };
     if limits.in_flight <= 1 {
         one_at_a_time(&mut commit, client);
     } else {
         side_by_side(&mut commit, client, limits.in_flight);
     }
-    commit.finish()
+    commit.finish(client)
 }
 
 /// Each batch sent and settled before the next.

@@ -101,6 +101,8 @@ pub struct RowFailure {
     /// it again where that is safe (an INSERT whose key the client knows is checked by key
     /// when it meets a duplicate key; UPDATEs and DELETEs by key are idempotent).
     pub may_have_landed: bool,
+    /// The session entry of the model (for the commit's own follow-up checks).
+    pub(crate) entry: Option<usize>,
 }
 
 impl RowFailure {
@@ -117,6 +119,7 @@ impl RowFailure {
             kind,
             cause,
             may_have_landed: false,
+            entry: None,
         }
     }
 }

@@ -43,6 +43,9 @@ pub(crate) trait ErasedTable: Send {
     ) -> Vec<Batch>;
     /// Drops every pending change.
     fn rollback(&mut self);
+    /// See [`Table::primary_terms_moved`]; the entries whose term moved are marked as
+    /// having a write of unknown outcome.
+    fn primary_terms_moved(&mut self, client: &Client, indices: &[usize]) -> Vec<bool>;
 }
 
 impl<M: CrateModel> ErasedTable for Table<M> {
@@ -86,5 +89,15 @@ impl<M: CrateModel> ErasedTable for Table<M> {
 
     fn rollback(&mut self) {
         Table::rollback(self);
+    }
+
+    fn primary_terms_moved(&mut self, client: &Client, indices: &[usize]) -> Vec<bool> {
+        let moved = Table::primary_terms_moved(self, client, indices);
+        for (&i, &m) in indices.iter().zip(&moved) {
+            if m {
+                self.write_unconfirmed(i);
+            }
+        }
+        moved
     }
 }

@@ -9,9 +9,10 @@ use serde_json::Value;
 
 use super::commit_error::{RowFailure, RowFailureCause, WriteKind};
 use super::entry::{Attempt, Entry, EntryState};
-use super::key::{identity_key, key_of};
+use super::key::{identity_key, identity_values, key_of};
 use super::paths::Paths;
 use crate::model::{CrateModel, RowLayout};
+use cratedb_client::Client;
 
 /// From this many entries on, the entry list grows by an eighth rather than doubling (below
 /// it, doubling wastes at most this many entries' worth).
@@ -267,7 +268,9 @@ impl<M: CrateModel> Table<M> {
             .entries
             .get(index)
             .and_then(|e| key_of(e.stored_identity()));
-        RowFailure::new(M::meta().model, key, kind, cause)
+        let mut failure = RowFailure::new(M::meta().model, key, kind, cause);
+        failure.entry = Some(index);
+        failure
     }
 
     /// Stores the values the server made for an inserted row (server-generated columns of
@@ -341,6 +344,65 @@ impl<M: CrateModel> Table<M> {
         if let Some(entry) = self.entries.get_mut(index) {
             entry.write_unconfirmed = true;
         }
+    }
+
+    /// For versioned entries whose UPDATE or DELETE met the row changed: whether the row's
+    /// `_primary_term` moved on from the version the write carried. CrateDB runs a write on a
+    /// shard's primary and, when that primary fails meanwhile, again on the replica that takes
+    /// over; a write that reached the replica before the failure then meets its own change
+    /// and is answered as a version conflict. A new primary always has a new term, so an
+    /// unchanged term proves the change was another writer's. One lookup by key per 200
+    /// rows; a lookup that fails counts every row of it as moved (the write may have
+    /// landed). A row no longer there counts as not moved.
+    pub fn primary_terms_moved(&self, client: &Client, indices: &[usize]) -> Vec<bool> {
+        let meta = M::meta();
+        let identity = meta.identity_columns();
+        let mut moved = vec![true; indices.len()];
+        for (chunk_no, chunk) in indices.chunks(200).enumerate() {
+            let keys: Vec<Vec<Value>> = chunk
+                .iter()
+                .filter_map(|&i| self.entries.get(i))
+                .map(|e| identity_values(e.stored_identity()))
+                .collect();
+            if keys.len() != chunk.len() {
+                continue;
+            }
+            let (sql, args) = crate::model_sql::select_by_columns(meta, &identity, keys);
+            let Ok(response) = client.sql(&sql, &args) else {
+                continue;
+            };
+            let layout = RowLayout::new(meta, &response.cols);
+            let Some((_, term_at)) = layout.version_positions() else {
+                continue;
+            };
+            let positions: Option<Vec<usize>> =
+                identity.iter().map(|&c| layout.position(c)).collect();
+            let Some(positions) = positions else {
+                continue;
+            };
+            let terms: HashMap<String, Option<i64>> = response
+                .rows
+                .iter()
+                .filter_map(|row| {
+                    let key = identity_key(positions.iter().map(|&p| row.get(p)))?;
+                    Some((key, row.get(term_at).and_then(Value::as_i64)))
+                })
+                .collect();
+            for (k, &i) in chunk.iter().enumerate() {
+                let Some(entry) = self.entries.get(i) else {
+                    continue;
+                };
+                let base = entry.version().map(|(_, term)| term);
+                let now = key_of(entry.stored_identity()).and_then(|key| terms.get(&key));
+                if let Some(slot) = moved.get_mut(chunk_no * 200 + k) {
+                    *slot = match now {
+                        Some(term) => *term != base,
+                        None => false,
+                    };
+                }
+            }
+        }
+        moved
     }
 
     /// An INSERT of entry `index` may have landed (its answer was lost).

@@ -75,6 +75,8 @@ pub struct Cluster {
     pub cluster: String,
     /// Which nodes run (started and not killed or stopped since).
     up: Vec<bool>,
+    /// The pids of nodes stopped with SIGSTOP (resumed before the cluster stops).
+    frozen: Vec<Option<u32>>,
     _turn: Turn,
 }
 
@@ -152,6 +154,7 @@ impl Cluster {
             nodes,
             cluster: format!("fault-{tag}"),
             up: vec![false; 3],
+            frozen: vec![None; 3],
             _turn: turn,
         };
         let started = Instant::now();
@@ -241,6 +244,52 @@ impl Cluster {
             show(&out)
         );
         self.up[i] = false;
+    }
+
+    /// Stops node `i` as an operator does for an upgrade (`cratedb.sh stop`: SIGTERM, the node
+    /// leaves the cluster cleanly); its data stays for [`start_node`](Self::start_node) with
+    /// `keep_data`.
+    pub fn stop_node(&mut self, i: usize) {
+        let out = self.run(&["stop", "--name", &self.nodes[i].name]);
+        assert!(
+            out.status.success(),
+            "cratedb.sh stop {} failed: {}",
+            self.nodes[i].name,
+            show(&out)
+        );
+        self.up[i] = false;
+    }
+
+    /// The process id of running node `i` (from `cratedb.sh status`).
+    pub fn pid(&self, i: usize) -> u32 {
+        let out = self.run(&["status", "--name", &self.nodes[i].name]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.lines()
+            .filter_map(|line| {
+                let mut cols = line.split_whitespace();
+                let name = cols.next()?;
+                let _state = cols.next()?;
+                let pid = cols.next()?.parse().ok()?;
+                (name == self.nodes[i].name).then_some(pid)
+            })
+            .next()
+            .unwrap_or_else(|| panic!("no pid for {}: {}", self.nodes[i].name, show(&out)))
+    }
+
+    /// Freezes node `i` with SIGSTOP (a long GC pause, a stalled VM): its kernel still
+    /// accepts connections, the JVM answers nothing. [`thaw_node`](Self::thaw_node) resumes it;
+    /// dropping the cluster does too.
+    pub fn freeze_node(&mut self, i: usize) {
+        let pid = self.pid(i);
+        signal(pid, "-STOP");
+        self.frozen[i] = Some(pid);
+    }
+
+    /// Resumes a node frozen by [`freeze_node`](Self::freeze_node) (SIGCONT).
+    pub fn thaw_node(&mut self, i: usize) {
+        if let Some(pid) = self.frozen[i].take() {
+            signal(pid, "-CONT");
+        }
     }
 
     /// The `crate://` URL of the nodes in `which`, with `schema`.
@@ -336,9 +385,28 @@ impl Cluster {
     }
 }
 
+/// Sends `kill <sig> <pid>`.
+fn signal(pid: u32, sig: &str) {
+    let out = Command::new("kill")
+        .arg(sig)
+        .arg(pid.to_string())
+        .output()
+        .unwrap_or_else(|e| panic!("kill {sig} {pid}: {e}"));
+    assert!(out.status.success(), "kill {sig} {pid}: {}", show(&out));
+}
+
 impl Drop for Cluster {
     fn drop(&mut self) {
         let started = Instant::now();
+        // A stopped JVM does not act on SIGTERM: resume frozen nodes first.
+        for i in 0..self.frozen.len() {
+            if let Some(pid) = self.frozen[i].take() {
+                let _ = Command::new("kill")
+                    .arg("-CONT")
+                    .arg(pid.to_string())
+                    .output();
+            }
+        }
         for (i, node) in self.nodes.iter().enumerate() {
             // A killed node has no process left; `stop --purge` removes its data all the same.
             let out = self.run(&["stop", "--name", &node.name, "--purge"]);
