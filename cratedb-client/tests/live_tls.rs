@@ -68,7 +68,12 @@ struct Relay {
 
 impl Relay {
     fn to(upstream: &str) -> Relay {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
+        Relay::on("127.0.0.1", upstream)
+    }
+
+    /// A relay listening on `ip` (any loopback address).
+    fn on(ip: &str, upstream: &str) -> Relay {
+        let listener = TcpListener::bind((ip, 0)).unwrap_or_else(|e| panic!("bind {ip}: {e}"));
         let addr = listener
             .local_addr()
             .unwrap_or_else(|e| panic!("{e}"))
@@ -327,6 +332,25 @@ fn live_tls_sslmodes_behave_as_the_readme_says() {
             !seen.is_empty() && seen.iter().all(|p| *p == Tls),
             "{mode}: {seen:?}"
         );
+    }
+
+    // verify-ca and verify-full both check the host name too: the node's certificate lists
+    // localhost and 127.0.0.1, not 127.0.0.2 (a loopback address all the same).
+    for mode in [SslMode::VerifyCa, SslMode::VerifyFull] {
+        let relay = Relay::on("127.0.0.2", &node.addr);
+        let c = client(&relay.addr, mode, Some(&node.ca));
+        let e = c
+            .sql("SELECT 1", NO_ARGS)
+            .expect_err("a name the certificate lacks");
+        let reason = not_sent_reason(&e, mode.as_str());
+        assert!(
+            reason.starts_with(
+                "TLS failure: the server's certificate is not valid for the host name connected to"
+            ) && reason.contains("127.0.0.2"),
+            "{mode}: {reason}"
+        );
+        assert_eq!(relay.seen(), [Tls], "{mode}");
+        println!("sslmode={mode} on 127.0.0.2: {e}");
     }
 
     // With a CA, require/prefer/allow verify, and a certificate that fails verification is an
