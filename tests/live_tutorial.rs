@@ -1,5 +1,6 @@
-//! The tutorial against a real CrateDB (`CRATEDB_URL`), asserting the seed's results. Runs in a
-//! schema of its own, dropped afterwards; prints one line and passes when `CRATEDB_URL` is unset.
+//! The tutorial against a real CrateDB (`CRATEDB_URL`), and again against one that speaks only
+//! HTTPS, verified with its CA (`CRATEDB_TLS_URL`), asserting the seed's results. Each run is in a
+//! schema of its own, dropped afterwards; prints one line and passes when its URL is unset.
 #[path = "../examples/tutorial.rs"]
 #[allow(dead_code)]
 mod tutorial;
@@ -16,6 +17,24 @@ fn live_tutorial_gives_the_seed_results() {
     let Some(live) = live::connect("tutorial") else {
         return;
     };
+    runs_the_tutorial(&live);
+}
+
+#[test]
+fn live_tutorial_over_tls_gives_the_seed_results() {
+    let Some(live) = live::connect_tls("tutorial_tls") else {
+        return;
+    };
+    let client = format!("{:?}", live.client);
+    assert!(
+        client.contains("tls: true") && client.contains("verify_ssl_cert: true"),
+        "CRATEDB_TLS_URL connects with TLS and verifies the node: {client}"
+    );
+    runs_the_tutorial(&live);
+}
+
+/// Runs the tutorial on `live.url` and checks its results and what it left in the database.
+fn runs_the_tutorial(live: &live::Live) {
     let mut out = Vec::new();
     let results = tutorial::run(&live.url, &mut out)
         .unwrap_or_else(|e| panic!("tutorial failed: {e}\n{}", String::from_utf8_lossy(&out)));

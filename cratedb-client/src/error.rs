@@ -78,10 +78,15 @@ pub enum Error {
     Connection {
         /// The server, `host:port`.
         server: String,
-        /// What went wrong.
+        /// What went wrong, and what to do where that is known: the timeout that ran out with
+        /// its value and setting, a host name that could not be resolved, a certificate that
+        /// failed verification and why, plain HTTP to a port that speaks TLS.
         reason: String,
     },
-    /// Every server failed; one entry per attempt, in order.
+    /// Every server failed; one entry per attempt, in order. Each attempt either never reached
+    /// its server (refused, not resolved, not connected in time, TLS failure, plain HTTP
+    /// dropped by a port that speaks TLS), was answered 502/503/504, or — for a read, or any
+    /// statement with `retry_writes` — ended with its outcome unknown.
     #[error("all CrateDB servers failed: {}", format_failures(.failures))]
     AllServersFailed {
         /// Each server with its failure.

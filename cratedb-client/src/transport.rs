@@ -2,6 +2,7 @@
 //! on one server at a time, with failures sorted into "not sent", "maybe sent" and "final".
 
 use std::io::Write;
+use std::time::Duration;
 
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::DefaultResolver;
@@ -38,8 +39,8 @@ pub(crate) enum BodyRead {
 /// Why one attempt on one server failed.
 #[derive(Debug)]
 pub(crate) enum AttemptError {
-    /// The request cannot have reached the server (refused, DNS, connect timeout, TLS failure):
-    /// safe to send elsewhere.
+    /// The request cannot have reached the server (refused, DNS, connect timeout, TLS failure,
+    /// plain HTTP dropped by a port that speaks TLS): safe to send elsewhere.
     NotSent(String),
     /// The request may have reached the server (timeout or reset while waiting for the answer):
     /// its outcome is unknown.
@@ -63,6 +64,18 @@ pub(crate) struct Transport {
     sql_query: &'static str,
     body_limit: u64,
     gzip: RequestGzip,
+    timeouts: Timeouts,
+}
+
+/// The configured timeouts, named with their values in the errors they cause.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    /// [`ClientBuilder::connect_timeout`](crate::ClientBuilder::connect_timeout): DNS, TCP and
+    /// the TLS handshake.
+    pub(crate) connect: Duration,
+    /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout): one request attempt, from
+    /// connecting to the last byte of the answer.
+    pub(crate) request: Duration,
 }
 
 impl Transport {
@@ -107,6 +120,10 @@ impl Transport {
             sql_query,
             body_limit: config.body_limit,
             gzip: config.gzip_requests,
+            timeouts: Timeouts {
+                connect: config.connect_timeout,
+                request: config.timeout,
+            },
         }
     }
 
@@ -161,7 +178,8 @@ impl Transport {
     /// Sends with `send` (given the base URL) on the node's protocol; with `sslmode=allow`
     /// or `prefer`, a server that does not speak it is tried on the other protocol at once,
     /// and the one it answers on is remembered. When both fail, the error reported is the one
-    /// of the protocol the server speaks.
+    /// of the protocol the server speaks (plain HTTP's when that is unknown). Without a
+    /// fallback, a plain-HTTP request that a TLS port dropped is reported as such.
     fn attempt(
         &self,
         node: &Node,
@@ -175,8 +193,16 @@ impl Transport {
             _ => None,
         };
         let Some((other_url, other_tls)) = fallback else {
-            if first.is_ok() {
-                node.answered_on(url);
+            match &first {
+                Ok(_) => node.answered_on(url),
+                // Plain HTTP that got no HTTP answer: if the port speaks TLS, say so (and the
+                // request cannot have run there).
+                Err(e) if !tls && other.is_none() && speaks_other_protocol(e, false) => {
+                    if self.answers_tls(url) {
+                        return Err(AttemptError::NotSent(plain_http_to_tls(e)));
+                    }
+                }
+                Err(_) => {}
             }
             return self.finish(node, first, read, tls);
         };
@@ -187,7 +213,33 @@ impl Transport {
             }
             // The server does not speak that one either: the first error is the real one.
             Err(e) if speaks_other_protocol(&e, other_tls) => self.finish(node, first, read, tls),
-            Err(e) => Err(classify(e, other_tls)),
+            // Plain HTTP first (`allow`), and nothing shows that the server speaks TLS (it did
+            // not get as far as a certificate: refused, timed out, dropped): the plain request
+            // that got no answer may have run, so its error stands.
+            Err(e) if !tls && !presented_a_certificate(&e) => self.finish(node, first, read, tls),
+            Err(e) => Err(classify(e, other_tls, self.timeouts)),
+        }
+    }
+
+    /// Whether the server at the plain-HTTP base URL `url` speaks TLS on the same port: a
+    /// `GET /` over HTTPS, without credentials, gets any HTTP answer, or the handshake gets as
+    /// far as the server's certificate (which then fails verification: nothing is sent). Bounded
+    /// by the connect timeout (and the request timeout when that is shorter).
+    fn answers_tls(&self, url: &str) -> bool {
+        let Some(authority) = url.strip_prefix("http://") else {
+            return false;
+        };
+        let limit = self.timeouts.connect.min(self.timeouts.request);
+        let probe = self
+            .agent
+            .get(format!("https://{authority}/"))
+            .config()
+            .timeout_global(Some(limit))
+            .build()
+            .call();
+        match probe {
+            Ok(_) => true,
+            Err(e) => presented_a_certificate(&e),
         }
     }
 
@@ -198,7 +250,7 @@ impl Transport {
         read: BodyRead,
         tls: bool,
     ) -> Result<Answer, AttemptError> {
-        let response = result.map_err(|e| classify(e, tls))?;
+        let response = result.map_err(|e| classify(e, tls, self.timeouts))?;
         let status = response.status().as_u16();
         let mut body = response.into_body();
         let length = body.content_length();
@@ -219,18 +271,29 @@ impl Transport {
         };
         match received {
             Ok(body) => Ok(Answer { status, body }),
-            Err(e) => Err(body_error(node, status, e, self.body_limit)),
+            Err(e) => Err(body_error(node, status, e, self.body_limit, self.timeouts)),
         }
     }
 }
 
 /// Sorts a failure to read a response body (the same whether it was read in chunks or not).
-fn body_error(node: &Node, status: u16, e: ureq::Error, limit: u64) -> AttemptError {
+fn body_error(
+    node: &Node,
+    status: u16,
+    e: ureq::Error,
+    limit: u64,
+    timeouts: Timeouts,
+) -> AttemptError {
     match e {
         ureq::Error::BodyExceedsLimit(_) => AttemptError::Final(Error::BodyTooLarge {
             server: node.name.clone(),
             limit,
         }),
+        ureq::Error::Timeout(ureq::Timeout::Global) => AttemptError::MaybeSent(format!(
+            "no complete answer in time: the request timeout of {} ran out while reading the \
+             response body ({REQUEST_TIMEOUT_KNOB})",
+            show_duration(timeouts.request)
+        )),
         ureq::Error::Timeout(t) => {
             AttemptError::MaybeSent(format!("timed out ({t}) while reading the response body"))
         }
@@ -264,13 +327,10 @@ pub(crate) fn root_certs(ca_certs: &[Certificate<'static>]) -> RootCerts {
 fn speaks_other_protocol(e: &ureq::Error, tls: bool) -> bool {
     use std::io::ErrorKind;
     use ureq::Error as E;
-    let not_tls = |r: &rustls::Error| matches!(r, rustls::Error::InvalidMessage(_));
     match e {
-        E::Rustls(r) if tls => not_tls(r),
-        E::Io(io) if tls => io
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-            .is_some_and(not_tls),
+        E::Rustls(_) | E::Io(_) if tls => {
+            matches!(rustls_error(e), Some(rustls::Error::InvalidMessage(_)))
+        }
         E::Protocol(_) if !tls => true,
         E::Io(io) if !tls => matches!(
             io.kind(),
@@ -283,25 +343,137 @@ fn speaks_other_protocol(e: &ureq::Error, tls: bool) -> bool {
     }
 }
 
-/// Sorts a `ureq` error by whether the request may have reached the server.
+/// Where the request timeout is set, named in its errors.
+const REQUEST_TIMEOUT_KNOB: &str = "ClientBuilder::timeout";
+/// Where the connect timeout is set, named in its errors.
+const CONNECT_TIMEOUT_KNOB: &str = "ClientBuilder::connect_timeout";
+
+/// A duration as people read it: `300 s`, `1.5 s`, `250 ms`.
+fn show_duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        let s = format!("{:.3}", d.as_secs_f64());
+        format!("{} s", s.trim_end_matches('0').trim_end_matches('.'))
+    }
+}
+
+/// Whether `e` is a failure to resolve the host name: std's lookup error
+/// (`failed to lookup address information: …`), as `ureq`'s resolver hands it on.
+fn is_dns_failure(io: &std::io::Error) -> bool {
+    io.to_string()
+        .starts_with("failed to lookup address information")
+}
+
+/// The rustls error inside a `ureq` error, if there is one.
+fn rustls_error(e: &ureq::Error) -> Option<&rustls::Error> {
+    match e {
+        ureq::Error::Rustls(r) => Some(r),
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>()),
+        _ => None,
+    }
+}
+
+/// Whether a failed TLS attempt got as far as the server's certificate (so the server speaks
+/// TLS): the certificate failed verification, or a TLS alert came back.
+fn presented_a_certificate(e: &ureq::Error) -> bool {
+    matches!(
+        rustls_error(e),
+        Some(rustls::Error::InvalidCertificate(_) | rustls::Error::AlertReceived(_))
+    )
+}
+
+/// The reason for a plain-HTTP request that a TLS port dropped.
+fn plain_http_to_tls(e: &ureq::Error) -> String {
+    let shown = match e {
+        ureq::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
+    };
+    format!(
+        "the server speaks TLS (HTTPS) on this port: it closed the plain-HTTP connection \
+         without an answer ({shown}), so the request was not executed; connect with TLS: \
+         ?ssl=true in the URL (or ?sslmode=verify-full&ca_cert=PATH for a private CA), or \
+         ClientBuilder::ssl(true)"
+    )
+}
+
+/// A TLS failure, saying what it means and what to do where that is known. `shown` is the
+/// original error, kept in the message.
+fn tls_failure(r: Option<&rustls::Error>, shown: &dyn std::fmt::Display) -> String {
+    use rustls::CertificateError as C;
+    match r {
+        Some(rustls::Error::InvalidCertificate(C::UnknownIssuer)) => format!(
+            "TLS failure: the server's certificate has an unknown issuer, a CA that is not \
+             trusted here ({shown}); to trust it, give that CA's certificate with \
+             ?ca_cert=PATH in the URL or ClientBuilder::ca_cert (trusted beside the Mozilla \
+             roots)"
+        ),
+        Some(rustls::Error::InvalidCertificate(
+            C::NotValidForName | C::NotValidForNameContext { .. },
+        )) => format!(
+            "TLS failure: the server's certificate is not valid for the host name connected to \
+             ({shown}); connect with a name the certificate lists"
+        ),
+        Some(rustls::Error::InvalidCertificate(
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
+        )) => format!(
+            "TLS failure: the server's certificate is expired or not yet valid ({shown}); \
+             renew it, or check this machine's clock"
+        ),
+        Some(rustls::Error::InvalidMessage(_)) => format!(
+            "TLS failure: the server does not speak TLS on this port, it answered the TLS \
+             handshake with something else, such as plain HTTP ({shown}); connect without TLS \
+             (no ssl=true, or sslmode=disable or prefer)"
+        ),
+        _ => format!("TLS failure ({shown})"),
+    }
+}
+
+/// Sorts a `ureq` error by whether the request may have reached the server, with a reason
+/// that says what happened (naming the timeout that ran out and its value, a name that could
+/// not be resolved, what a TLS failure means).
 ///
 /// With TLS, rustls reports handshake failures (unknown issuer, wrong host name, …) as I/O errors
 /// of kind `InvalidData`; no request data is sent before the handshake completes.
-fn classify(e: ureq::Error, tls: bool) -> AttemptError {
+fn classify(e: ureq::Error, tls: bool, timeouts: Timeouts) -> AttemptError {
     use std::io::ErrorKind;
     use ureq::{Error as E, Timeout as T};
     match e {
-        E::Timeout(T::Resolve | T::Connect) => {
-            AttemptError::NotSent(format!("connect timed out ({e})"))
-        }
+        E::Timeout(T::Resolve) => AttemptError::NotSent(format!(
+            "the host name could not be resolved (DNS): no answer within the connect timeout \
+             of {} ({CONNECT_TIMEOUT_KNOB})",
+            show_duration(timeouts.connect)
+        )),
+        E::Timeout(T::Connect) => AttemptError::NotSent(format!(
+            "connect timed out: no connection{} within the connect timeout of {} \
+             ({CONNECT_TIMEOUT_KNOB})",
+            if tls { " (TCP and TLS handshake)" } else { "" },
+            show_duration(timeouts.connect)
+        )),
+        E::Timeout(T::Global) => AttemptError::MaybeSent(format!(
+            "no answer in time: the request timeout of {} ran out ({REQUEST_TIMEOUT_KNOB})",
+            show_duration(timeouts.request)
+        )),
         E::Timeout(_) => AttemptError::MaybeSent(format!("no answer in time ({e})")),
-        E::HostNotFound => AttemptError::NotSent("host not found (DNS)".to_string()),
+        E::HostNotFound => AttemptError::NotSent(
+            "the host name could not be resolved (DNS): it has no address; check the host \
+             name"
+                .to_string(),
+        ),
+        E::Io(ref io) if is_dns_failure(io) => AttemptError::NotSent(format!(
+            "the host name could not be resolved (DNS): {io}; check the host name"
+        )),
         E::ConnectionFailed | E::ConnectProxyFailed(_) | E::TlsRequired => {
             AttemptError::NotSent(format!("cannot connect ({e})"))
         }
-        E::Tls(_) | E::Pem(_) | E::Rustls(_) => AttemptError::NotSent(format!("TLS failure ({e})")),
+        E::Rustls(ref r) => AttemptError::NotSent(tls_failure(Some(r), &e)),
+        E::Tls(_) | E::Pem(_) => AttemptError::NotSent(tls_failure(None, &e)),
         E::Io(ref io) if tls && io.kind() == ErrorKind::InvalidData => {
-            AttemptError::NotSent(format!("TLS failure ({io})"))
+            AttemptError::NotSent(tls_failure(rustls_error(&e), io))
         }
         E::Io(ref io) if io.get_ref().is_some_and(|e| e.is::<Unresponsive>()) => {
             AttemptError::MaybeSent(io.to_string())
@@ -341,8 +513,116 @@ fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
-    use super::root_certs;
+    use super::{classify, root_certs, show_duration, AttemptError, Timeouts};
+    use std::io;
+    use std::time::Duration;
     use ureq::tls::{parse_pem, PemItem, RootCerts};
+
+    const TIMEOUTS: Timeouts = Timeouts {
+        connect: Duration::from_secs(10),
+        request: Duration::from_millis(1500),
+    };
+
+    /// The reason of a classified error, with whether it was "not sent".
+    fn reason(e: ureq::Error, tls: bool) -> (bool, String) {
+        match classify(e, tls, TIMEOUTS) {
+            AttemptError::NotSent(r) => (true, r),
+            AttemptError::MaybeSent(r) => (false, r),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(show_duration(Duration::from_secs(300)), "300 s");
+        assert_eq!(show_duration(Duration::from_secs(10)), "10 s");
+        assert_eq!(show_duration(Duration::from_millis(250)), "250 ms");
+        assert_eq!(show_duration(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(show_duration(Duration::from_millis(2250)), "2.25 s");
+    }
+
+    #[test]
+    fn a_timeout_names_itself_and_its_value() {
+        use ureq::Timeout as T;
+        assert_eq!(
+            reason(ureq::Error::Timeout(T::Global), false),
+            (
+                false,
+                "no answer in time: the request timeout of 1.5 s ran out (ClientBuilder::timeout)"
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            reason(ureq::Error::Timeout(T::Connect), true),
+            (
+                true,
+                "connect timed out: no connection (TCP and TLS handshake) within the connect \
+                 timeout of 10 s (ClientBuilder::connect_timeout)"
+                    .to_string()
+            )
+        );
+        let (not_sent, r) = reason(ureq::Error::Timeout(T::Resolve), false);
+        assert!(not_sent);
+        assert!(
+            r.starts_with("the host name could not be resolved (DNS)"),
+            "{r}"
+        );
+        assert!(r.contains("connect timeout of 10 s"), "{r}");
+    }
+
+    #[test]
+    fn a_name_that_does_not_resolve_is_not_sent() {
+        // std's error for a failed getaddrinfo, as ureq's resolver passes it on.
+        let io =
+            io::Error::other("failed to lookup address information: Name or service not known");
+        let (not_sent, r) = reason(ureq::Error::Io(io), false);
+        assert!(not_sent);
+        assert_eq!(
+            r,
+            "the host name could not be resolved (DNS): failed to lookup address information: \
+             Name or service not known; check the host name"
+        );
+        let (not_sent, r) = reason(ureq::Error::HostNotFound, false);
+        assert!(not_sent && r.starts_with("the host name could not be resolved (DNS)"));
+    }
+
+    #[test]
+    fn tls_failures_say_what_to_do() {
+        // rustls hands its errors to ureq inside an I/O error of kind InvalidData.
+        let tls_io =
+            |e: rustls::Error| ureq::Error::Io(io::Error::new(io::ErrorKind::InvalidData, e));
+        let unknown = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let (not_sent, r) = reason(tls_io(unknown), true);
+        assert!(not_sent);
+        assert!(
+            r.starts_with("TLS failure: the server's certificate has an unknown issuer"),
+            "{r}"
+        );
+        assert!(
+            r.contains("UnknownIssuer") && r.contains("?ca_cert=PATH"),
+            "{r}"
+        );
+        let plain = rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType);
+        let (not_sent, r) = reason(tls_io(plain), true);
+        assert!(not_sent);
+        assert!(r.contains("does not speak TLS on this port"), "{r}");
+        let expired = rustls::Error::InvalidCertificate(rustls::CertificateError::Expired);
+        let (_, r) = reason(tls_io(expired), true);
+        assert!(r.contains("expired or not yet valid"), "{r}");
+        // Anything else keeps rustls' own words.
+        let other = rustls::Error::General("x".into());
+        let (not_sent, r) = reason(tls_io(other), true);
+        assert!(not_sent && r.starts_with("TLS failure ("), "{r}");
+    }
+
+    #[test]
+    fn a_lost_connection_stays_of_unknown_outcome() {
+        let io = io::Error::new(io::ErrorKind::UnexpectedEof, "Peer disconnected");
+        assert_eq!(
+            reason(ureq::Error::Io(io), false),
+            (false, "connection lost (Peer disconnected)".to_string())
+        );
+    }
 
     #[test]
     fn a_ca_is_trusted_beside_the_builtin_roots() {

@@ -116,7 +116,7 @@ impl FromStr for ServerAddr {
 ///
 /// CrateDB's HTTP endpoint cannot negotiate TLS inside a plain connection (there is no
 /// `STARTTLS`): a server speaks either HTTPS or plain HTTP on its port. So the modes map to:
-/// - `disable`: plain HTTP;
+/// - `disable`: plain HTTP (a server that speaks only TLS on its port is an error saying so);
 /// - `allow`: plain HTTP first; a server that does not answer plain HTTP (it speaks TLS) is
 ///   tried again with HTTPS, and then used with HTTPS;
 /// - `prefer`: HTTPS first; a server that answers the TLS handshake with plain HTTP (as
@@ -131,14 +131,16 @@ impl FromStr for ServerAddr {
 /// verification: a server that speaks TLS with a bad certificate is an error, not a reason to
 /// send the request in the clear. Neither protects against an attacker who can answer in
 /// plain HTTP (exactly as in libpq): use `require` or stricter when that matters. A fallback is
-/// safe for writes too: a request sent in the wrong protocol cannot have been executed.
+/// safe for writes too: a request sent in the wrong protocol cannot have been executed. Each
+/// mode is checked against a real CrateDB that speaks only HTTPS and one that speaks only plain
+/// HTTP (`tests/live_tls.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SslMode {
     /// Plain HTTP.
     Disable,
-    /// Plain HTTP (libpq compatibility).
+    /// Plain HTTP first; HTTPS for a server that speaks only TLS.
     Allow,
-    /// Plain HTTP (libpq compatibility).
+    /// HTTPS first; plain HTTP for a server that does not speak TLS.
     Prefer,
     /// HTTPS; verified only with a `ca_cert`.
     Require,

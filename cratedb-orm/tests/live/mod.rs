@@ -1,5 +1,6 @@
-//! Live-test support: a client on the CrateDB of `CRATEDB_URL`, in a schema of its own per run,
-//! dropped at the end. Without `CRATEDB_URL` the test prints one line and returns.
+//! Live-test support: a client on the CrateDB of `CRATEDB_URL` (or of `CRATEDB_TLS_URL`, a node
+//! that speaks only HTTPS), in a schema of its own per run, dropped at the end. Without the URL
+//! the test prints one line and returns.
 #![allow(dead_code)]
 
 use std::io::Write;
@@ -13,7 +14,8 @@ use cratedb_orm::{Client, CrateModel, Value};
 pub struct Live {
     /// A client whose default schema is `schema`.
     pub client: Client,
-    /// `CRATEDB_URL` with `schema=` added, for code that builds its own client.
+    /// `CRATEDB_URL` (or `CRATEDB_TLS_URL`) with `schema=` added, for code that builds its own
+    /// client.
     pub url: String,
     /// The schema of this run.
     pub schema: String,
@@ -23,11 +25,22 @@ static RUN: AtomicUsize = AtomicUsize::new(0);
 
 /// The live CrateDB, or `None` (after printing one line) when `CRATEDB_URL` is unset.
 pub fn connect(suite: &str) -> Option<Live> {
-    let Ok(base) = std::env::var("CRATEDB_URL") else {
+    connect_to("CRATEDB_URL", suite)
+}
+
+/// The live CrateDB that speaks only HTTPS (`CRATEDB_TLS_URL`, as `cratedb.sh start --tls`
+/// prints it: verify-full with its CA), or `None` (after printing one line) when it is unset.
+pub fn connect_tls(suite: &str) -> Option<Live> {
+    connect_to("CRATEDB_TLS_URL", suite)
+}
+
+/// The live CrateDB of the URL in `var`, or `None` (after printing one line) when it is unset.
+fn connect_to(var: &str, suite: &str) -> Option<Live> {
+    let Ok(base) = std::env::var(var) else {
         // Written to the real stderr (not captured by the test harness), so it shows in every run.
         let _ = writeln!(
             std::io::stderr(),
-            "live test {suite} skipped: CRATEDB_URL is not set"
+            "live test {suite} skipped: {var} is not set"
         );
         return None;
     };
@@ -42,7 +55,8 @@ pub fn connect(suite: &str) -> Option<Live> {
         RUN.fetch_add(1, Ordering::Relaxed)
     );
     let url = with_schema(&base, &schema);
-    let client = Client::new(&url).expect("CRATEDB_URL is a valid crate:// URL");
+    let client =
+        Client::new(&url).unwrap_or_else(|e| panic!("{var} is not a valid crate:// URL: {e}"));
     Some(Live {
         client,
         url,
