@@ -333,13 +333,88 @@ fn a_partial_bulk_failure_keeps_exactly_the_failed_rows_pending() {
     assert_eq!(commit.failures[0].kind, WriteKind::Insert);
     assert!(matches!(&commit.failures[0].cause, RowFailureCause::Sql(e) if e.code == 4091));
     assert!(!session.is_pending(hs[0]) && session.is_pending(hs[1]) && !session.is_pending(hs[2]));
-    // The next commit sends exactly the failed row (a duplicate key in a clean answer is
-    // not looked up).
-    session.commit().unwrap();
+    // The duplicate key was looked up (CrateDB also answers 4091 for a row it wrote itself
+    // when it ran the write again on a new primary): the stand-in finds no row as sent.
     let reqs = server.requests();
     assert_eq!(reqs.len(), 2);
-    assert_eq!(reqs[1].bulk_args.clone().unwrap()[0][0], json!("p1"));
-    assert_eq!(reqs[1].bulk_args.as_ref().map(Vec::len), Some(1));
+    assert!(reqs[1].stmt.starts_with("SELECT"), "{}", reqs[1].stmt);
+    // The next commit sends exactly the failed row.
+    session.commit().unwrap();
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 3);
+    assert_eq!(reqs[2].bulk_args.clone().unwrap()[0][0], json!("p1"));
+    assert_eq!(reqs[2].bulk_args.as_ref().map(Vec::len), Some(1));
+}
+
+/// A bulk INSERT of p0..p2 whose p1 meets 4091 in a clean answer; the lookup finds p1 stored
+/// exactly as sent, under primary term 1, while the table's primaries are at `term_now`.
+/// While a shard's primary fails over, CrateDB runs a bulk INSERT's shard request again on
+/// the new primary, which has the rows already: 4091 for rows it wrote itself.
+fn duplicate_of_the_row_sent(term_now: i64) -> (TestServer, cratedb_orm::Result<()>, Vec<bool>) {
+    let server = TestServer::with_handler(move |req: &SqlRequest| {
+        let n = req.bulk_args.as_ref().map_or(0, Vec::len);
+        if n == 3 {
+            let body = json!({"cols": [], "duration": 1.5, "results": [{"rowcount": 1}, {"rowcount": -2, "error": {"code": 4091, "message": "DuplicateKeyException[A document with the same primary key exists already]"}}, {"rowcount": 1}]});
+            Reply::raw(200, body.to_string())
+        } else if req.stmt.starts_with("SELECT") {
+            // Stored under primary term 1.
+            Reply::rows(
+                &[
+                    "id",
+                    "name",
+                    "details",
+                    "tags",
+                    "created_at",
+                    "_primary_term",
+                    "_current_primary_term",
+                ],
+                vec![vec![
+                    json!("p1"),
+                    json!("x"),
+                    json!({}),
+                    json!([]),
+                    json!(1),
+                    json!(1),
+                    json!(term_now),
+                ]],
+            )
+        } else {
+            default_reply(req)
+        }
+    });
+    let mut session = Session::new(Client::new(&server.url()).unwrap());
+    let hs = session.add_all((0..3).map(|n| Person {
+        id: Some(format!("p{n}")),
+        name: "x".into(),
+        created_at: Some(TimestampTz(1)),
+        ..Person::default()
+    }));
+    let result = session.commit();
+    let pending = hs.iter().map(|&h| session.is_pending(h)).collect();
+    (server, result, pending)
+}
+
+#[test]
+fn a_duplicate_key_for_the_very_row_sent_counts_as_landed_after_a_failover() {
+    let (server, result, pending) = duplicate_of_the_row_sent(2);
+    result.expect("the row stored is the row sent, written before the primary failed over");
+    assert_eq!(pending, [false, false, false]);
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 2, "the INSERT, then one lookup");
+    assert!(
+        reqs[1].stmt.contains(r#""_primary_term""#)
+            && reqs[1].stmt.contains(r#"FROM "sys"."shards""#),
+        "{}",
+        reqs[1].stmt
+    );
+    // Without a failover since the row was stored (same term), an identical row is another
+    // writer's: the duplicate key stands.
+    let (_server, result, pending) = duplicate_of_the_row_sent(1);
+    let Err(cratedb_orm::Error::Commit(c)) = result else {
+        panic!("{result:?}")
+    };
+    assert!(c.is_duplicate_key(), "{c}");
+    assert_eq!(pending, [false, true, false]);
 }
 
 #[test]

@@ -62,6 +62,9 @@ pub(crate) enum Doubt {
     /// prove that nothing of it landed: another row under its key is a duplicate key; no row
     /// means it is sent again in halves until the row the error comes from is alone.
     Statement(SqlError),
+    /// It met a duplicate key in an answer without other doubt: it may still be the row
+    /// itself, written before a primary failed over (see [`NotAsSent::Failover`]).
+    Failover(SqlError),
 }
 
 /// An answer, read.
@@ -214,11 +217,19 @@ fn checkable<M: CrateModel>(batch: &Batch) -> bool {
 }
 
 /// The outcome of row `target` of `batch` that failed with `error`. A duplicate key on a row
-/// whose key the client knows is checked by key when the row's outcome is in doubt: an
-/// earlier INSERT of it may have landed, or its answer is `uncertain` (other rows of it
-/// failed without detail or with an internal error: while a node fails, CrateDB answers
-/// 4091 also for a row its own retry wrote). An internal error (5xxx) is checked too, unless
-/// the row was sent alone after one already.
+/// whose key the client knows is checked by key: the row stored may be this very row.
+/// - When the row's outcome is in doubt (an earlier INSERT of it may have landed, or its
+///   answer is `uncertain`: other rows of it failed without detail or with an internal
+///   error), a stored row equal to the row sent counts as landed.
+/// - Otherwise too, as CrateDB answers 4091 also for a row it wrote itself: when a shard's
+///   primary fails during a write (a node stopped or killed, a rolling restart), CrateDB runs
+///   the write again on the replica that takes over, which has the row already, with no other
+///   sign in the answer (seen on 6.4.3 while nodes restarted one after another, every other
+///   row of the request landing). Then a stored row equal to the row sent counts as landed
+///   only if it was written under an older primary term than the table's primaries have
+///   now: an identical row stored by someone else with no failover since stays a duplicate.
+///
+/// An internal error (5xxx) is checked too, unless the row was sent alone after one already.
 fn single_error<M: CrateModel>(
     table: &Table<M>,
     batch: &Batch,
@@ -227,8 +238,13 @@ fn single_error<M: CrateModel>(
     uncertain: bool,
 ) -> RowOutcome {
     if checkable::<M>(batch) {
-        if error.is_duplicate_key() && (uncertain || table.insert_outcome_is_unknown(target)) {
-            return RowOutcome::Verify(Doubt::Duplicate(error.clone()));
+        if error.is_duplicate_key() {
+            let doubt = if uncertain || table.insert_outcome_is_unknown(target) {
+                Doubt::Duplicate(error.clone())
+            } else {
+                Doubt::Failover(error.clone())
+            };
+            return RowOutcome::Verify(doubt);
         }
         if error.code >= 5000 && !batch.alone {
             return RowOutcome::Verify(Doubt::Internal(Some(error.clone())));
@@ -339,7 +355,15 @@ fn read_rows<M: CrateModel>(table: &Table<M>, batch: &Batch, response: SqlRespon
         }
         Work::Verify {
             columns, otherwise, ..
-        } => verify_stored(table, batch, columns, &layout, &response.rows, otherwise),
+        } => verify_stored(
+            table,
+            batch,
+            columns,
+            &layout,
+            &response.cols,
+            &response.rows,
+            otherwise,
+        ),
         _ => {
             // A versioned UPDATE … RETURNING "_seq_no", "_primary_term" of one row.
             let landed = response.rowcount >= 1 && !response.rows.is_empty();
@@ -449,9 +473,22 @@ fn verify_stored<M: CrateModel>(
     batch: &Batch,
     columns: &[usize],
     layout: &RowLayout,
+    cols: &[String],
     rows: &[Vec<Value>],
     otherwise: &NotAsSent,
 ) -> Vec<RowOutcome> {
+    // For a duplicate key without other doubt: was the stored row written under an older
+    // primary term than the table's primaries have now?
+    let term_at = cols.iter().position(|c| c == "_primary_term");
+    let current_at = cols
+        .iter()
+        .position(|c| c == crate::model_sql::CURRENT_TERM);
+    let before_failover = |r: usize| {
+        let row = rows.get(r);
+        let term = term_at.and_then(|p| row?.get(p)?.as_i64());
+        let current = current_at.and_then(|p| row?.get(p)?.as_i64());
+        matches!((term, current), (Some(t), Some(c)) if t < c)
+    };
     let Some(keys) = lookup_columns(M::meta(), columns) else {
         return batch.targets.iter().map(|_| RowOutcome::Skipped).collect();
     };
@@ -471,6 +508,13 @@ fn verify_stored<M: CrateModel>(
                 .zip(found)
                 .is_some_and(|(m, (_, s))| same_as_sent(s, m, columns));
             match (found, otherwise) {
+                (Some((r, _)), NotAsSent::Failover(_)) if same && before_failover(*r) => {
+                    RowOutcome::Landed(Some(*r))
+                }
+                (_, NotAsSent::Failover(duplicate)) => RowOutcome::Failed {
+                    cause: RowFailureCause::Sql(duplicate.clone()),
+                    may_have_landed: false,
+                },
                 (Some((r, _)), _) if same => RowOutcome::Landed(Some(*r)),
                 (_, NotAsSent::Duplicate(duplicate)) => RowOutcome::Failed {
                     cause: RowFailureCause::Sql(duplicate.clone()),

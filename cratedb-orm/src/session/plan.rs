@@ -575,6 +575,7 @@ pub(crate) fn verify<M: CrateModel>(
         return Vec::new();
     }
     let targets: Targets = targets.iter().copied().collect();
+    let terms = matches!(otherwise, NotAsSent::Failover(_));
     let lookup = |(sql, args): (String, Vec<Value>), chunk: Targets| Batch {
         resends_left: batch.resends_left,
         splits_left: batch.splits_left,
@@ -605,7 +606,7 @@ pub(crate) fn verify<M: CrateModel>(
                     .filter_map(|mut key| key.pop())
                     .collect();
                 batches.push(lookup(
-                    model_sql::select_by_any_key(meta, id, values),
+                    model_sql::select_by_any_key(meta, id, values, terms),
                     chunk,
                 ));
             }
@@ -622,10 +623,12 @@ pub(crate) fn verify<M: CrateModel>(
             }
             for chunk in targets.chunks(LOOKUP_KEYS).into_iter() {
                 let values = target_keys(table, &chunk, &keys);
-                batches.push(lookup(
-                    model_sql::select_by_columns(meta, &keys, values),
-                    chunk,
-                ));
+                let sql = if terms {
+                    model_sql::select_by_columns_with_terms(meta, &keys, values)
+                } else {
+                    model_sql::select_by_columns(meta, &keys, values)
+                };
+                batches.push(lookup(sql, chunk));
             }
             batches
         }
