@@ -21,7 +21,9 @@
 //! - `raw_inflight_K`: K threads, each building and sending its own chunks (K requests in
 //!   flight); with several servers in `CRATEDB_URL` the client spreads them round-robin.
 //!
-//! The progress line (standard error) counts the rows of each answered request, from the
+//! The progress line (standard error): for the session variants from
+//! `Session::commit_with_progress` (rows written of the total, failed, requests answered: what
+//! a progress-bar crate takes), for the raw ones from the rows of each answered request in the
 //! client's echo hook. One JSON line per run: rows per second (wall and CPU of this process),
 //! and the peak heap beyond the models themselves (`peak_extra_bytes`; for `session` also what
 //! stays after the commit, `retained_extra_bytes`), next to the size of one chunk's request
@@ -158,6 +160,8 @@ fn main() {
 /// Rows answered so far in the current run, and when it started (for the progress line).
 struct Progress {
     rows: AtomicUsize,
+    /// Whether a session variant runs (it reports its own progress).
+    session: std::sync::atomic::AtomicBool,
     started: Mutex<Option<(Instant, String, i64)>>,
 }
 
@@ -183,6 +187,7 @@ fn run() -> Result<(), BoxError> {
 fn run_variants(o: &Options, url: &str) -> Result<(), BoxError> {
     let progress = Arc::new(Progress {
         rows: AtomicUsize::new(0),
+        session: std::sync::atomic::AtomicBool::new(false),
         started: Mutex::new(None),
     });
     let p = Arc::clone(&progress);
@@ -191,6 +196,10 @@ fn run_variants(o: &Options, url: &str) -> Result<(), BoxError> {
         .pool_size(16)
         .echo(move |e| {
             let Some(rows) = e.bulk_rows else { return };
+            // The session variants report through commit_with_progress instead.
+            if p.session.load(Ordering::Relaxed) {
+                return;
+            }
             let done = p.rows.fetch_add(rows, Ordering::Relaxed) + rows;
             if let Ok(started) = p.started.lock() {
                 if let Some((t, variant, total)) = started.as_ref() {
@@ -223,6 +232,9 @@ fn run_variants(o: &Options, url: &str) -> Result<(), BoxError> {
                 all_shards_started(&client)?;
             }
             progress.rows.store(0, Ordering::Relaxed);
+            progress
+                .session
+                .store(variant.starts_with("session"), Ordering::Relaxed);
             if let Ok(mut s) = progress.started.lock() {
                 *s = Some((Instant::now(), variant.clone(), o.rows));
             }
@@ -351,7 +363,19 @@ fn load(client: &Client, variant: &str, rows: i64) -> Result<Run, BoxError> {
             models = Some(with_models.saturating_sub(base));
             PEAK.store(with_models, Ordering::Relaxed);
             let c = Instant::now();
-            session.commit()?;
+            // A progress line from the commit itself, after each answered request.
+            session.commit_with_progress(|p| {
+                let secs = c.elapsed().as_secs_f64().max(1e-9);
+                eprint!(
+                    "\r{variant}: {}/{} rows written, {} failed, {} requests, {:.0} rows/s   ",
+                    p.written,
+                    p.total,
+                    p.failed,
+                    p.requests,
+                    p.written as f64 / secs
+                );
+                let _ = std::io::stderr().flush();
+            })?;
             commit = Some(c.elapsed().as_secs_f64());
             peak_extra = PEAK.load(Ordering::Relaxed).saturating_sub(with_models);
             retained = Some(IN_USE.load(Ordering::Relaxed).saturating_sub(with_models));

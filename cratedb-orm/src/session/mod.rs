@@ -555,6 +555,10 @@ impl Session {
     /// })?;
     /// # Ok::<(), cratedb_orm::Error>(())
     /// ```
+    ///
+    /// With a progress-bar crate such as `indicatif`: `bar.set_length(p.total)` and
+    /// `bar.set_position(p.written + p.failed)` in the callback. `examples/bulk_load.rs` shows a
+    /// progress line for a 1,000,000-row commit.
     pub fn commit_with_progress(
         &mut self,
         mut progress: impl FnMut(&CommitProgress),
