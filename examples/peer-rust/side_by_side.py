@@ -11,8 +11,9 @@ Both programs work on `bench_characters` in the schema `--schema` (default
 `bench_side_by_side`; the ORM through `?schema=`, the peer through the connection's database),
 which is dropped at the end. Each round runs the three workloads of both programs, one program
 after the other (the order alternates from round to round, so a slow spell of a shared machine
-hits both); every timed run is a sample, and the table shows each variant's median over all
-samples with its range. Standard library only; `--json FILE` keeps every line the programs
+hits both); every timed run is a sample, and the tables show each variant's median over all
+samples with its range: wall time, and the client's own CPU time (less disturbed by other load
+on the machine). Standard library only; `--json FILE` keeps every line the programs
 printed.
 """
 
@@ -77,6 +78,8 @@ def run(cmd, env=None):
 
 
 def seconds(x):
+    if x < 0.01:
+        return f"{x * 1000:.1f} ms"
     return f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s"
 
 
@@ -87,7 +90,18 @@ def main():
     p.add_argument("--rounds", type=int, default=1, help="runs of each program, alternating")
     p.add_argument("--schema", default="bench_side_by_side")
     p.add_argument("--json", help="write every line the programs printed to this file")
+    p.add_argument("--from-json", help="print the tables of an earlier --json file, running nothing")
     o = p.parse_args()
+
+    if o.from_json:
+        with open(o.from_json) as f:
+            lines = [json.loads(line) for line in f]
+        rounds = {line["round"] for line in lines}
+        reps = {line["reps"] for line in lines if "reps" in line}
+        rows = {line["rows"] for line in lines if "rows" in line}
+        o.rounds, o.reps, o.rows = len(rounds), max(reps), max(rows)
+        report(lines, o)
+        return
 
     url = os.environ.get("CRATEDB_URL", "crate://127.0.0.1:4200")
     base, host, http_port = node(url)
@@ -128,24 +142,31 @@ def main():
             for line in lines:
                 f.write(json.dumps(line) + "\n")
 
+    report(lines, o)
+
+
+def report(lines, o):
+    """Prints the tables of the sample lines of both programs."""
     samples = {}
     for line in lines:
         if line.get("sample"):
-            samples.setdefault((line["program"], line["op"], line["variant"]), []).append(line["wall_s"])
+            key = (line["program"], line["op"], line["variant"])
+            samples.setdefault(key, []).append((line["wall_s"], line["cpu_s"]))
 
     reps = o.reps * o.rounds
-    print(f"\nN = {o.rows:,}; wall time, median (min–max) of {reps} runs "
-          f"({o.rounds} round(s) of {o.reps}); one CrateDB node, same schema\n")
     columns = ["ORM", "raw client", "postgres: one statement", "postgres: per row"]
-    print("| workload | " + " | ".join(columns) + " |")
-    print("|---" * (len(columns) + 1) + "|")
-    for op, title, cells in TABLE:
-        row = {}
-        for column, program, variant in cells:
-            xs = samples.get((program, op, variant), [])
-            if xs:
-                row[column] = f"{seconds(statistics.median(xs))} ({seconds(min(xs))}–{seconds(max(xs))})"
-        print(f"| {title} | " + " | ".join(row.get(c, "–") for c in columns) + " |")
+    for what, index in [("wall time", 0), ("client CPU time", 1)]:
+        print(f"\nN = {o.rows:,}; {what}, median (min–max) of {reps} runs "
+              f"({o.rounds} round(s) of {o.reps}); one CrateDB node, same schema\n")
+        print("| workload | " + " | ".join(columns) + " |")
+        print("|---" * (len(columns) + 1) + "|")
+        for op, title, cells in TABLE:
+            row = {}
+            for column, program, variant in cells:
+                xs = [s[index] for s in samples.get((program, op, variant), [])]
+                if xs:
+                    row[column] = f"{seconds(statistics.median(xs))} ({seconds(min(xs))}–{seconds(max(xs))})"
+            print(f"| {title} | " + " | ".join(row.get(c, "–") for c in columns) + " |")
 
 
 if __name__ == "__main__":
