@@ -7,18 +7,30 @@
 //!
 //! Every step prints its title, the SQL it sent (statement echo) and its result. Start a
 //! CrateDB first, e.g. `docker run -p 4200:4200 crate/crate -Cdiscovery.type=single-node`.
+//!
+//! It works in a schema of its own, [`SCHEMA`] (`cratedb_orm_tutorial`), or in the one the URL
+//! names (`?schema=NAME`): there it replaces the tables `characters`, `logs`, `items`,
+//! `counters` and `cities` (dropped if they exist, then created anew), and says so before it
+//! does. Nothing outside that schema is touched: pointed at a shared database, it leaves the
+//! `doc` schema's tables alone.
 
 use std::error::Error;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use cratedb_orm::expr::{count, count_star, match_, score};
-use cratedb_orm::{object, Client, GeoPoint, GeoShape, ObjectArray, Session, TimestampTz, Value};
+use cratedb_orm::{
+    object, Client, CrateModel, GeoPoint, GeoShape, ObjectArray, Session, TimestampTz, Value,
+};
 
 #[path = "tutorial_models.rs"]
 mod tutorial_models;
 
 pub use tutorial_models::{Character, City, Counter, Item, Log};
+
+/// The schema the tutorial works in unless the URL names one (`?schema=NAME`): its tables
+/// never replace tables of the same names in CrateDB's default schema `doc`.
+pub const SCHEMA: &str = "cratedb_orm_tutorial";
 
 /// What the tutorial's queries returned, for tests to assert.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -85,7 +97,9 @@ pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
     // Connect. The echo hook plays the part of the seed's `echo=True`.
     let echoed = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&echoed);
+    // The tutorial's own schema, sent as `Default-Schema`; a `?schema=` in the URL wins.
     let client = Client::builder()
+        .schema(SCHEMA)
         .url(url)
         .echo(move |event| {
             if let Ok(mut v) = sink.lock() {
@@ -101,12 +115,30 @@ pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
     let mut results = Results::default();
 
     let version = client.lowest_version()?;
+    let schema = client.default_schema().unwrap_or(SCHEMA);
     steps.step(
         "Connect",
-        format!("CrateDB {version} at {}", client.servers().join(", ")),
+        format!(
+            "CrateDB {version} at {}, schema {schema}",
+            client.servers().join(", ")
+        ),
     )?;
 
-    // Tables: drop and create.
+    // Tables: named before they are replaced; every name is in the client's schema.
+    let tables = [
+        Character::meta().name,
+        Log::meta().name,
+        Item::meta().name,
+        Counter::meta().name,
+        City::meta().name,
+    ];
+    steps.step(
+        "Tables to replace",
+        format!(
+            "in schema {schema} (and nowhere else): {}; each is dropped if it exists and created anew",
+            tables.join(", ")
+        ),
+    )?;
     for sql in [
         Character::drop_table_if_exists_sql(),
         Log::drop_table_if_exists_sql(),
@@ -123,7 +155,7 @@ pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
     }
     steps.step(
         "Create the tables",
-        "characters, logs, items, counters, cities",
+        format!("{schema}: {}", tables.join(", ")),
     )?;
 
     // Insert two characters in one commit.
@@ -259,7 +291,9 @@ pub fn run(url: &str, out: &mut dyn Write) -> Result<Results, Box<dyn Error>> {
     ]])?;
     session.add(City {
         name: "Tokyo".into(),
-        coordinate: Some(GeoPoint::from((139.76, 35.68))),
+        // Checked: a longitude outside -180..180 or a latitude outside -90..90 is an error
+        // here, not a row CrateDB refuses.
+        coordinate: Some(GeoPoint::try_new(139.76, 35.68)?),
         area: Some(area),
     });
     session.commit()?;

@@ -38,7 +38,14 @@ fn runs_the_tutorial(live: &live::Live) {
     let mut out = Vec::new();
     let results = tutorial::run(&live.url, &mut out)
         .unwrap_or_else(|e| panic!("tutorial failed: {e}\n{}", String::from_utf8_lossy(&out)));
-    println!("{}", String::from_utf8_lossy(&out));
+    let printed = String::from_utf8_lossy(&out).to_string();
+    println!("{printed}");
+    // The URL's schema (this run's own) is the one it works in, and says so before the DROPs.
+    let notice = format!(
+        "=> in schema {} (and nowhere else): characters",
+        live.schema
+    );
+    assert!(printed.contains(&notice), "{printed}");
     let some = |s: &str| Some(s.to_string());
     assert_eq!(
         results.names_genders,

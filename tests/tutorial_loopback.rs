@@ -141,8 +141,15 @@ fn tutorial_runs_against_the_loopback_server() {
     assert_eq!(results.counter_ids.len(), 3);
     assert!(results.counter_ids.iter().all(Option::is_some));
 
-    // The statements CrateDB received, in order.
+    // The statements CrateDB received, in order, every one in the tutorial's own schema.
     let requests = server.requests();
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.header("default-schema") == Some(tutorial::SCHEMA)),
+        "every request names the schema {}",
+        tutorial::SCHEMA
+    );
     let statements: Vec<&str> = requests.iter().map(|r| r.stmt.as_str()).collect();
     let mut expected = vec![
         r#"DROP TABLE IF EXISTS "characters""#,
@@ -184,6 +191,17 @@ fn tutorial_runs_against_the_loopback_server() {
     assert_eq!(args(14)[0][1], requests[10].args[6], "Trillian's id");
     assert_eq!(args(20)[0][1], json!([139.76, 35.68]));
 
+    // The tables it replaces are named, with their schema, before the first DROP.
+    let notice = printed
+        .find("## Tables to replace\n   => in schema cratedb_orm_tutorial (and nowhere else): characters, logs, items, counters, cities; each is dropped if it exists and created anew\n")
+        .unwrap_or_else(|| panic!("the tables are named: {printed}"));
+    let first_drop = printed.find("DROP TABLE").expect("a DROP is printed");
+    assert!(notice < first_drop, "{printed}");
+    assert!(
+        printed.contains(", schema cratedb_orm_tutorial\n"),
+        "{printed}"
+    );
+
     // Each step prints its title, its SQL and its result.
     assert!(printed.contains("## Change details['species'], commit\n   SQL: UPDATE \"characters\" SET \"details\"['species'] = $1 WHERE \"id\" = $2  [bulk: 1 rows]\n"), "{printed}");
     assert!(
@@ -194,6 +212,24 @@ fn tutorial_runs_against_the_loopback_server() {
         printed.contains("## count(*)\n   SQL: SELECT count(*) FROM \"characters\"\n   => 2"),
         "{printed}"
     );
+}
+
+#[test]
+fn a_schema_in_the_url_is_the_one_the_tutorial_works_in() {
+    let server = TestServer::with_handler(fake_crate::scripted(script()));
+    let mut out = Vec::new();
+    let url = format!("{}/?schema=my_tutorial", server.url());
+    tutorial::run(&url, &mut out).expect("the tutorial runs");
+    let printed = String::from_utf8_lossy(&out).to_string();
+    assert!(
+        printed.contains("=> in schema my_tutorial (and nowhere else): characters, logs"),
+        "{printed}"
+    );
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    assert!(requests
+        .iter()
+        .all(|r| r.header("default-schema") == Some("my_tutorial")));
 }
 
 #[test]

@@ -256,6 +256,31 @@ fn live_geo_within_intersects_distance_and_geo_match() {
     assert!((500_000.0..510_000.0).contains(&near[2].1), "{near:?}");
 }
 
+/// A point out of range: `GeoPoint::try_new` refuses it before anything is sent; one made by
+/// the unchecked `GeoPoint::new` is sent as it is, and CrateDB refuses the row.
+#[test]
+fn live_an_out_of_range_point_is_refused_by_try_new_and_by_crate_db() {
+    let Some(live) = live::connect("search_geo_range") else {
+        return;
+    };
+    live.create::<Place>();
+    let err = GeoPoint::try_new(200.0, 95.0).expect_err("out of range");
+    assert!(err.to_string().contains("(200, 95)"), "{err}");
+
+    let mut s = Session::new(live.client.clone());
+    let nowhere = s.add(Place {
+        name: "Nowhere".into(),
+        location: Some(GeoPoint::new(200.0, 95.0)),
+        area: None,
+    });
+    let err = s.commit().expect_err("CrateDB refuses the point");
+    assert!(s.is_pending(nowhere), "the row stays pending: {err}");
+    println!("{err}");
+    // A read by key is real-time: no row was stored.
+    let mut fresh = Session::new(live.client.clone());
+    assert_eq!(fresh.find::<Place>("Nowhere").expect("find"), None);
+}
+
 #[derive(CrateModel, Debug, Clone, Default, PartialEq)]
 #[cratedb(table = "vectors", number_of_shards = 1, number_of_replicas = "0")]
 struct Embedded {

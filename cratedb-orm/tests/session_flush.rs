@@ -892,3 +892,64 @@ fn server_keyed_rows_sent_again_by_resend_go_ten_to_a_statement() {
     assert_eq!(later_insert_rows(&server), [10, 2]);
     assert!(handles.iter().all(|&h| !session.is_pending(h)));
 }
+
+/// A composite key: text, a timestamp, a number.
+#[derive(cratedb_orm::CrateModel, Debug, Clone, Default, PartialEq)]
+#[cratedb(table = "readings_pk")]
+struct ReadingPk {
+    #[cratedb(primary_key)]
+    device: String,
+    #[cratedb(primary_key)]
+    ts: TimestampTz,
+    #[cratedb(primary_key)]
+    slot: i64,
+    value: i32,
+}
+
+#[test]
+fn a_failed_row_of_a_composite_key_names_its_key_as_a_tuple() {
+    let server = TestServer::with_handler(|req: &SqlRequest| {
+        let n = req.bulk_args.as_ref().map_or(0, Vec::len);
+        if n == 2 {
+            let body = json!({"cols": [], "duration": 1.5, "results": [{"rowcount": 1}, {"rowcount": -2, "error": {"code": 4091, "message": "DuplicateKeyException[A document with the same primary key exists already]"}}]});
+            Reply::raw(200, body.to_string())
+        } else {
+            default_reply(req)
+        }
+    });
+    let mut session = Session::new(Client::new(&server.url()).unwrap());
+    session.add_all([
+        ReadingPk {
+            device: "go".into(),
+            ts: TimestampTz(1_743_466_400_000),
+            slot: 1_743_465_600_000,
+            value: 1,
+        },
+        ReadingPk {
+            device: "stop".into(),
+            ts: TimestampTz(1_743_466_401_000),
+            slot: 1_743_465_600_000,
+            value: 2,
+        },
+    ]);
+    let commit = commit_error(&mut session);
+    let failure = &commit.failures[0];
+    assert_eq!(
+        failure.key.as_deref(),
+        Some(r#"("stop", 1743466401000, 1743465600000)"#)
+    );
+    assert_eq!(
+        failure.key_values(),
+        Some(vec![
+            json!("stop"),
+            json!(1_743_466_401_000_i64),
+            json!(1_743_465_600_000_i64)
+        ])
+    );
+    assert!(
+        failure
+            .to_string()
+            .starts_with(r#"INSERT ReadingPk ("stop", 1743466401000, 1743465600000): "#),
+        "{failure}"
+    );
+}

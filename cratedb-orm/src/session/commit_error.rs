@@ -90,7 +90,10 @@ impl fmt::Display for RowFailureCause {
 pub struct RowFailure {
     /// The model (struct) name.
     pub model: &'static str,
-    /// The row's identity (primary-key values as JSON), when known.
+    /// The row's identity (its primary-key values, or its `_id`), when known: the compact
+    /// JSON of a one-column key (`"a1"`, `7`), a tuple of such values for a composite key
+    /// (`("stop", 1743466401000, 1743465600000)`, in primary-key column order). Read the
+    /// values back with [`key_values`](Self::key_values).
     pub key: Option<String>,
     /// The write that failed.
     pub kind: WriteKind,
@@ -120,6 +123,30 @@ impl RowFailure {
             cause,
             may_have_landed: false,
             entry: None,
+        }
+    }
+}
+
+impl RowFailure {
+    /// The values of [`key`](Self::key), in primary-key column order (one for a one-column
+    /// key), as [`Session::find`](super::Session::find) accepts them; `None` when the key is
+    /// unknown.
+    ///
+    /// ```
+    /// # use cratedb_orm::session::RowFailure;
+    /// # fn show(failure: &RowFailure) {
+    /// // key: Some("(\"stop\", 1743466401000, 1743465600000)")
+    /// if let Some(values) = failure.key_values() {
+    ///     println!("{} values: {values:?}", values.len());
+    /// }
+    /// # }
+    /// ```
+    pub fn key_values(&self) -> Option<Vec<serde_json::Value>> {
+        let key = self.key.as_deref()?;
+        match key.strip_prefix('(').and_then(|k| k.strip_suffix(')')) {
+            // JSON text never starts with `(`: this is the tuple of a composite key.
+            Some(inner) => serde_json::from_str(&format!("[{inner}]")).ok(),
+            None => serde_json::from_str(key).ok().map(|v| vec![v]),
         }
     }
 }
@@ -237,5 +264,60 @@ impl std::error::Error for CommitError {
         self.cause
             .as_ref()
             .map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn failure(key: Option<&str>) -> RowFailure {
+        RowFailure::new(
+            "ReadingPk",
+            key.map(str::to_owned),
+            WriteKind::Insert,
+            RowFailureCause::DuplicateKey,
+        )
+    }
+
+    #[test]
+    fn a_composite_key_reads_as_a_tuple_and_gives_its_values_back() {
+        let f = failure(Some(r#"("stop", 1743466401000, 1743465600000)"#));
+        assert_eq!(
+            f.to_string(),
+            r#"INSERT ReadingPk ("stop", 1743466401000, 1743465600000): a row with the same primary key exists already"#
+        );
+        assert_eq!(
+            f.key_values(),
+            Some(vec![
+                json!("stop"),
+                json!(1_743_466_401_000_i64),
+                json!(1_743_465_600_000_i64)
+            ])
+        );
+        // A text value holding a comma or parentheses stays one value.
+        let f = failure(Some(r#"("a, (b)", 7)"#));
+        assert_eq!(f.key_values(), Some(vec![json!("a, (b)"), json!(7)]));
+    }
+
+    #[test]
+    fn a_one_column_key_is_its_json() {
+        let f = failure(Some(r#""a1""#));
+        assert_eq!(
+            f.to_string(),
+            r#"INSERT ReadingPk "a1": a row with the same primary key exists already"#
+        );
+        assert_eq!(f.key_values(), Some(vec![json!("a1")]));
+        assert_eq!(failure(Some("7")).key_values(), Some(vec![json!(7)]));
+        assert_eq!(
+            failure(Some(r#""(x)""#)).key_values(),
+            Some(vec![json!("(x)")])
+        );
+        assert_eq!(failure(None).key_values(), None);
+        assert_eq!(
+            failure(None).to_string(),
+            "INSERT ReadingPk: a row with the same primary key exists already"
+        );
     }
 }

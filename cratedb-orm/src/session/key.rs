@@ -132,6 +132,31 @@ pub(crate) fn identity_key<T: Serialize>(parts: impl IntoIterator<Item = T>) -> 
     String::from_utf8(key).ok()
 }
 
+/// The text a person reads for an identity-map key (as in [`RowFailure::key`]): the JSON of
+/// a one-column key as it is (`"a1"`, `7`), the values of a composite key as a tuple
+/// (`("stop", 1743466401000, 1743465600000)`), each value in its compact JSON.
+///
+/// The parts of an identity key are compact JSON texts, which escape every control
+/// character: the separator never occurs inside a part.
+///
+/// [`RowFailure::key`]: super::RowFailure::key
+pub(crate) fn readable_key(identity_key: &str) -> String {
+    let separator = char::from(KEY_SEPARATOR);
+    if !identity_key.contains(separator) {
+        return identity_key.to_owned();
+    }
+    let mut text = String::with_capacity(identity_key.len() + 8);
+    text.push('(');
+    for (n, part) in identity_key.split(separator).enumerate() {
+        if n > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(part);
+    }
+    text.push(')');
+    text
+}
+
 /// The identity-map key of a model (see [`identity_key`]).
 pub(crate) fn key_of<M: CrateModel>(model: &M) -> Option<String> {
     let ids = M::meta().identity_columns();
@@ -198,5 +223,22 @@ mod tests {
             ..unsaved
         };
         assert_eq!(key_of(&saved).as_deref(), Some("\"x1\""));
+    }
+
+    #[test]
+    fn readable_keys_are_json_or_a_tuple_of_json() {
+        let readable = |values: Vec<Value>| identity_key(values).map(|k| readable_key(&k));
+        assert_eq!(readable("a1".key_values()).as_deref(), Some("\"a1\""));
+        assert_eq!(readable(7_i64.key_values()).as_deref(), Some("7"));
+        assert_eq!(
+            readable(("stop", 1_743_466_401_000_i64, 1_743_465_600_000_i64).key_values())
+                .as_deref(),
+            Some("(\"stop\", 1743466401000, 1743465600000)")
+        );
+        // A separator or a comma inside a text value stays inside its JSON string.
+        assert_eq!(
+            readable(("a\u{1f}b, c", 1).key_values()).as_deref(),
+            Some("(\"a\\u001fb, c\", 1)")
+        );
     }
 }

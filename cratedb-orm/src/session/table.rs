@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::commit_error::{RowFailure, RowFailureCause, WriteKind};
 use super::entry::{Attempt, Entry, EntryState};
-use super::key::{identity_key, identity_values, key_of};
+use super::key::{identity_key, identity_values, key_of, readable_key};
 use super::paths::Paths;
 use crate::model::{CrateModel, RowLayout};
 use cratedb_client::Client;
@@ -267,7 +267,8 @@ impl<M: CrateModel> Table<M> {
         let key = self
             .entries
             .get(index)
-            .and_then(|e| key_of(e.stored_identity()));
+            .and_then(|e| key_of(e.stored_identity()))
+            .map(|k| readable_key(&k));
         let mut failure = RowFailure::new(M::meta().model, key, kind, cause);
         failure.entry = Some(index);
         failure

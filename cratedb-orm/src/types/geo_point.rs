@@ -13,16 +13,26 @@ use super::{CrateType, DecodeError, SqlType, TypeClass};
 /// Point (`{"type": "Point", "coordinates": [lon, lat]}`) or WKT (`"POINT (lon lat)"`).
 /// Mind the order: longitude first, as in GeoJSON.
 ///
+/// Build points from input with [`GeoPoint::try_new`], which refuses a longitude outside
+/// -180 to 180, a latitude outside -90 to 90 and NaN. [`GeoPoint::new`] and the `From`
+/// conversions do not check (they stay infallible, for points known to be valid, such as
+/// constants): a point they made out of range is sent as it is, and CrateDB refuses the write
+/// (the row fails with CrateDB's error). [`is_valid`](GeoPoint::is_valid) tells beforehand.
+/// Decoding ([`CrateType::from_value`]) always checks.
+///
 /// ```
 /// use cratedb_orm::{CrateType, GeoPoint};
 /// use serde_json::json;
 ///
-/// let berlin = GeoPoint::from((13.4, 52.52));
+/// let berlin = GeoPoint::try_new(13.4, 52.52)?;
+/// assert_eq!(berlin, GeoPoint::from((13.4, 52.52)));
 /// assert_eq!(berlin.to_value(), json!([13.4, 52.52]));
 /// assert_eq!(GeoPoint::from_value(json!({"type": "Point", "coordinates": [13.4, 52.52]})), Ok(berlin));
 /// assert_eq!(GeoPoint::from_value(json!("POINT (13.4 52.52)")), Ok(berlin));
 /// assert!(berlin.is_valid());
 /// assert!(!GeoPoint::new(200.0, 0.0).is_valid());
+/// assert!(GeoPoint::try_new(200.0, 95.0).is_err());
+/// # Ok::<(), cratedb_orm::types::DecodeError>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct GeoPoint {
@@ -33,9 +43,44 @@ pub struct GeoPoint {
 }
 
 impl GeoPoint {
-    /// A point at longitude `lon` and latitude `lat`.
+    /// A point at longitude `lon` and latitude `lat`, unchecked: for points known to be valid
+    /// (constants). An out-of-range point is sent as it is and refused by CrateDB; build points
+    /// from input with [`try_new`](Self::try_new).
     pub const fn new(lon: f64, lat: f64) -> Self {
         GeoPoint { lon, lat }
+    }
+
+    /// A point at longitude `lon` and latitude `lat`, checked: both finite, the longitude
+    /// within -180 to 180 and the latitude within -90 to 90 (degrees, WGS 84), as CrateDB
+    /// requires.
+    ///
+    /// # Errors
+    /// A [`DecodeError`] naming the accepted ranges and the coordinates given, for a
+    /// coordinate out of range, NaN or infinite.
+    ///
+    /// ```
+    /// use cratedb_orm::GeoPoint;
+    ///
+    /// let tokyo = GeoPoint::try_new(139.76, 35.68)?;
+    /// assert_eq!((tokyo.lon, tokyo.lat), (139.76, 35.68));
+    /// let err = GeoPoint::try_new(200.0, 95.0).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "expected GEO_POINT (longitude -180 to 180, latitude -90 to 90), found (200, 95)"
+    /// );
+    /// assert!(GeoPoint::try_new(f64::NAN, 0.0).is_err());
+    /// # Ok::<(), cratedb_orm::types::DecodeError>(())
+    /// ```
+    pub fn try_new(lon: f64, lat: f64) -> Result<Self, DecodeError> {
+        let point = GeoPoint { lon, lat };
+        if point.is_valid() {
+            Ok(point)
+        } else {
+            Err(DecodeError {
+                expected: "GEO_POINT (longitude -180 to 180, latitude -90 to 90)".to_owned(),
+                found: format!("({lon}, {lat})"),
+            })
+        }
     }
 
     /// Whether both coordinates are finite and in range (CrateDB rejects other points).
@@ -80,14 +125,14 @@ pub(crate) fn valid_position(lon: f64, lat: f64) -> bool {
 }
 
 impl From<(f64, f64)> for GeoPoint {
-    /// From `(lon, lat)`.
+    /// From `(lon, lat)`, unchecked like [`GeoPoint::new`] (see [`GeoPoint::try_new`]).
     fn from((lon, lat): (f64, f64)) -> Self {
         GeoPoint::new(lon, lat)
     }
 }
 
 impl From<[f64; 2]> for GeoPoint {
-    /// From `[lon, lat]`.
+    /// From `[lon, lat]`, unchecked like [`GeoPoint::new`] (see [`GeoPoint::try_new`]).
     fn from([lon, lat]: [f64; 2]) -> Self {
         GeoPoint::new(lon, lat)
     }
@@ -171,6 +216,28 @@ mod tests {
         ] {
             let err = GeoPoint::from_value(bad.clone()).unwrap_err();
             assert!(err.expected.starts_with("GEO_POINT"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn try_new_checks_the_ranges() {
+        for (lon, lat) in [(0.0, 0.0), (-180.0, -90.0), (180.0, 90.0), (139.76, 35.68)] {
+            assert_eq!(GeoPoint::try_new(lon, lat), Ok(GeoPoint::new(lon, lat)));
+        }
+        for (lon, lat) in [
+            (200.0, 95.0),
+            (180.000_001, 0.0),
+            (-180.5, 0.0),
+            (0.0, 90.5),
+            (0.0, -91.0),
+            (f64::NAN, 0.0),
+            (0.0, f64::NAN),
+            (f64::INFINITY, 0.0),
+            (0.0, f64::NEG_INFINITY),
+        ] {
+            let err = GeoPoint::try_new(lon, lat).unwrap_err();
+            assert!(err.expected.starts_with("GEO_POINT"), "{err}");
+            assert_eq!(err.found, format!("({lon}, {lat})"));
         }
     }
 

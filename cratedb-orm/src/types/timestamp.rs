@@ -87,6 +87,15 @@ macro_rules! timestamp_type {
             }
         }
 
+        impl fmt::Debug for $ty {
+            /// The type's name around its `Display` form (ISO-8601 with milliseconds), e.g.
+            /// `TimestampTz(2025-03-02T17:45:12.345Z)`: a person reads the instant, not the
+            /// epoch milliseconds ([`millis`](Self::millis) gives those).
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({self})", stringify!($ty))
+            }
+        }
+
         impl FromStr for $ty {
             type Err = DecodeError;
 
@@ -122,15 +131,17 @@ macro_rules! timestamp_type {
 ///
 /// Sent as epoch milliseconds, as CrateDB returns it. Also decoded from ISO-8601 text
 /// (`2024-05-06T07:08:09.123`); an offset in the text is ignored, as CrateDB ignores it
-/// for this type. `Display` and `FromStr` use the same ISO-8601 form.
+/// for this type. `Display` and `FromStr` use the same ISO-8601 form (RFC 3339 without an
+/// offset: the time has none); `Debug` shows it inside the type's name.
 ///
 /// ```
 /// use cratedb_orm::Timestamp;
 /// let t: Timestamp = "2024-05-06T07:08:09.123+02:00".parse().unwrap();
 /// assert_eq!(t.to_string(), "2024-05-06T07:08:09.123");
+/// assert_eq!(format!("{t:?}"), "Timestamp(2024-05-06T07:08:09.123)");
 /// assert_eq!(Timestamp::from_millis(0).to_string(), "1970-01-01T00:00:00.000");
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
 
 timestamp_type!(
@@ -145,7 +156,8 @@ timestamp_type!(
 ///
 /// Sent as epoch milliseconds, as CrateDB returns it. Also decoded from ISO-8601 / RFC 3339
 /// text (`2024-05-06T07:08:09.123+02:00`; no offset means UTC); sub-millisecond digits are
-/// truncated. `Display` gives UTC with a `Z`.
+/// truncated. `Display` gives RFC 3339 in UTC with a `Z`; `Debug` shows it inside the type's
+/// name, `TimestampTz(2024-05-06T05:08:09.123Z)`.
 ///
 /// ```
 /// use cratedb_orm::{CrateType, TimestampTz};
@@ -154,9 +166,11 @@ timestamp_type!(
 /// assert_eq!(t.millis(), 1_714_972_089_123);
 /// assert_eq!(t.to_value(), json!(1_714_972_089_123_i64));
 /// assert_eq!(t.to_string(), "2024-05-06T05:08:09.123Z");
+/// assert_eq!(format!("{t:?}"), "TimestampTz(2024-05-06T05:08:09.123Z)");
+/// assert_eq!(format!("{:?}", Some(t)), "Some(TimestampTz(2024-05-06T05:08:09.123Z))");
 /// assert!(TimestampTz::now() > t);
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TimestampTz(pub i64);
 
 timestamp_type!(
@@ -178,6 +192,23 @@ mod tests {
         assert!(err.expected.starts_with("TIMESTAMP WITH TIME ZONE"));
         assert!("yesterday".parse::<Timestamp>().is_err());
         assert!(TimestampTz::from_value(json!(1.5)).is_err());
+    }
+
+    #[test]
+    fn debug_is_the_instant_in_rfc_3339() {
+        assert_eq!(
+            format!("{:?}", TimestampTz(1_740_937_512_345)),
+            "TimestampTz(2025-03-02T17:45:12.345Z)"
+        );
+        assert_eq!(
+            format!("{:?}", Timestamp(1_740_937_512_345)),
+            "Timestamp(2025-03-02T17:45:12.345)"
+        );
+        // Display is unchanged; the extremes of the range format without panicking.
+        assert_eq!(TimestampTz(0).to_string(), "1970-01-01T00:00:00.000Z");
+        for millis in [i64::MIN, -1, i64::MAX] {
+            assert!(format!("{:?}", TimestampTz(millis)).starts_with("TimestampTz("));
+        }
     }
 
     #[test]
