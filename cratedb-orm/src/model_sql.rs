@@ -211,7 +211,7 @@ pub(crate) fn select_by_identity_nulls(
     keys: impl IntoIterator<Item = Vec<Value>>,
     nulls: &[usize],
 ) -> (String, Vec<Value>) {
-    select_by_columns_nulls(meta, &meta.identity_columns(), keys, nulls, false)
+    select_by_columns_nulls(meta, &meta.identity_columns(), keys, nulls)
 }
 
 /// [`select_by_identity_nulls`] over key columns `columns` (indexes into `meta.columns`): the
@@ -223,48 +223,7 @@ pub(crate) fn select_by_columns(
     columns: &[usize],
     keys: impl IntoIterator<Item = Vec<Value>>,
 ) -> (String, Vec<Value>) {
-    select_by_columns_nulls(meta, columns, keys, &[], false)
-}
-
-/// [`select_by_columns`], each row also with its `"_primary_term"` and the table's current
-/// primary term (see [`write_terms`]).
-pub(crate) fn select_by_columns_with_terms(
-    meta: &TableMeta,
-    columns: &[usize],
-    keys: impl IntoIterator<Item = Vec<Value>>,
-) -> (String, Vec<Value>) {
-    select_by_columns_nulls(meta, columns, keys, &[], true)
-}
-
-/// The name of the column [`write_terms`] adds: the highest primary term of the table's
-/// primary shards now.
-pub(crate) const CURRENT_TERM: &str = "_current_primary_term";
-
-/// `, "_primary_term", (SELECT max(…) FROM "sys"."shards" WHERE …) AS "_current_primary_term"`:
-/// a row's primary term beside the highest one of its table's primary shards now
-/// (`sys.shards`, `retention_leases['primary_term']`), to tell a row written before a primary
-/// failed over. A real-time lookup by key stays one (checked on CrateDB 6.4.3).
-fn write_terms(w: &mut SqlWriter, meta: &TableMeta) {
-    // Versioned models select it already.
-    if !meta.versioned && meta.column("_primary_term").is_none() {
-        w.push(", ").ident("_primary_term");
-    }
-    w.push(
-        ", (SELECT max(\"retention_leases\"['primary_term']) FROM \"sys\".\"shards\" \
-         WHERE \"schema_name\" = ",
-    );
-    match meta.schema {
-        Some(schema) => {
-            w.param(Value::from(schema));
-        }
-        None => {
-            w.push("CURRENT_SCHEMA");
-        }
-    }
-    w.push(" AND \"table_name\" = ")
-        .param(Value::from(meta.name))
-        .push(" AND \"primary\") AS ")
-        .ident(CURRENT_TERM);
+    select_by_columns_nulls(meta, columns, keys, &[])
 }
 
 fn select_by_columns_nulls(
@@ -272,16 +231,12 @@ fn select_by_columns_nulls(
     columns: &[usize],
     keys: impl IntoIterator<Item = Vec<Value>>,
     nulls: &[usize],
-    terms: bool,
 ) -> (String, Vec<Value>) {
     let keys: Vec<Vec<Value>> = keys.into_iter().collect();
     let grouped = keys.len() > 1 && columns.len() > 1;
     let mut w = SqlWriter::new();
     w.push("SELECT ");
     write_select_list_nulls(&mut w, meta, nulls);
-    if terms {
-        write_terms(&mut w, meta);
-    }
     w.push(" FROM ")
         .push(&meta.qualified_name())
         .push(" WHERE ");
@@ -314,14 +269,10 @@ pub(crate) fn select_by_any_key(
     meta: &TableMeta,
     column: usize,
     values: Vec<Value>,
-    terms: bool,
 ) -> (String, Vec<Value>) {
     let mut w = SqlWriter::new();
     w.push("SELECT ");
     write_select_list(&mut w, meta);
-    if terms {
-        write_terms(&mut w, meta);
-    }
     w.push(" FROM ")
         .push(&meta.qualified_name())
         .push(" WHERE ")

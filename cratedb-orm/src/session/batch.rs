@@ -53,11 +53,6 @@ pub(crate) enum Work {
 pub(crate) enum NotAsSent {
     /// The duplicate key error the row met stands.
     Duplicate(SqlError),
-    /// The row met a duplicate key in an answer that gave no other sign of doubt: it landed
-    /// only if the row stored is the row sent and was written under an older primary term
-    /// than its table's primaries have now (CrateDB ran the write again on a new primary,
-    /// which had the row from the old one); else the duplicate key error stands.
-    Failover(SqlError),
     /// Another row under its key is a duplicate key; without one, the row is sent again
     /// alone for CrateDB's own error (a multi-row INSERT left it out without a word, or a
     /// bulk request failed it without detail beside the rows' own errors).

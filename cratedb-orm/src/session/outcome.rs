@@ -62,9 +62,6 @@ pub(crate) enum Doubt {
     /// prove that nothing of it landed: another row under its key is a duplicate key; no row
     /// means it is sent again in halves until the row the error comes from is alone.
     Statement(SqlError),
-    /// It met a duplicate key in an answer without other doubt: it may still be the row
-    /// itself, written before a primary failed over (see [`NotAsSent::Failover`]).
-    Failover(SqlError),
 }
 
 /// An answer, read.
@@ -154,7 +151,7 @@ pub(crate) fn read<M: CrateModel>(
                 let rows: Vec<RowOutcome> = batch
                     .targets
                     .iter()
-                    .map(|t| single_error(table, batch, t, &sql, false))
+                    .map(|_| single_error::<M>(batch, &sql))
                     .collect();
                 // The commit's cause, unless every row is still to be checked.
                 let failed = rows.iter().any(|r| matches!(r, RowOutcome::Failed { .. }));
@@ -217,34 +214,23 @@ fn checkable<M: CrateModel>(batch: &Batch) -> bool {
 }
 
 /// The outcome of row `target` of `batch` that failed with `error`. A duplicate key on a row
-/// whose key the client knows is checked by key: the row stored may be this very row.
-/// - When the row's outcome is in doubt (an earlier INSERT of it may have landed, or its
-///   answer is `uncertain`: other rows of it failed without detail or with an internal
-///   error), a stored row equal to the row sent counts as landed.
-/// - Otherwise too, as CrateDB answers 4091 also for a row it wrote itself: when a shard's
-///   primary fails during a write (a node stopped or killed, a rolling restart), CrateDB runs
-///   the write again on the replica that takes over, which has the row already, with no other
-///   sign in the answer (seen on 6.4.3 while nodes restarted one after another, every other
-///   row of the request landing). Then a stored row equal to the row sent counts as landed
-///   only if it was written under an older primary term than the table's primaries have
-///   now: an identical row stored by someone else with no failover since stays a duplicate.
+/// whose key the client knows is checked by key: the row stored may be this very row, and a
+/// stored row equal to the row sent counts as landed. Its outcome may have been in doubt (an
+/// earlier INSERT of it may have landed, or other rows of its answer failed without detail
+/// or with an internal error); and even in a clean answer CrateDB answers 4091 for rows it
+/// wrote itself: when a shard's primary changes during a write (a node stopped or killed, a
+/// primary relocated while a restarted node rejoins), CrateDB runs the shard's part of the
+/// request again on the new primary, which has the rows already, with no other sign in the
+/// answer and, after a relocation, under the same primary term (seen on 6.4.3 in rolling
+/// restarts: every other row of a request landing, the rest answered 4091). No client can
+/// tell that from an identical row written before, so the database holding the row exactly
+/// as sent counts as the INSERT landing; a stored row that differs keeps the duplicate key.
 ///
 /// An internal error (5xxx) is checked too, unless the row was sent alone after one already.
-fn single_error<M: CrateModel>(
-    table: &Table<M>,
-    batch: &Batch,
-    target: usize,
-    error: &SqlError,
-    uncertain: bool,
-) -> RowOutcome {
+fn single_error<M: CrateModel>(batch: &Batch, error: &SqlError) -> RowOutcome {
     if checkable::<M>(batch) {
         if error.is_duplicate_key() {
-            let doubt = if uncertain || table.insert_outcome_is_unknown(target) {
-                Doubt::Duplicate(error.clone())
-            } else {
-                Doubt::Failover(error.clone())
-            };
-            return RowOutcome::Verify(doubt);
+            return RowOutcome::Verify(Doubt::Duplicate(error.clone()));
         }
         if error.code >= 5000 && !batch.alone {
             return RowOutcome::Verify(Doubt::Internal(Some(error.clone())));
@@ -279,10 +265,6 @@ fn read_bulk<M: CrateModel>(
     }
     let kind = batch.kind();
     let versioned = M::meta().versioned;
-    let uncertain = response
-        .results
-        .iter()
-        .any(|r| !r.is_ok() && r.error.as_ref().is_none_or(|e| e.code >= 5000));
     // Whether rows failed without detail share an internal cause: the answer details only
     // internal errors, or none at all.
     let internal = response
@@ -312,7 +294,7 @@ fn read_bulk<M: CrateModel>(
                             may_have_landed: versioned && table.write_is_unconfirmed(target),
                         }
                     }
-                    Some(e) => single_error(table, batch, target, &e, uncertain),
+                    Some(e) => single_error::<M>(batch, &e),
                     // No detail (CrateDB details the first failures per shard): it may be
                     // any failure, even one after the write.
                     None if checkable::<M>(batch) => RowOutcome::Verify(if internal {
@@ -360,7 +342,6 @@ fn read_rows<M: CrateModel>(table: &Table<M>, batch: &Batch, response: SqlRespon
             batch,
             columns,
             &layout,
-            &response.cols,
             &response.rows,
             otherwise,
         ),
@@ -473,22 +454,9 @@ fn verify_stored<M: CrateModel>(
     batch: &Batch,
     columns: &[usize],
     layout: &RowLayout,
-    cols: &[String],
     rows: &[Vec<Value>],
     otherwise: &NotAsSent,
 ) -> Vec<RowOutcome> {
-    // For a duplicate key without other doubt: was the stored row written under an older
-    // primary term than the table's primaries have now?
-    let term_at = cols.iter().position(|c| c == "_primary_term");
-    let current_at = cols
-        .iter()
-        .position(|c| c == crate::model_sql::CURRENT_TERM);
-    let before_failover = |r: usize| {
-        let row = rows.get(r);
-        let term = term_at.and_then(|p| row?.get(p)?.as_i64());
-        let current = current_at.and_then(|p| row?.get(p)?.as_i64());
-        matches!((term, current), (Some(t), Some(c)) if t < c)
-    };
     let Some(keys) = lookup_columns(M::meta(), columns) else {
         return batch.targets.iter().map(|_| RowOutcome::Skipped).collect();
     };
@@ -508,13 +476,6 @@ fn verify_stored<M: CrateModel>(
                 .zip(found)
                 .is_some_and(|(m, (_, s))| same_as_sent(s, m, columns));
             match (found, otherwise) {
-                (Some((r, _)), NotAsSent::Failover(_)) if same && before_failover(*r) => {
-                    RowOutcome::Landed(Some(*r))
-                }
-                (_, NotAsSent::Failover(duplicate)) => RowOutcome::Failed {
-                    cause: RowFailureCause::Sql(duplicate.clone()),
-                    may_have_landed: false,
-                },
                 (Some((r, _)), _) if same => RowOutcome::Landed(Some(*r)),
                 (_, NotAsSent::Duplicate(duplicate)) => RowOutcome::Failed {
                     cause: RowFailureCause::Sql(duplicate.clone()),

@@ -575,7 +575,6 @@ pub(crate) fn verify<M: CrateModel>(
         return Vec::new();
     }
     let targets: Targets = targets.iter().copied().collect();
-    let terms = matches!(otherwise, NotAsSent::Failover(_));
     let lookup = |(sql, args): (String, Vec<Value>), chunk: Targets| Batch {
         resends_left: batch.resends_left,
         splits_left: batch.splits_left,
@@ -606,7 +605,7 @@ pub(crate) fn verify<M: CrateModel>(
                     .filter_map(|mut key| key.pop())
                     .collect();
                 batches.push(lookup(
-                    model_sql::select_by_any_key(meta, id, values, terms),
+                    model_sql::select_by_any_key(meta, id, values),
                     chunk,
                 ));
             }
@@ -623,12 +622,10 @@ pub(crate) fn verify<M: CrateModel>(
             }
             for chunk in targets.chunks(LOOKUP_KEYS).into_iter() {
                 let values = target_keys(table, &chunk, &keys);
-                let sql = if terms {
-                    model_sql::select_by_columns_with_terms(meta, &keys, values)
-                } else {
-                    model_sql::select_by_columns(meta, &keys, values)
-                };
-                batches.push(lookup(sql, chunk));
+                batches.push(lookup(
+                    model_sql::select_by_columns(meta, &keys, values),
+                    chunk,
+                ));
             }
             batches
         }

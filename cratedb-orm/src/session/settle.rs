@@ -142,7 +142,6 @@ pub(crate) fn settle<M: CrateModel>(
     // Rows whose INSERT is in doubt, looked up by key in one request per doubt (and per
     // lookup size).
     let mut duplicate: (Vec<usize>, Option<SqlError>) = (Vec::new(), None);
-    let mut failover: (Vec<usize>, Option<SqlError>) = (Vec::new(), None);
     let mut internal: (Vec<usize>, Option<SqlError>) = (Vec::new(), None);
     let mut statement: (Vec<usize>, Option<SqlError>) = (Vec::new(), None);
     let mut unexplained = Vec::new();
@@ -151,10 +150,6 @@ pub(crate) fn settle<M: CrateModel>(
             Doubt::Duplicate(e) => {
                 duplicate.0.push(target);
                 duplicate.1.get_or_insert(e);
-            }
-            Doubt::Failover(e) => {
-                failover.0.push(target);
-                failover.1.get_or_insert(e);
             }
             Doubt::Internal(e) => {
                 internal.0.push(target);
@@ -172,7 +167,6 @@ pub(crate) fn settle<M: CrateModel>(
     let bulk = batch.is_bulk();
     let lookups = [
         duplicate.1.map(|e| (duplicate.0, NotAsSent::Duplicate(e))),
-        failover.1.map(|e| (failover.0, NotAsSent::Failover(e))),
         Some((
             internal.0,
             NotAsSent::Again {

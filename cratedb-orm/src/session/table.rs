@@ -327,13 +327,6 @@ impl<M: CrateModel> Table<M> {
         }
     }
 
-    /// Whether an earlier INSERT of entry `index` may have landed.
-    pub fn insert_outcome_is_unknown(&self, index: usize) -> bool {
-        self.entries
-            .get(index)
-            .is_some_and(|e| matches!(e.state(), EntryState::New(a) if a.answer_was_lost()))
-    }
-
     /// Whether an UPDATE or DELETE of entry `index` was sent and its answer lost since the
     /// model last matched the database.
     pub fn write_is_unconfirmed(&self, index: usize) -> bool {

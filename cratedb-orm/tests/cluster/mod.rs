@@ -283,6 +283,21 @@ impl Cluster {
         let pid = self.pid(i);
         signal(pid, "-STOP");
         self.frozen[i] = Some(pid);
+        // Returns once the process is stopped (state `T` in /proc), so that a request sent
+        // after this meets the frozen node.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // The state follows the command's closing parenthesis.
+            let stopped = state
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with(['T', 't']));
+            if stopped {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("node {i} (pid {pid}) did not stop within 5 s of SIGSTOP");
     }
 
     /// Resumes a node frozen by [`freeze_node`](Self::freeze_node) (SIGCONT).
