@@ -141,8 +141,7 @@ impl Session {
         }
         let mut out: Vec<Vec<Handle<C>>> = vec![Vec::new(); parents.len()];
         for chunk in keys.chunks(KEYS_PER_QUERY) {
-            let (sql, args) =
-                crate::model_sql::select_by_any_key(C::meta(), fk, chunk.to_vec());
+            let (sql, args) = crate::model_sql::select_by_any_key(C::meta(), fk, chunk.to_vec());
             for child in self.load::<C>(&sql, &args)? {
                 let Some(key) = self.get(child).map(|c| c.column_value(fk).to_string()) else {
                     continue;
@@ -181,8 +180,7 @@ impl Session {
             })
             .collect();
         for chunk in keys.chunks(KEYS_PER_QUERY) {
-            let (sql, args) =
-                crate::model_sql::select_by_any_key(P::meta(), pk, chunk.to_vec());
+            let (sql, args) = crate::model_sql::select_by_any_key(P::meta(), pk, chunk.to_vec());
             for parent in self.load::<P>(&sql, &args)? {
                 if let Some(key) = self.get(parent).map(|p| p.column_value(pk).to_string()) {
                     seen.insert(key, Some(parent));

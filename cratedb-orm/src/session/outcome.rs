@@ -337,14 +337,7 @@ fn read_rows<M: CrateModel>(table: &Table<M>, batch: &Batch, response: SqlRespon
         }
         Work::Verify {
             columns, otherwise, ..
-        } => verify_stored(
-            table,
-            batch,
-            columns,
-            &layout,
-            &response.rows,
-            otherwise,
-        ),
+        } => verify_stored(table, batch, columns, &layout, &response.rows, otherwise),
         _ => {
             // A versioned UPDATE … RETURNING "_seq_no", "_primary_term" of one row.
             let landed = response.rowcount >= 1 && !response.rows.is_empty();
