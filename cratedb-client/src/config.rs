@@ -422,7 +422,7 @@ impl ClientBuilder {
     /// The default compresses bodies of at least [`DEFAULT_GZIP_REQUESTS_OVER`] (256 KiB) sent
     /// to a server that is not on this machine, and never those sent to a loopback server
     /// (`localhost`, `127.0.0.0/8`, `::1`; see [`ServerAddr::is_loopback`]). Measured on a
-    /// 10,000-row bulk INSERT (README, "Request compression"): compressing costs the client
+    /// 10,000-row bulk INSERT (`docs/performance.md`, "Request compression"): compressing costs the client
     /// 1–2 ms for repetitive rows and 16–34 ms for 1.6 MB of less repetitive ones, which a
     /// loopback connection never wins back, while on a 100 Mbit/s link it cuts the time on the
     /// wire from 40–130 ms to 2–90 ms (compression included).

@@ -68,7 +68,7 @@ fn large_requests_are_sent_gzipped() {
 
 #[test]
 fn requests_to_a_loopback_server_go_uncompressed_by_default() {
-    // Compressing costs client CPU that a loopback connection never wins back (README,
+    // Compressing costs client CPU that a loopback connection never wins back (docs/performance.md,
     // "Request compression"); servers off this machine get bodies from 256 KiB compressed.
     let server = TestServer::start();
     let client = Client::new(&server.url()).unwrap_or_else(|e| panic!("{e}"));

@@ -1,9 +1,10 @@
 //! TLS against a real CrateDB that speaks only HTTPS (`CRATEDB_TLS_URL`, as printed by
 //! `cratedb.sh start --tls`: `crate://127.0.0.1:PORT/?sslmode=verify-full&ca_cert=…/ca.pem`):
-//! verified with its CA, refused without it, each `sslmode` as the README's table says, and
-//! plain HTTP to it reported as such. Each `sslmode` runs through a loopback relay that records
-//! the protocol of every connection the client opens (the first byte of a TLS connection is a
-//! handshake record, 0x16), so the order of the attempts is seen, not guessed. One skip line per
+//! verified with its CA, refused without it, each `sslmode` as the README's table says (the
+//! outcomes are recorded in `docs/reliability.md`), and plain HTTP to it reported as such.
+//! Each `sslmode` runs through a loopback relay that records the protocol of every connection
+//! the client opens (the first byte of a TLS connection is a handshake record, 0x16), so the
+//! order of the attempts is seen, not guessed. One skip line per
 //! test when `CRATEDB_TLS_URL` is unset (and for the last test, `CRATEDB_URL`).
 
 use std::io::{Read, Write};
@@ -243,8 +244,8 @@ fn live_tls_plain_http_to_the_tls_node_suggests_ssl() {
     }
 }
 
-/// The README's sslmode table, row by row, against the TLS-only node: which protocols the
-/// client opens, in which order, and the outcome.
+/// The sslmode table of `docs/reliability.md` ("TLS modes on a real node"), row by row, against
+/// the TLS-only node: which protocols the client opens, in which order, and the outcome.
 #[test]
 fn live_tls_sslmodes_behave_as_the_readme_says() {
     let Some(node) = tls_node("tls sslmodes") else {
