@@ -6,14 +6,13 @@ use std::time::Instant;
 
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::body_chunks::BodyChunks;
 use crate::config::{Auth, Config};
 use crate::echo::EchoEvent;
 use crate::node_pool::NodePool;
 use crate::server_info::{parse_server_info, ServerInfo, ServerVersion};
 use crate::statement::is_read;
 use crate::trace::{RequestTrace, RowCount};
-use crate::transport::{Answer, AttemptError, BodyRead, Transport};
+use crate::transport::{Answer, AttemptError, BodyRead, Payload, Transport};
 use crate::{row_decoder, wire};
 use crate::{BulkResponse, ClientBuilder, Error, Result, ResultInfo, RowSink, Rows, SqlResponse};
 
@@ -145,10 +144,11 @@ impl Client {
     /// (the ORM loads models this way). Failover and errors are as for [`Client::sql`]; a row
     /// the sink rejects is [`Error::Decode`] naming the row and column.
     ///
-    /// The whole answer is received before the first row reaches the sink. A large answer
+    /// The whole answer is received before the first row reaches the sink, so a failure is
+    /// known before any row is passed on and reads fail over as for `sql`. A large answer
     /// (over 4 MiB) is received in chunks, and each chunk is freed as soon as it has been
     /// parsed: the peak memory is about the larger of the body and what the sink keeps, not
-    /// their sum.
+    /// their sum. To hold only one row at a time, use [`Client::stream_with`].
     ///
     /// ```no_run
     /// use cratedb_client::{Client, RowSink};
@@ -183,8 +183,102 @@ impl Client {
             is_read(stmt),
             None,
             BodyRead::Chunked,
-            |server, body| row_decoder::decode_into(server, body, sink),
+            |server, body| self.decode_payload(server, body, sink),
         )
+    }
+
+    /// Runs a query and passes each result row to `sink` as it arrives: the answer is parsed
+    /// straight from the connection, so nothing but the row being read (and 64 KiB of read
+    /// buffer) is held, however large the result. The way to read results larger than
+    /// memory, or to start on the first rows before the last have arrived (the ORM's
+    /// `Query::for_each` streams this way).
+    ///
+    /// Rows reach the sink while the answer is still coming in, so:
+    /// - failover happens only before the answer starts, as for [`Client::sql`] (refused,
+    ///   unreachable, 502/503/504, no answer in time; reads are sent to the next server);
+    /// - a failure once the answer has started is reported and **never retried**, since rows
+    ///   were delivered already: the connection breaking or the request timeout running out
+    ///   ([`Error::Connection`] or [`Error::Protocol`], saying how many rows had been passed
+    ///   on), a body that is not valid JSON ([`Error::Protocol`]), or a row the sink rejects
+    ///   ([`Error::Decode`] naming the row and column). The sink has seen the rows before the
+    ///   failing one: undo or discard what it did with them if the partial result is of no
+    ///   use.
+    ///
+    /// The [body limit](crate::ClientBuilder::body_limit) does not apply: it bounds the
+    /// memory a received answer takes, and a streamed one takes none. The
+    /// [request timeout](crate::ClientBuilder::timeout) does: it runs from connecting to the
+    /// last byte of the answer, the time the sink spends on each row included; raise it for
+    /// long streams (or page through the result). CrateDB itself builds the whole result
+    /// before it answers, so its own limits (the circuit breakers) apply as for any query.
+    ///
+    /// To stop early, return an error from the sink and remember in the sink that it was a
+    /// stop: the request ends with that [`Error::Decode`], nothing more is read, and the
+    /// connection is closed instead of going back to the pool.
+    ///
+    /// The echo hook and the `tracing` span see the request once, when the stream has ended,
+    /// with its whole duration; the sink runs inside the span.
+    ///
+    /// ```no_run
+    /// use cratedb_client::{Client, RowSink};
+    /// use serde::de::SeqAccess;
+    ///
+    /// /// Sums the second column, keeping nothing per row.
+    /// #[derive(Default)]
+    /// struct Total(f64);
+    ///
+    /// impl RowSink for Total {
+    ///     fn columns(&mut self, _cols: &[String]) {}
+    ///     fn row<'de, A: SeqAccess<'de>>(&mut self, mut row: A) -> Result<(), A::Error> {
+    ///         row.next_element::<serde::de::IgnoredAny>()?;
+    ///         self.0 += row.next_element::<f64>()?.unwrap_or(0.0);
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let client = Client::new("crate://localhost:4200")?;
+    /// let mut total = Total::default();
+    /// let info = client.stream_with(
+    ///     "SELECT id, value FROM readings WHERE sensor = $1",
+    ///     &["sensor-7"],
+    ///     &mut total,
+    /// )?;
+    /// println!("{} rows, total {}", info.rows, total.0);
+    /// # Ok::<(), cratedb_client::Error>(())
+    /// ```
+    pub fn stream_with<S: RowSink, A: Serialize + ?Sized>(
+        &self,
+        stmt: &str,
+        args: &A,
+        sink: &mut S,
+    ) -> Result<ResultInfo> {
+        let body = wire::sql_body(stmt, args)?;
+        self.run(
+            stmt,
+            &body,
+            is_read(stmt),
+            None,
+            BodyRead::Streamed,
+            |server, body| self.decode_payload(server, body, sink),
+        )
+    }
+
+    /// Passes the rows of a 2xx body to `sink`: a received body from its buffers, an open
+    /// one as it arrives.
+    fn decode_payload<S: RowSink>(
+        &self,
+        server: &str,
+        body: Payload,
+        sink: &mut S,
+    ) -> Result<ResultInfo> {
+        match body {
+            Payload::Received(body) => row_decoder::decode_into(server, body, sink),
+            Payload::Open(body) => crate::stream::decode_stream_into(
+                server,
+                body.into_reader(),
+                self.inner.config.timeout,
+                sink,
+            ),
+        }
     }
 
     /// Runs one INSERT/UPDATE/DELETE with many argument rows (`bulk_args` serializes to an
@@ -331,7 +425,7 @@ impl Client {
         read: bool,
         bulk_rows: Option<usize>,
         body_read: BodyRead,
-        parse: impl FnOnce(&str, BodyChunks) -> Result<T>,
+        parse: impl FnOnce(&str, Payload) -> Result<T>,
     ) -> Result<T> {
         let started = Instant::now();
         let retryable = read || self.inner.config.retry_writes;

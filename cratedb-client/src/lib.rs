@@ -64,6 +64,7 @@ mod row_decoder;
 mod secret;
 mod server_info;
 mod statement;
+mod stream;
 mod trace;
 mod transport;
 mod url;

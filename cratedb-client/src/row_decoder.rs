@@ -95,7 +95,7 @@ fn decode_chunks_into<S: RowSink>(
 }
 
 /// Parses a regular answer from `de`, passing each row to `sink`.
-fn sink_rows<'de, R: serde_json::de::Read<'de>, S: RowSink>(
+pub(crate) fn sink_rows<'de, R: serde_json::de::Read<'de>, S: RowSink>(
     server: &str,
     de: serde_json::Deserializer<R>,
     describe: impl Fn(&serde_json::Error) -> String,

@@ -15,25 +15,59 @@ use crate::liveness::{LivenessConnector, Unresponsive};
 use crate::node_pool::Node;
 use crate::{Error, Secret};
 
-/// A complete HTTP answer.
+/// An HTTP answer: its status, and its body received or still on the connection.
 #[derive(Debug)]
 pub(crate) struct Answer {
     pub(crate) status: u16,
-    /// One chunk unless the body was read with [`BodyRead::Chunked`].
-    pub(crate) body: BodyChunks,
+    pub(crate) body: Payload,
 }
 
-/// How the body of a 2xx answer is received. Either way it is received whole before the
-/// answer is returned (a body cut off mid-way is an [`AttemptError::Cut`]), within the body
-/// limit; error bodies are always read into one buffer.
+/// The body of an [`Answer`].
+pub(crate) enum Payload {
+    /// Received whole: every answer but a 2xx one read with [`BodyRead::Streamed`]. One
+    /// chunk unless it was read with [`BodyRead::Chunked`].
+    Received(BodyChunks),
+    /// A 2xx body read with [`BodyRead::Streamed`]: not read yet, to be parsed straight
+    /// from the connection (the connection goes back to the pool once it is read to its end).
+    Open(ureq::Body),
+}
+
+impl Payload {
+    /// The received bytes as one buffer. An open body gives none: only 2xx answers read
+    /// with [`BodyRead::Streamed`] are left open, and whoever asked for that reads them
+    /// (`Client::stream_with`), never through this.
+    pub(crate) fn into_vec(self) -> Vec<u8> {
+        match self {
+            Payload::Received(body) => body.into_vec(),
+            Payload::Open(_) => Vec::new(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Payload::Received(body) => f.debug_tuple("Received").field(body).finish(),
+            Payload::Open(_) => f.write_str("Open(..)"),
+        }
+    }
+}
+
+/// How the body of a 2xx answer is read. Error bodies are always read into one buffer,
+/// within the body limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BodyRead {
-    /// Into one buffer.
+    /// Received whole into one buffer, within the body limit (a body cut off mid-way is an
+    /// [`AttemptError::Cut`]).
     Contiguous,
-    /// In [`CHUNK_SIZE`](crate::body_chunks::CHUNK_SIZE) buffers, unless its
-    /// `Content-Length` says it is at most [`CONTIGUOUS_MAX`] bytes: for answers parsed
-    /// through a reader that frees the buffers as it goes.
+    /// Received whole in [`CHUNK_SIZE`](crate::body_chunks::CHUNK_SIZE) buffers, unless its
+    /// `Content-Length` says it is at most [`CONTIGUOUS_MAX`] bytes, within the body limit:
+    /// for answers parsed through a reader that frees the buffers as it goes.
     Chunked,
+    /// Not read: left on the connection ([`Payload::Open`]) for the caller to parse as it
+    /// arrives. The body limit does not apply (nothing is held), and a failure while the
+    /// caller reads it is the caller's to report.
+    Streamed,
 }
 
 /// Why one attempt on one server failed.
@@ -253,6 +287,12 @@ impl Transport {
         let response = result.map_err(|e| classify(e, tls, self.timeouts))?;
         let status = response.status().as_u16();
         let mut body = response.into_body();
+        if read == BodyRead::Streamed && (200..300).contains(&status) {
+            return Ok(Answer {
+                status,
+                body: Payload::Open(body),
+            });
+        }
         let length = body.content_length();
         if length.is_some_and(|n| n > self.body_limit) {
             return Err(AttemptError::Final(Error::BodyTooLarge {
@@ -270,7 +310,10 @@ impl Transport {
             limited.read_to_vec().map(BodyChunks::from)
         };
         match received {
-            Ok(body) => Ok(Answer { status, body }),
+            Ok(body) => Ok(Answer {
+                status,
+                body: Payload::Received(body),
+            }),
             Err(e) => Err(body_error(node, status, e, self.body_limit, self.timeouts)),
         }
     }
@@ -349,7 +392,7 @@ const REQUEST_TIMEOUT_KNOB: &str = "ClientBuilder::timeout";
 const CONNECT_TIMEOUT_KNOB: &str = "ClientBuilder::connect_timeout";
 
 /// A duration as people read it: `300 s`, `1.5 s`, `250 ms`.
-fn show_duration(d: Duration) -> String {
+pub(crate) fn show_duration(d: Duration) -> String {
     if d < Duration::from_secs(1) {
         format!("{} ms", d.as_millis())
     } else if d.subsec_millis() == 0 {

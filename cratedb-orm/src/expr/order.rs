@@ -45,6 +45,14 @@ impl<R> std::fmt::Debug for Order<R> {
     }
 }
 
+impl Order {
+    /// `expr` (ascending, no direction written) or `expr DESC`, of an expression this
+    /// crate built and checked.
+    pub(crate) fn of_node(expr: N, descending: bool) -> Order {
+        Order::new(expr, descending.then_some(true))
+    }
+}
+
 impl<R> Order<R> {
     fn new(expr: N, descending: Option<bool>) -> Self {
         Order {

@@ -57,14 +57,17 @@ use crate::sql::SqlWriter;
 use crate::{Result, Session};
 
 mod join;
+mod keyset;
 mod related;
 mod run;
 mod source;
+mod stream;
 mod subquery;
 
 pub use join::{FullJoin, InnerJoin, JoinType, Joining, LeftJoin, RightJoin};
 pub use related::WithChildren;
 
+pub use keyset::{Keyset, Pages};
 pub use run::Query;
 pub use source::{
     Correlated, Cross, Cursor, Full, Inner, Left, Push, PushOwned, Relation, RelationInfo, Right,

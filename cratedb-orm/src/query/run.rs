@@ -311,7 +311,7 @@ fn exactly_one<T>(rows: Vec<T>) -> Result<T> {
 /// CrateDB's 4043 about a column of the model of a one-model query becomes
 /// [`Error::MissingColumn`](crate::Error::MissingColumn) (see [`crate::missing_column`]);
 /// other errors, and queries over several models, keep their error.
-fn explain_missing<F: Source>(err: Error) -> Error {
+pub(super) fn explain_missing<F: Source>(err: Error) -> Error {
     let mut relations = Vec::new();
     F::relations(&mut relations);
     match relations.as_slice() {

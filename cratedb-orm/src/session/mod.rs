@@ -60,7 +60,7 @@ mod entry;
 mod erased;
 mod handle;
 mod key;
-mod load_sink;
+pub(crate) mod load_sink;
 mod matching;
 mod outcome;
 mod paths;
@@ -649,10 +649,24 @@ impl Session {
         sql: &str,
         args: &[Value],
     ) -> Result<Vec<Handle<M>>> {
+        self.load_tracked_with::<M, _>(sql, args, |tracked| tracked)
+    }
+
+    /// [`load`](Session::load), each model also seen by the [`Keep`](load_sink::Keep) that
+    /// `wrap` makes around the tracking one.
+    pub(crate) fn load_tracked_with<'t, M: CrateModel, K>(
+        &'t mut self,
+        sql: &str,
+        args: &[Value],
+        wrap: impl FnOnce(load_sink::Tracked<'t, M>) -> K,
+    ) -> Result<K::Output>
+    where
+        K: load_sink::Keep<M>,
+    {
         let client = self.client.clone();
         let id = self.id;
         let tracked = load_sink::Tracked::new(self.table_mut::<M>(), id);
-        let mut sink = load_sink::LoadSink::new(tracked);
+        let mut sink = load_sink::LoadSink::new(wrap(tracked));
         let result = client.query_with(sql, args, &mut sink);
         sink.finish(result)
     }
@@ -660,8 +674,33 @@ impl Session {
     /// Runs a query and returns its rows as owned models, decoded as the response is
     /// parsed; the session does not track them.
     pub(crate) fn load_owned<M: CrateModel>(&self, sql: &str, args: &[Value]) -> Result<Vec<M>> {
-        let mut sink = load_sink::LoadSink::new(Vec::new());
+        self.load_owned_with(sql, args, Vec::new())
+    }
+
+    /// Runs a query and hands its rows, decoded into owned models as the response is
+    /// parsed, to `keep`; the session does not track them. The whole answer is received
+    /// first (failover as for any read).
+    pub(crate) fn load_owned_with<M: CrateModel, K: load_sink::Keep<M>>(
+        &self,
+        sql: &str,
+        args: &[Value],
+        keep: K,
+    ) -> Result<K::Output> {
+        let mut sink = load_sink::LoadSink::new(keep);
         let result = self.client.query_with(sql, args, &mut sink);
+        sink.finish(result)
+    }
+
+    /// Runs a query and hands its rows to `keep` as owned models, each decoded as soon as it
+    /// has arrived ([`Client::stream_with`]); the session does not track them.
+    pub(crate) fn stream_owned<M: CrateModel, K: load_sink::Keep<M>>(
+        &self,
+        sql: &str,
+        args: &[Value],
+        keep: K,
+    ) -> Result<K::Output> {
+        let mut sink = load_sink::LoadSink::new(keep);
+        let result = self.client.stream_with(sql, args, &mut sink);
         sink.finish(result)
     }
 
