@@ -511,6 +511,9 @@ fn live_skipped_rows_are_reported_with_crate_db_s_own_error() {
     // The bulk path: CrateDB refuses the whole request for the cast (an error answer, which
     // does not prove that no row landed): the rows are looked up, the duplicate key is found
     // taken, and the others go again in halves until each failing row has its own error.
+    // `IN (…)` is `= ANY(…)`, which CrateDB may run as a search: refresh first, so that the
+    // DELETE cannot miss the two rows the commit above wrote moments ago.
+    sql(&client, "REFRESH TABLE causes");
     sql(&client, "DELETE FROM causes WHERE id IN ('good1', 'good2')");
     let (_, sent) = commit_causes(
         &client,
@@ -687,8 +690,10 @@ fn live_more_than_ten_failing_rows_of_a_shard_converge_on_the_next_commit() {
         .timeout(timeout)
         .build()
         .expect("client");
+    // Created through the run's own client (default timeout): a busy cluster may take longer
+    // than the 3 s timeout to create a table, which is not what this test is about.
     sql(
-        &client,
+        &live.client,
         "CREATE TABLE causes (id TEXT PRIMARY KEY, n INT, c INT CHECK (c > 0), o OBJECT, \
          d OBJECT, created TIMESTAMP WITH TIME ZONE DEFAULT now()) CLUSTERED INTO 1 SHARDS",
     );
