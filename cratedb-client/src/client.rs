@@ -176,15 +176,7 @@ impl Client {
         args: &A,
         sink: &mut S,
     ) -> Result<ResultInfo> {
-        let body = wire::sql_body(stmt, args)?;
-        self.run(
-            stmt,
-            &body,
-            is_read(stmt),
-            None,
-            BodyRead::Chunked,
-            |server, body| self.decode_payload(server, body, sink),
-        )
+        self.query_into(stmt, args, sink, BodyRead::Chunked)
     }
 
     /// Runs a query and passes each result row to `sink` as it arrives: the answer is parsed
@@ -251,15 +243,21 @@ impl Client {
         args: &A,
         sink: &mut S,
     ) -> Result<ResultInfo> {
+        self.query_into(stmt, args, sink, BodyRead::Streamed)
+    }
+
+    /// A query whose rows go to `sink`, the answer's body read as `read` says.
+    fn query_into<S: RowSink, A: Serialize + ?Sized>(
+        &self,
+        stmt: &str,
+        args: &A,
+        sink: &mut S,
+        read: BodyRead,
+    ) -> Result<ResultInfo> {
         let body = wire::sql_body(stmt, args)?;
-        self.run(
-            stmt,
-            &body,
-            is_read(stmt),
-            None,
-            BodyRead::Streamed,
-            |server, body| self.decode_payload(server, body, sink),
-        )
+        self.run(stmt, &body, is_read(stmt), None, read, |server, body| {
+            self.decode_payload(server, body, sink)
+        })
     }
 
     /// Passes the rows of a 2xx body to `sink`: a received body from its buffers, an open

@@ -60,14 +60,7 @@ impl<R: Relation> Query<'_, R, Whole> {
     /// # Ok::<(), cratedb_orm::Error>(())
     /// ```
     pub fn for_each(self, mut f: impl FnMut(R::Model)) -> Result<()> {
-        let flow = self.try_for_each(|model| {
-            f(model);
-            ControlFlow::<Infallible>::Continue(())
-        })?;
-        match flow {
-            ControlFlow::Continue(()) => Ok(()),
-            ControlFlow::Break(never) => match never {},
-        }
+        self.try_for_each(never_break(&mut f)).map(finished)
     }
 
     /// [`for_each`](Query::for_each), stopping when `f` returns `ControlFlow::Break(b)`:
@@ -144,14 +137,7 @@ impl<F: Source, S: Selection> Query<'_, F, S> {
     /// # Ok::<(), cratedb_orm::Error>(())
     /// ```
     pub fn for_each(self, mut f: impl FnMut(S::Output)) -> Result<()> {
-        let flow = self.try_for_each(|row| {
-            f(row);
-            ControlFlow::<Infallible>::Continue(())
-        })?;
-        match flow {
-            ControlFlow::Continue(()) => Ok(()),
-            ControlFlow::Break(never) => match never {},
-        }
+        self.try_for_each(never_break(&mut f)).map(finished)
     }
 
     /// [`for_each`](Query::for_each) over the selected rows, stopping when `f` returns
@@ -179,14 +165,7 @@ macro_rules! joined_streams {
                 self,
                 mut f: impl FnMut(<$source<$($p),+> as Source>::Owned),
             ) -> Result<()> {
-                let flow = self.try_for_each(|row| {
-                    f(row);
-                    ControlFlow::<Infallible>::Continue(())
-                })?;
-                match flow {
-                    ControlFlow::Continue(()) => Ok(()),
-                    ControlFlow::Break(never) => match never {},
-                }
+                self.try_for_each(never_break(&mut f)).map(finished)
             }
 
             /// [`for_each`](Query::for_each), stopping when `f` returns
@@ -204,6 +183,22 @@ macro_rules! joined_streams {
 }
 
 joined_streams!(Inner<A, B>, Left<A, B>, Right<A, B>, Full<A, B>, Cross<A, B>);
+
+/// `f` as a `try_for_each` closure that never stops the read.
+fn never_break<T>(f: &mut impl FnMut(T)) -> impl FnMut(T) -> ControlFlow<Infallible> + '_ {
+    move |row| {
+        f(row);
+        ControlFlow::Continue(())
+    }
+}
+
+/// The end of a read that could not be stopped.
+fn finished(flow: ControlFlow<Infallible>) {
+    match flow {
+        ControlFlow::Continue(()) => {}
+        ControlFlow::Break(never) => match never {},
+    }
+}
 
 /// Streams the rows of `query`, each read as its JSON values and handed to `each` (given the
 /// column names).
