@@ -415,3 +415,55 @@ fn a_write_with_a_lost_answer_is_never_stored_twice() {
          {requests} requests, rows stored 20 (none twice)"
     );
 }
+
+#[test]
+fn a_row_changed_after_its_insert_lost_the_answer_is_found_as_sent_and_then_updated() {
+    let cluster = Cluster::start(None);
+    for i in 0..3 {
+        cluster.set_mode(i, Mode::LosesAnswers);
+    }
+    let mut session = Session::new(cluster.client());
+    let handles: Vec<Handle<Character>> = (0..20).map(|i| session.add(character(i))).collect();
+    assert!(matches!(session.commit(), Err(Error::Commit(_))));
+    assert_eq!(
+        stored_count(&cluster.table),
+        20,
+        "the rows ran on the server"
+    );
+
+    // The application changes a row while its INSERT's outcome is unknown (as the rolling
+    // restart's writers do): the row stored is the row as first sent, not as it is now.
+    let changed = handles[3];
+    session[changed].quote = "changed while in doubt".into();
+    for i in 0..3 {
+        cluster.set_mode(i, Mode::Healthy);
+    }
+    std::thread::sleep(RETRY_INTERVAL + Duration::from_millis(50));
+    // The INSERTs meet their own rows; the lookup finds each stored as sent (the changed one
+    // as sent the first time): all 20 landed, the change is left for the next commit.
+    let err = match session.commit() {
+        Err(Error::Commit(e)) => e,
+        other => panic!("expected the change to be left pending, got {other:?}"),
+    };
+    assert_eq!(err.written, 20, "{err}");
+    assert_eq!(err.failures.len(), 1, "{err}");
+    assert_eq!(
+        err.failures[0].cause,
+        RowFailureCause::ChangedSinceInsert,
+        "{err}"
+    );
+    assert!(!err.failures[0].may_have_landed);
+    assert!(session.is_pending(changed));
+    assert!(handles
+        .iter()
+        .filter(|&&h| h != changed)
+        .all(|&h| !session.is_pending(h)));
+    assert_eq!(stored_count(&cluster.table), 20, "none stored twice");
+
+    // The next commit sends the change as an UPDATE of that row alone.
+    session.commit().unwrap_or_else(|e| panic!("{e}"));
+    assert!(!session.is_pending(changed));
+    let id = session[changed].id.clone().expect("a key");
+    assert_eq!(cluster.table.updates_of(&id), 1);
+    assert!(session.pending_statements().is_empty());
+}

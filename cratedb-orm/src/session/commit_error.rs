@@ -45,6 +45,9 @@ pub enum RowFailureCause {
     RequestFailed,
     /// The request was not sent because an earlier one failed.
     NotAttempted,
+    /// The row's earlier INSERT, whose answer was lost, was found stored as it was sent then;
+    /// the model changed since, and that change is left for the next commit (an UPDATE).
+    ChangedSinceInsert,
     /// An earlier commit's INSERT of this model may have landed (its answer was lost), and
     /// the table makes its keys on the server (`_id`, or a key with a server default), so
     /// it cannot be checked by key nor sent again without risking a second row. It is not
@@ -71,6 +74,10 @@ impl fmt::Display for RowFailureCause {
             RowFailureCause::NotAttempted => {
                 f.write_str("not sent because an earlier request failed")
             }
+            RowFailureCause::ChangedSinceInsert => f.write_str(
+                "its earlier INSERT (answer lost) was found stored as sent then; \
+                 the change made since is sent by the next commit",
+            ),
             RowFailureCause::OutcomeUnknown => f.write_str(
                 "an earlier INSERT may have landed and the server makes the key: not sent \
                  again until Session::resend (check the table first) or dropped by \

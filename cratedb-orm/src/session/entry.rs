@@ -364,6 +364,18 @@ impl<M: CrateModel> Entry<M> {
         };
     }
 
+    /// The row landed as `stored` (an earlier INSERT whose answer was lost): that is the
+    /// database state now; the model, if it changed since, is pending as a change of it.
+    pub fn landed_as(&mut self, stored: M, version: Option<(i64, i64)>) {
+        self.write_unconfirmed = false;
+        self.set_version(version);
+        self.state = if differs(&self.model, &stored) {
+            EntryState::Changed(Box::new(Undo::Copied(stored)))
+        } else {
+            EntryState::Clean
+        };
+    }
+
     /// The model, to store values the server returned (an INSERT's server-made values).
     pub fn model_mut(&mut self) -> &mut M {
         &mut self.model

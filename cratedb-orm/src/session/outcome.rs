@@ -30,6 +30,10 @@ pub(crate) enum RowOutcome {
     /// values an INSERT returned, the version an UPDATE returned, the stored row a lookup
     /// found).
     Landed(Option<usize>),
+    /// Its INSERT landed in an earlier commit whose answer was lost, as sent then, and the
+    /// model changed since: the stored row (its index in the lookup's answer) is its database
+    /// state now, and the change is for the next commit to send.
+    LandedEarlier(usize),
     /// It did not land for certain, or `may_have_landed`.
     Failed {
         cause: RowFailureCause,
@@ -468,8 +472,17 @@ fn verify_stored<M: CrateModel>(
             let same = sent
                 .zip(found)
                 .is_some_and(|(m, (_, s))| same_as_sent(s, m, columns));
+            // Not the model as it is, but as an earlier INSERT whose answer was lost sent it.
+            let sent_earlier = !same
+                && found.is_some_and(|(_, s)| {
+                    table
+                        .sent_before(t)
+                        .iter()
+                        .any(|earlier| same_as_sent(s, earlier, columns))
+                });
             match (found, otherwise) {
                 (Some((r, _)), _) if same => RowOutcome::Landed(Some(*r)),
+                (Some((r, _)), _) if sent_earlier => RowOutcome::LandedEarlier(*r),
                 (_, NotAsSent::Duplicate(duplicate)) => RowOutcome::Failed {
                     cause: RowFailureCause::Sql(duplicate.clone()),
                     may_have_landed: false,

@@ -62,6 +62,25 @@ pub(crate) fn settle<M: CrateModel>(
                     ));
                 }
             }
+            RowOutcome::LandedEarlier(r) => {
+                let stored = returned.as_ref().and_then(|(layout, rows)| {
+                    let row = rows.get(r)?;
+                    let version = super::table::version_of(layout.version_positions(), row);
+                    M::from_row(layout, &mut row.clone())
+                        .ok()
+                        .map(|model| (model, version))
+                });
+                if let Some((model, version)) = stored {
+                    table.landed_earlier(target, model, version);
+                    report.written += 1;
+                    // The change made since goes in the next commit, as an UPDATE.
+                    report.failures.push(table.failure(
+                        target,
+                        WriteKind::Update,
+                        RowFailureCause::ChangedSinceInsert,
+                    ));
+                }
+            }
             RowOutcome::Failed {
                 cause,
                 may_have_landed,

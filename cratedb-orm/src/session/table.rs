@@ -29,6 +29,10 @@ pub(crate) struct Table<M> {
     /// Whether tracked rows may be missing from `identity` (inserted since it was built).
     unindexed: bool,
     paths: Paths,
+    /// The models as sent by INSERTs whose answer was lost, by entry index, until the row
+    /// is known to have landed: a later lookup that finds one of them stored knows the
+    /// INSERT landed even if the model changed since.
+    sent: HashMap<usize, Vec<M>>,
 }
 
 impl<M: CrateModel> Table<M> {
@@ -39,6 +43,7 @@ impl<M: CrateModel> Table<M> {
             identity: HashMap::new(),
             unindexed: false,
             paths: Paths::default(),
+            sent: HashMap::new(),
         }
     }
 
@@ -312,6 +317,7 @@ impl<M: CrateModel> Table<M> {
     /// The write landed: the model's state is the database's now (a deleted model leaves
     /// the identity map; an inserted one joins it when it is next looked up).
     pub fn landed(&mut self, index: usize, kind: WriteKind) {
+        self.sent.remove(&index);
         let Some(entry) = self.entries.get_mut(index) else {
             return;
         };
@@ -399,10 +405,37 @@ impl<M: CrateModel> Table<M> {
         moved
     }
 
-    /// An INSERT of entry `index` may have landed (its answer was lost).
+    /// An INSERT of entry `index` may have landed (its answer was lost): the model as sent
+    /// is kept (see [`sent_before`](Table::sent_before)).
     pub fn insert_outcome_unknown(&mut self, index: usize) {
         if let Some(entry) = self.entries.get_mut(index) {
             entry.insert_outcome_unknown();
+            let sent = self.sent.entry(index).or_default();
+            let model = entry.model();
+            let columns = 0..M::meta().columns.len();
+            if !sent
+                .iter()
+                .any(|s| columns.clone().all(|i| s.column_eq(model, i)))
+            {
+                sent.push(model.snapshot());
+            }
+        }
+    }
+
+    /// The models as sent by earlier INSERTs of entry `index` whose answer was lost.
+    pub fn sent_before(&self, index: usize) -> &[M] {
+        self.sent.get(&index).map_or(&[], Vec::as_slice)
+    }
+
+    /// An earlier INSERT of entry `index`, whose answer was lost, landed as `stored` (found
+    /// by a lookup): that is its database state now, and what changed since is pending.
+    pub fn landed_earlier(&mut self, index: usize, stored: M, version: Option<(i64, i64)>) {
+        self.sent.remove(&index);
+        if let Some(entry) = self.entries.get_mut(index) {
+            entry.landed_as(stored, version);
+            if !entry.keyed {
+                self.unindexed = true;
+            }
         }
     }
 }
